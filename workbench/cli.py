@@ -1,0 +1,124 @@
+"""`python -m workbench ...`: the same configs and runs the UI builds, from a shell.
+
+    python -m workbench init-config [--preset quick|default] > run.yaml
+    python -m workbench validate run.yaml
+    python -m workbench teacher run.yaml [--run-dir DIR]
+    python -m workbench distill run.yaml [--run-dir DIR]
+    python -m workbench evaluate RUN_DIR
+    python -m workbench runs
+    python -m workbench cache [--clear]
+
+Exit codes: 0 success (or a clean stop), 2 a problem with the input (one line on stderr), 1 a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from workbench.errors import WorkbenchError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m workbench", description="Distillation Workbench engine")
+    sub = p.add_subparsers(dest="command", required=True)
+    ic = sub.add_parser("init-config", help="print a complete, commented YAML config")
+    ic.add_argument("--preset", default="default", choices=["quick", "default"])
+    va = sub.add_parser("validate", help="check data, models and their compatibility without training")
+    va.add_argument("config")
+    va.add_argument("--json", action="store_true", help="print the full pre-flight report as JSON")
+    va.add_argument("--no-measure", action="store_true", help="skip the timed step (faster)")
+    for kind, text in (
+        ("teacher", "fine-tune the teacher on the task"),
+        ("distill", "distil a student from the teacher"),
+    ):
+        sp = sub.add_parser(kind, help=text)
+        sp.add_argument("config")
+        sp.add_argument(
+            "--run-dir",
+            default=None,
+            help="folder for this run (default: a new one under $WORKBENCH_RUNS_DIR or ./runs)",
+        )
+    ev = sub.add_parser("evaluate", help="re-evaluate a finished run and rewrite its report")
+    ev.add_argument("run_dir")
+    sub.add_parser("runs", help="list runs")
+    ca = sub.add_parser("cache", help="list (or clear) cached teacher logits")
+    ca.add_argument("--clear", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except WorkbenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from workbench import config as config_mod
+
+    if args.command == "init-config":
+        sys.stdout.write(config_mod.to_commented_yaml(config_mod.preset(args.preset)))
+        return 0
+    if args.command == "validate":
+        from workbench.preflight import run_preflight
+
+        pf = run_preflight(config_mod.load_config(args.config), measure=not args.no_measure)
+        if args.json:
+            print(json.dumps(pf.to_dict(), indent=2, default=str))
+        else:
+            for c in pf.checks:
+                print(f"[{c.level:5}] {c.name}: {c.message}")
+            if pf.estimate:
+                e = pf.estimate
+                print(
+                    f"[est. ] about {e['seconds_per_epoch']:.0f} s per epoch on {e['device']} ({e['precision']}), teacher logits about {e['teacher_logits_seconds']:.0f} s, memory about {e['memory_bytes'] / 2**20:.0f} MiB"
+                )
+        errors = [c for c in pf.checks if c.level == "error"]
+        if errors:
+            print(f"error: {errors[0].name}: {errors[0].message}", file=sys.stderr)
+            return 2
+        return 0
+    if args.command in ("teacher", "distill"):
+        from workbench.runner import execute, prepare_run_dir
+
+        cfg = config_mod.load_config(args.config)
+        is_main = int(os.environ.get("RANK", "0")) == 0
+        run_dir = prepare_run_dir(cfg, args.command, args.run_dir) if is_main else Path(args.run_dir or ".")
+        if is_main:
+            print(f"run folder: {run_dir}", flush=True)
+        return execute(args.command, cfg, run_dir, is_main=is_main)
+    if args.command == "evaluate":
+        from workbench.pipeline import evaluate_run
+        from workbench.runs import resolve_run
+
+        report = evaluate_run(resolve_run(args.run_dir))
+        print(json.dumps({k: report[k] for k in ("teacher", "student") if k in report}, indent=2, default=str)[:4000])
+        return 0
+    if args.command == "runs":
+        from workbench.runs import list_runs
+
+        for info in list_runs():
+            acc = (
+                (info.report or {})
+                .get("student" if info.kind == "distill" else "teacher", {})
+                .get("validation", {})
+                .get("accuracy")
+            )
+            print(f"{info.id}\t{info.state}\t{'' if acc is None else f'{acc:.3f}'}\t{info.status.get('error') or ''}")
+        return 0
+    if args.command == "cache":
+        from workbench import cache
+
+        if args.clear:
+            print(f"removed {cache.clear()} file(s) from {cache.cache_dir()}")
+            return 0
+        for e in cache.list_entries():
+            print(f"{e['key']}\t{e.get('split')}\t{e.get('examples')} examples\t{e['bytes']} bytes\t{e.get('teacher')}")
+        return 0
+    raise WorkbenchError(f"unknown command {args.command}")

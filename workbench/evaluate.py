@@ -1,0 +1,124 @@
+"""Metrics, batched predictions and measured latency.
+
+Predictions run on pre-tokenised splits in length-sorted batches (little padding) and come back in
+the original order. Metrics are computed here with torch, no scikit-learn: accuracy, macro-F1 and the
+confusion matrix are a few lines each and the tests pin them against hand-worked values.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import torch
+
+from workbench.batching import Encoded, collate, encode, model_inputs, sorted_batches
+from workbench.hardware import autocast
+from workbench.models import accepted_inputs
+
+
+@torch.no_grad()
+def predict_logits(
+    model: torch.nn.Module,
+    enc: Encoded,
+    batch_size: int,
+    device: torch.device,
+    precision: str = "fp32",
+    indices: list[int] | None = None,
+) -> torch.Tensor:
+    """Logits for every example of `enc` (or the given `indices`), in their order. -> (n, C) fp32 on CPU."""
+    model.eval()
+    chosen = list(range(len(enc))) if indices is None else list(indices)
+    lengths = [len(enc.features["input_ids"][i]) for i in chosen]
+    out: torch.Tensor | None = None
+    for local in sorted_batches(lengths, batch_size):
+        batch = collate(enc, [chosen[j] for j in local])
+        inputs = {k: v.to(device) for k, v in model_inputs(batch).items()}
+        with autocast(device, precision):
+            logits = model(**inputs).logits.float().cpu()  # (bs, C)
+        if out is None:
+            out = torch.empty(len(chosen), logits.shape[-1])
+        out[torch.tensor(local)] = logits
+    return out if out is not None else torch.empty(0, model.config.num_labels)
+
+
+def confusion_matrix(
+    labels: list[int] | torch.Tensor, preds: list[int] | torch.Tensor, num_labels: int
+) -> list[list[int]]:
+    """cm[true][pred] counts."""
+    y = torch.as_tensor(labels, dtype=torch.long)
+    p = torch.as_tensor(preds, dtype=torch.long)
+    cm = torch.bincount(y * num_labels + p, minlength=num_labels * num_labels).reshape(num_labels, num_labels)
+    return cm.tolist()
+
+
+def classification_metrics(
+    labels: list[int] | torch.Tensor, preds: list[int] | torch.Tensor, num_labels: int
+) -> dict[str, Any]:
+    """accuracy, macro-F1 (mean of per-class F1, a class with no support and no prediction scores 0)
+    and the confusion matrix."""
+    cm = torch.tensor(confusion_matrix(labels, preds, num_labels), dtype=torch.float64)
+    total = cm.sum().item()
+    tp = cm.diag()
+    precision = tp / cm.sum(0).clamp(min=1)
+    recall = tp / cm.sum(1).clamp(min=1)
+    f1 = torch.where(precision + recall > 0, 2 * precision * recall / (precision + recall).clamp(min=1e-12), 0.0)
+    return {
+        "accuracy": tp.sum().item() / total if total else 0.0,
+        "macro_f1": f1.mean().item(),
+        "confusion_matrix": cm.long().tolist(),
+    }
+
+
+def chance_accuracy(labels: list[int], num_labels: int) -> float:
+    """What a model that always answers the majority class scores (at least 1 / C)."""
+    if not labels:
+        return 1.0 / num_labels
+    counts = torch.bincount(torch.tensor(labels), minlength=num_labels)
+    return max(1.0 / num_labels, counts.max().item() / len(labels))
+
+
+@torch.no_grad()
+def measure_latency(
+    model: torch.nn.Module,
+    tokenizer: Any,
+    texts: list[str],
+    max_length: int,
+    device: torch.device,
+    batch_sizes: tuple[int, ...] = (1, 32),
+    budget_examples: int = 64,
+) -> dict[str, float]:
+    """Milliseconds per example at each batch size, tokenisation included, fp32, after a warm-up.
+
+    The same texts go through both models, so their ratio is the speed-up a user would see.
+    """
+    model.eval()
+    inputs = accepted_inputs(model)
+    out: dict[str, float] = {}
+    for bs in batch_sizes:
+        pool = (texts * (1 + (budget_examples // max(1, len(texts)))))[: max(bs, budget_examples)]
+        chunks = [pool[i : i + bs] for i in range(0, len(pool) - bs + 1, bs)] or [pool]
+
+        def run(chunk: list[str]) -> None:
+            enc = tokenizer(chunk, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+            model(**{k: v.to(device) for k, v in enc.items() if k in inputs})
+
+        run(chunks[0])  # warm-up
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        n = 0
+        for chunk in chunks:
+            run(chunk)
+            n += len(chunk)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        out[f"batch_{bs}"] = 1000.0 * (time.perf_counter() - start) / n
+    return out
+
+
+def classify(loaded_model: torch.nn.Module, tokenizer: Any, texts: list[str], max_length: int = 128) -> torch.Tensor:
+    """Class probabilities for raw texts (the Compare page's typed sentence). -> (n, C)."""
+    enc = encode(tokenizer, texts, [0] * len(texts), max_length, accepted_inputs(loaded_model))
+    device = next(loaded_model.parameters()).device
+    return predict_logits(loaded_model, enc, 32, device).softmax(-1)

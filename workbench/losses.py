@@ -1,0 +1,78 @@
+"""The knowledge-distillation loss (Hinton, Vinyals & Dean 2015, "Distilling the Knowledge in a
+Neural Network", arXiv:1503.02531).
+
+    soft  = T^2 * KL( softmax(z_t / T) || softmax(z_s / T) )      (mean over the batch)
+    hard  = CE( z_s, y )                                           (mean over the batch)
+    total = alpha * soft + (1 - alpha) * hard
+
+- `z_t`, `z_s`: teacher and student *logits*. Never pass probabilities: softmaxing an already
+  softmaxed output flattens the targets towards uniform (the article this project grew from did).
+- `T` (temperature > 0): both distributions are softened with the same T. The T^2 factor keeps the
+  soft loss's gradients the same size as T changes, so alpha means the same thing at every T.
+- `alpha` in [0, 1] weights the *soft* loss. alpha = 0 is plain fine-tuning on labels; alpha = 1
+  learns from the teacher alone. (torchdistill's alpha weights the hard loss instead, and TextBrewer
+  omits T^2: this project uses Hinton's form above, stated the same way in the UI.)
+
+The module knows nothing about models or tokenisation: it maps logits and labels to numbers.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+
+from workbench.errors import WorkbenchError
+
+
+class DistillationLoss(NamedTuple):
+    total: torch.Tensor  # () scalar
+    soft: torch.Tensor  # () scalar, already multiplied by T^2
+    hard: torch.Tensor  # () scalar
+
+
+def check_hyperparameters(temperature: float, alpha: float) -> None:
+    """Raise a one-line error for T <= 0 or alpha outside [0, 1]."""
+    if not temperature > 0:  # also catches NaN
+        raise WorkbenchError(f"temperature must be > 0, got {temperature}")
+    if not 0.0 <= alpha <= 1.0:
+        raise WorkbenchError(f"alpha must be in [0, 1], got {alpha}")
+
+
+def soft_targets(teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """softmax(z_t / T): the teacher's softened class distribution. (n, C) -> (n, C)."""
+    return F.softmax(teacher_logits.float() / temperature, dim=-1)
+
+
+def soft_loss_per_example(
+    student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float
+) -> torch.Tensor:
+    """T^2 * KL(teacher_T || student_T) for each example. (n, C), (n, C) -> (n,)."""
+    log_p_s = F.log_softmax(student_logits.float() / temperature, dim=-1)  # (n, C)
+    log_p_t = F.log_softmax(teacher_logits.float() / temperature, dim=-1)  # (n, C)
+    kl = (log_p_t.exp() * (log_p_t - log_p_s)).sum(dim=-1)  # (n,)
+    return kl * temperature**2
+
+
+def distillation_loss(
+    student_logits: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    labels: torch.Tensor,
+    temperature: float,
+    alpha: float,
+) -> DistillationLoss:
+    """Hinton's loss from logits: returns (total, soft, hard), each a scalar mean over the batch.
+
+    student_logits: (bs, C), teacher_logits: (bs, C), labels: (bs,) int64 class ids.
+    """
+    check_hyperparameters(temperature, alpha)
+    if student_logits.shape != teacher_logits.shape:
+        raise WorkbenchError(
+            f"student and teacher disagree on the number of classes: {tuple(student_logits.shape)} vs "
+            f"{tuple(teacher_logits.shape)}"
+        )
+    soft = soft_loss_per_example(student_logits, teacher_logits.detach(), temperature).mean()
+    hard = F.cross_entropy(student_logits.float(), labels)
+    total = alpha * soft + (1.0 - alpha) * hard
+    return DistillationLoss(total, soft, hard)

