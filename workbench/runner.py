@@ -46,12 +46,28 @@ def prepare_run_dir(cfg: RunConfig, kind: str, run_dir: str | Path | None) -> Pa
 
 def execute(kind: str, cfg: RunConfig, run_dir: Path, is_main: bool = True) -> int:
     """Run `kind` in `run_dir`; returns a process exit code (0 ok / stopped, 2 user error, 1 bug)."""
-    from workbench.pipeline import run_distill, run_teacher
-
     stop = StopFlag(run_dir)
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(ValueError):  # not the main thread (tests): the STOP file still works
             signal.signal(sig, stop.set)
+    if not is_main:
+        return _execute(kind, cfg, run_dir, stop, is_main=False)
+    from workbench.jobs import training_slot
+
+    def queued() -> None:
+        write_status(run_dir, state="queued", kind=kind, name=cfg.name, pid=os.getpid(), queued_since=time.time())
+
+    # one run trains at a time per runs folder; the others wait here, shown as queued
+    with training_slot(run_dir.parent, stop, queued) as got_slot:
+        if not got_slot:
+            write_status(run_dir, state="stopped", error=None, ended=time.time())
+            return 0
+        return _execute(kind, cfg, run_dir, stop, is_main=True)
+
+
+def _execute(kind: str, cfg: RunConfig, run_dir: Path, stop: StopFlag, is_main: bool) -> int:
+    from workbench.pipeline import run_distill, run_teacher
+
     log = MetricsLog(run_dir) if is_main else None
     if is_main:
         write_status(

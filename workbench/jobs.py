@@ -1,0 +1,149 @@
+"""Launching, watching and stopping runs in separate processes.
+
+The UI never trains in its own process: `launch` writes the config into a fresh run folder and
+starts `python -m workbench KIND CONFIG --run-dir DIR` (a list of arguments, never a shell), with
+its output going to `log.txt`. Everything about the job lives in the run folder, so a reloaded
+page, a second tab or a restarted server finds it again. Stopping writes a STOP file (checked
+every step) and sends SIGTERM; a process that died without saying so is found by `refresh` and
+marked failed.
+
+One run trains at a time: each training process takes an exclusive lock on `RUNS_ROOT/.train.lock`
+and shows `queued` until it has it. The OS drops the lock when a process dies, so a crash never
+leaves the queue stuck.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psutil
+
+from workbench.config import RunConfig
+from workbench.runs import ACTIVE_STATES, list_runs, read_metrics, read_status, runs_root, write_status
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOCK_NAME = ".train.lock"
+
+
+def command(kind: str, config_path: Path, run_dir: Path) -> list[str]:
+    """The exact CLI invocation of a run (also shown to users as the command preview)."""
+    return [sys.executable, "-m", "workbench", kind, str(config_path), "--run-dir", str(run_dir)]
+
+
+def launch(cfg: RunConfig, kind: str, root: Path | None = None) -> Path:
+    """Start a run in the background; returns its folder at once."""
+    from workbench.runner import KINDS, prepare_run_dir
+    from workbench.runs import new_run_dir
+
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    root = (root or runs_root()).resolve()
+    run_dir = prepare_run_dir(cfg, kind, new_run_dir(kind, cfg.name, root))
+    write_status(run_dir, state="queued", kind=kind, name=cfg.name, created=time.time(), error=None)
+    env = {**os.environ, "WORKBENCH_RUNS_DIR": str(root), "PYTHONUNBUFFERED": "1"}
+    with open(run_dir / "log.txt", "ab") as log:
+        proc = subprocess.Popen(
+            command(kind, run_dir / "config.yaml", run_dir),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=PROJECT_ROOT,
+            env=env,
+            start_new_session=True,  # its own process group: a Ctrl-C in the server's terminal spares it
+        )
+    _children[proc.pid] = proc
+    write_status(run_dir, pid=proc.pid, pid_created=_create_time(proc.pid))
+    return run_dir
+
+
+_children: dict[int, subprocess.Popen] = {}
+
+
+def _create_time(pid: int) -> float | None:
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def process_alive(status: dict) -> bool:
+    """Is the run's own process (same pid *and* start time, so not a recycled pid) still running?"""
+    pid = status.get("pid")
+    if not pid:
+        return False
+    child = _children.get(pid)
+    if child is not None and child.poll() is not None:  # reaps our own finished child
+        return False
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        created = status.get("pid_created")
+        return created is None or abs(proc.create_time() - created) < 1.0
+    except psutil.Error:
+        return False
+
+
+def refresh(run_dir: Path) -> dict:
+    """The run's status, with a dead process's 'running' / 'queued' turned into 'failed'."""
+    status = read_status(run_dir)
+    if status.get("state") in ACTIVE_STATES and status.get("pid") and not process_alive(status):
+        # the process may have finished between our two reads
+        status = read_status(run_dir)
+        if status.get("state") in ACTIVE_STATES:
+            steps = [e for e in read_metrics(run_dir) if e.get("type") == "step"]
+            last = f" after step {steps[-1]['step']}" if steps else " before its first step"
+            reason = f"the training process ended unexpectedly{last} (see log.txt)"
+            status = write_status(run_dir, state="failed", error=reason, ended=time.time())
+    return status
+
+
+def stop(run_dir: Path) -> None:
+    """Ask a run to stop: a STOP file the loop checks every step, and SIGTERM for a waiting one."""
+    run_dir = Path(run_dir)
+    (run_dir / "STOP").touch()
+    status = read_status(run_dir)
+    if process_alive(status):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(int(status["pid"]), signal.SIGTERM)
+
+
+def active_runs(root: Path | None = None) -> list[Path]:
+    """Runs queued or running now (dead ones are marked failed on the way)."""
+    out = []
+    for info in list_runs(root):
+        if info.state in ACTIVE_STATES and refresh(info.run_dir).get("state") in ACTIVE_STATES:
+            out.append(info.run_dir)
+    return out
+
+
+@contextlib.contextmanager
+def training_slot(root: Path, should_stop: Callable[[], bool], on_wait: Callable[[], None]) -> Iterator[bool]:
+    """Hold the one-run-at-a-time lock for the body; yields False if a stop came while queued."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / LOCK_NAME, "a+") as lock:
+        waited = False
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not waited:
+                    on_wait()
+                    waited = True
+                if should_stop():
+                    yield False
+                    return
+                time.sleep(0.5)
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
