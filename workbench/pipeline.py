@@ -154,10 +154,17 @@ def model_summary(
         out[split] = classification_metrics(data.split(split).labels, lg.argmax(-1), data.num_labels)
     out["params"] = param_breakdown(loaded.model)
     out["size_bytes"] = folder_size(folder) if folder else None
-    sample = data.validation.texts[:64]
-    loaded.model.to(device)
-    out["latency_ms"] = measure_latency(loaded.model, loaded.tokenizer, sample, max_length, device)
     return out
+
+
+def latencies(
+    named: dict[str, LoadedModel], data: TextData, max_length: int, device: torch.device
+) -> dict[str, dict[str, float]]:
+    """Measured ms per example at batch 1 and 32 for each model, on the same validation texts."""
+    for loaded in named.values():
+        loaded.model.to(device)
+    models = {name: (loaded.model, loaded.tokenizer) for name, loaded in named.items()}
+    return measure_latency(models, data.validation.texts[:64], max_length, device)
 
 
 def write_predictions(
@@ -251,6 +258,9 @@ def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop) -> dict[
             },
             "teacher": model_summary(teacher.loaded, folder, logits, data, tc.max_length, accelerator.device),
         }
+        report["teacher"]["latency_ms"] = latencies(
+            {"teacher": teacher.loaded}, data, tc.max_length, accelerator.device
+        )["teacher"]
         write_predictions(run_dir / "predictions.csv", data, logits, None)
         write_json_atomic(run_dir / "report.json", report)
     return report
@@ -353,6 +363,8 @@ def distill_report(
     t_sum = model_summary(teacher.loaded, None, eval_logits, data, tc.max_length, accelerator.device)
     t_sum["size_bytes"] = _teacher_size(teacher.loaded)
     s_sum = model_summary(student.loaded, folder, s_logits, data, tc.max_length, accelerator.device)
+    lat = latencies({"teacher": teacher.loaded, "student": student.loaded}, data, tc.max_length, accelerator.device)
+    t_sum["latency_ms"], s_sum["latency_ms"] = lat["teacher"], lat["student"]
     report = {
         "kind": "distill",
         "state": "finished",
@@ -405,6 +417,9 @@ def evaluate_run(run_dir: Path) -> dict[str, Any]:
                 teacher.loaded, run_dir / "model", logits, data, tc.max_length, accelerator.device
             ),
         }
+        report["teacher"]["latency_ms"] = latencies(
+            {"teacher": teacher.loaded}, data, tc.max_length, accelerator.device
+        )["teacher"]
         write_predictions(run_dir / "predictions.csv", data, logits, None)
         write_json_atomic(run_dir / "report.json", report)
         return report

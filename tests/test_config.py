@@ -1,0 +1,73 @@
+"""Config round trips and one-line errors for bad values."""
+
+import pytest
+import yaml
+
+from workbench.config import RunConfig, dump_config, from_dict, load_config, preset, to_commented_yaml, to_dict
+from workbench.errors import WorkbenchError
+
+
+def test_commented_yaml_round_trips(tmp_path):
+    cfg = preset("quick")
+    text = to_commented_yaml(cfg)
+    assert "# Loss convention" in text and "temperature: 2.0  #" in text
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    assert to_dict(load_config(path)) == to_dict(cfg)
+
+
+def test_plain_dump_round_trips(tmp_path):
+    cfg = RunConfig()
+    cfg.student.layers = [0, 3]
+    cfg.distill.temperature = 5.5
+    dump_config(cfg, tmp_path / "c.yaml")
+    assert to_dict(load_config(tmp_path / "c.yaml")) == to_dict(cfg)
+
+
+def test_quick_preset_is_small():
+    cfg = preset("quick")
+    assert cfg.data.max_train_examples == 2000 and cfg.training.epochs == 1
+
+
+def test_yaml_strings_are_coerced():
+    # PyYAML reads 5e-5 (no dot) as a string; the config must still take it as a float
+    cfg = from_dict(
+        RunConfig, yaml.safe_load("training: {learning_rate: 5e-5, batch_size: '16'}\nstudent: {layers: '0, 2'}")
+    )
+    assert cfg.training.learning_rate == 5e-5 and cfg.training.batch_size == 16 and cfg.student.layers == [0, 2]
+
+
+def test_missing_sections_take_defaults():
+    cfg = from_dict(RunConfig, {"distill": {"alpha": 0.9}})
+    assert cfg.distill.alpha == 0.9 and cfg.teacher_training.learning_rate == 5e-5
+
+
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("distill: {temperature: 0}", "temperature must be > 0"),
+        ("distill: {temperature: -2}", "temperature must be > 0"),
+        ("distill: {alpha: 1.5}", "alpha must be in [0, 1]"),
+        ("training: {learning_rate: 0}", "learning_rate must be > 0"),
+        ("training: {batch_size: 0}", "batch_size must be a positive"),
+        ("training: {epochs: 0}", "epochs must be > 0"),
+        ("training: {batch_size: many}", "training.batch_size must be int"),
+        ("trainig: {epochs: 1}", "unknown setting trainig"),
+        ("data: {source: ftp}", "data.source must be"),
+        ("data: {source: local}", "data.path is required"),
+        ("student: {kind: scratch, hidden_size: 100, num_heads: 3}", "must divide hidden_size"),
+        ("[1, 2", "not valid YAML"),
+    ],
+)
+def test_bad_values_give_one_line_errors(tmp_path, text, needle):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(WorkbenchError) as err:
+        load_config(path)
+    assert needle in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_config_file():
+    with pytest.raises(WorkbenchError, match="config file not found"):
+        load_config("/nonexistent/c.yaml")

@@ -1,0 +1,56 @@
+"""Background runs: launched as processes, stopped, queued one at a time, dead ones detected."""
+
+import os
+import signal
+import time
+
+from workbench import jobs
+from workbench.runs import read_metrics, read_status, runs_root
+
+
+def wait_for(predicate, timeout=120.0, every=0.2):
+    end = time.time() + timeout
+    while time.time() < end:
+        if predicate():
+            return True
+        time.sleep(every)
+    return False
+
+
+def test_launch_runs_in_another_process_and_finishes(tiny_config):
+    tiny_config.training.epochs = 1
+    run_dir = jobs.launch(tiny_config, "distill", runs_root())
+    status = read_status(run_dir)
+    assert status["pid"] != os.getpid()
+    assert wait_for(lambda: jobs.refresh(run_dir)["state"] in ("finished", "failed"))
+    assert read_status(run_dir)["state"] == "finished", (run_dir / "log.txt").read_text()[-2000:]
+    assert "run folder" in (run_dir / "log.txt").read_text()
+
+
+def test_second_run_waits_in_the_queue_and_stop_works(tiny_config):
+    tiny_config.training.epochs = 200  # long enough to be stopped
+    first = jobs.launch(tiny_config, "distill", runs_root())
+    assert wait_for(lambda: any(e["type"] == "step" for e in read_metrics(first)))
+    second = jobs.launch(tiny_config, "distill", runs_root())
+    assert wait_for(lambda: read_status(second).get("queued_since") is not None)
+    assert read_status(second)["state"] == "queued" and read_status(first)["state"] == "running"
+    assert set(jobs.active_runs(runs_root())) == {first, second}
+
+    t0 = time.time()
+    jobs.stop(first)
+    assert wait_for(lambda: jobs.refresh(first)["state"] == "stopped", timeout=30)
+    assert time.time() - t0 < 30
+    # the queued run gets the slot once the first ends
+    assert wait_for(lambda: read_status(second)["state"] == "running", timeout=60)
+    jobs.stop(second)
+    assert wait_for(lambda: jobs.refresh(second)["state"] == "stopped", timeout=30)
+
+
+def test_killed_process_is_marked_failed(tiny_config):
+    tiny_config.training.epochs = 200
+    run_dir = jobs.launch(tiny_config, "distill", runs_root())
+    assert wait_for(lambda: any(e["type"] == "step" for e in read_metrics(run_dir)))
+    os.kill(read_status(run_dir)["pid"], signal.SIGKILL)
+    assert wait_for(lambda: jobs.refresh(run_dir)["state"] == "failed", timeout=30)
+    status = read_status(run_dir)
+    assert "ended unexpectedly after step" in status["error"]
