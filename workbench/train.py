@@ -150,7 +150,9 @@ def train_loop(
     model, optimizer = accelerator.prepare(model, optimizer)
     unwrapped = accelerator.unwrap_model(model)
     device = accelerator.device
-    check_every_step = device.type == "cpu"  # reading a CPU tensor costs no device sync
+    # reading a CPU tensor costs no device sync; with several processes the check waits for the
+    # logged (reduced) loss, so every rank sees the same value and they stop together
+    check_every_step = device.type == "cpu" and world == 1
 
     step, epoch, seen = 0, 0, 0
     best_acc, best_step, best_state = -1.0, 0, None
@@ -188,7 +190,10 @@ def train_loop(
             if check_every_step and not math.isfinite(loss.total.item()):
                 raise WorkbenchError(f"the loss became {loss.total.item()} at step {step}; lower the learning rate")
             if step % log_every == 0 or step == total_steps:
-                means = (sums / micro_in_window).tolist()
+                window = sums / micro_in_window  # (3,) this process's mean (total, soft, hard)
+                if world > 1:
+                    window = accelerator.reduce(window, reduction="mean")  # the global batch's mean
+                means = window.tolist()
                 if not all(math.isfinite(v) for v in means):
                     raise WorkbenchError(f"the loss became NaN by step {step}; lower the learning rate")
                 now = time.perf_counter()
