@@ -68,7 +68,16 @@ def test_two_processes_match_one(tiny_config, no_dropout_bert, tmp_path, monkeyp
     two = runs_root / "two"
     env = {**os.environ, "WORKBENCH_RUNS_DIR": str(runs_root), "OMP_NUM_THREADS": "1"}
     launch = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2"]
-    launch += ["--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29517"]
+    launch += [
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
+        "--main_process_port",
+        "29517",
+    ]
     out = subprocess.run(
         [*launch, "-m", "workbench", "distill", str(tmp_path / "two.yaml"), "--run-dir", str(two)],
         cwd=ROOT,
