@@ -4,6 +4,7 @@
     python -m workbench validate run.yaml
     python -m workbench teacher run.yaml [--run-dir DIR]
     python -m workbench distill run.yaml [--run-dir DIR]
+    python -m workbench resume RUN_DIR
     python -m workbench evaluate RUN_DIR
     python -m workbench runs
     python -m workbench cache [--clear]
@@ -42,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
             default=None,
             help="folder for this run (default: a new one under $WORKBENCH_RUNS_DIR or ./runs)",
         )
+    re_ = sub.add_parser("resume", help="continue an interrupted run from its last checkpoint")
+    re_.add_argument("run_dir")
     ev = sub.add_parser("evaluate", help="re-evaluate a finished run and rewrite its report")
     ev.add_argument("run_dir")
     sub.add_parser("runs", help="list runs")
@@ -93,6 +96,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         if is_main:
             print(f"run folder: {run_dir}", flush=True)
         return execute(args.command, cfg, run_dir, is_main=is_main)
+    if args.command == "resume":
+        from workbench.runner import execute, resumable
+        from workbench.runs import resolve_run
+
+        run_dir = resolve_run(args.run_dir)
+        kind, cfg = resumable(run_dir)
+        is_main = int(os.environ.get("RANK", "0")) == 0
+        return execute(kind, cfg, run_dir, is_main=is_main, resume=True)
     if args.command == "evaluate":
         from workbench.pipeline import evaluate_run
         from workbench.runs import resolve_run

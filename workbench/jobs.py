@@ -48,10 +48,27 @@ def launch(cfg: RunConfig, kind: str, root: Path | None = None) -> Path:
     root = (root or runs_root()).resolve()
     run_dir = prepare_run_dir(cfg, kind, new_run_dir(kind, cfg.name, root))
     write_status(run_dir, state="queued", kind=kind, name=cfg.name, created=time.time(), error=None)
+    _spawn(command(kind, run_dir / "config.yaml", run_dir), run_dir, root)
+    return run_dir
+
+
+def resume(run_dir: Path) -> Path:
+    """Continue an interrupted (failed or stopped) run in the background from its last checkpoint."""
+    from workbench.runner import resumable
+
+    run_dir = Path(run_dir).resolve()
+    resumable(run_dir)  # one-line error for a finished or live run
+    write_status(run_dir, state="queued", error=None, resumed=time.time())
+    _spawn([sys.executable, "-m", "workbench", "resume", str(run_dir)], run_dir, run_dir.parent)
+    return run_dir
+
+
+def _spawn(args: list[str], run_dir: Path, root: Path) -> None:
+    """Start the CLI as a child process: its own session, output appended to the run's log.txt."""
     env = {**os.environ, "WORKBENCH_RUNS_DIR": str(root), "PYTHONUNBUFFERED": "1"}
     with open(run_dir / "log.txt", "ab") as log:
         proc = subprocess.Popen(
-            command(kind, run_dir / "config.yaml", run_dir),
+            args,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -61,7 +78,6 @@ def launch(cfg: RunConfig, kind: str, root: Path | None = None) -> Path:
         )
     _children[proc.pid] = proc
     write_status(run_dir, pid=proc.pid, pid_created=_create_time(proc.pid))
-    return run_dir
 
 
 _children: dict[int, subprocess.Popen] = {}

@@ -203,7 +203,7 @@ def save_atomically(loaded: LoadedModel, run_dir: Path) -> Path:
 # --------------------------------------------------------------------------- runs
 
 
-def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop) -> dict[str, Any]:
+def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: bool = False) -> dict[str, Any]:
     """Fine-tune the teacher on the task, keep its best validation checkpoint, report."""
     tc = cfg.teacher_training
     set_threads(tc.num_threads)
@@ -226,6 +226,8 @@ def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop) -> dict[
         emit=emit,
         should_stop=should_stop,
         report_soft=False,
+        checkpoint_dir=run_dir / "checkpoint",
+        resume=resume,
     )
     teacher.loaded.model = accelerator.unwrap_model(teacher.loaded.model)
     teacher.loaded.head_trained = True
@@ -271,7 +273,7 @@ def _cross_entropy(logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> Dist
     return DistillationLoss(ce, torch.zeros((), device=ce.device), ce)
 
 
-def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop) -> dict[str, Any]:
+def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: bool = False) -> dict[str, Any]:
     """Check the teacher, build the student, distil with cached teacher logits, compare both."""
     tc = cfg.training
     T, alpha = cfg.distill.temperature, cfg.distill.alpha
@@ -323,6 +325,8 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop) -> dict[
         emit=emit,
         should_stop=should_stop,
         report_soft=True,
+        checkpoint_dir=run_dir / "checkpoint",
+        resume=resume,
     )
     student_loaded.model = accelerator.unwrap_model(student_loaded.model)
     emit({"type": "phase", "phase": "evaluating"})

@@ -9,7 +9,9 @@ disk; a failure records its one-line reason; SIGTERM / SIGINT / a STOP file end 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -17,12 +19,32 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from workbench import checkpoint
 from workbench.config import RunConfig, dump_config
 from workbench.errors import WorkbenchError
-from workbench.runs import MetricsLog, new_run_dir, write_status
+from workbench.fsutil import write_text_atomic
+from workbench.runs import MetricsLog, new_run_dir, read_metrics, write_status
 from workbench.train import StopFlag
 
 KINDS = ("teacher", "distill")
+
+
+def resumable(run_dir: Path) -> tuple[str, RunConfig]:
+    """(kind, config) of a run that may be resumed; a one-line error for one that may not."""
+    from workbench.config import load_config
+    from workbench.runs import read_status
+
+    status = read_status(run_dir)
+    kind = status.get("kind")
+    if kind not in KINDS or not (run_dir / "config.yaml").is_file():
+        raise WorkbenchError(f"{run_dir} is not a run folder (no status.json kind or config.yaml)")
+    if status.get("state") == "finished":
+        raise WorkbenchError(f"run {run_dir.name} already finished; nothing to resume")
+    from workbench.jobs import process_alive
+
+    if status.get("state") in ("running", "queued") and process_alive(status) and status.get("pid") != os.getpid():
+        raise WorkbenchError(f"run {run_dir.name} is still running (pid {status['pid']})")
+    return kind, load_config(run_dir / "config.yaml")
 
 
 def prepare_run_dir(cfg: RunConfig, kind: str, run_dir: str | Path | None) -> Path:
@@ -44,14 +66,19 @@ def prepare_run_dir(cfg: RunConfig, kind: str, run_dir: str | Path | None) -> Pa
     return path
 
 
-def execute(kind: str, cfg: RunConfig, run_dir: Path, is_main: bool = True) -> int:
-    """Run `kind` in `run_dir`; returns a process exit code (0 ok / stopped, 2 user error, 1 bug)."""
+def execute(kind: str, cfg: RunConfig, run_dir: Path, is_main: bool = True, resume: bool = False) -> int:
+    """Run `kind` in `run_dir`; returns a process exit code (0 ok / stopped, 2 user error, 1 bug).
+
+    With `resume`, training continues from the run's last checkpoint (or starts over when the
+    run died before its first one), and metrics logged after that checkpoint are dropped so the
+    log holds every step exactly once.
+    """
     stop = StopFlag(run_dir)
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(ValueError):  # not the main thread (tests): the STOP file still works
             signal.signal(sig, stop.set)
     if not is_main:
-        return _execute(kind, cfg, run_dir, stop, is_main=False)
+        return _execute(kind, cfg, run_dir, stop, is_main=False, resume=resume)
     from workbench.jobs import training_slot
 
     def queued() -> None:
@@ -62,10 +89,24 @@ def execute(kind: str, cfg: RunConfig, run_dir: Path, is_main: bool = True) -> i
         if not got_slot:
             write_status(run_dir, state="stopped", error=None, ended=time.time())
             return 0
-        return _execute(kind, cfg, run_dir, stop, is_main=True)
+        if resume:
+            (run_dir / "STOP").unlink(missing_ok=True)  # a stop asked of the earlier attempt
+            rewind_metrics(run_dir)
+        return _execute(kind, cfg, run_dir, stop, is_main=True, resume=resume)
 
 
-def _execute(kind: str, cfg: RunConfig, run_dir: Path, stop: StopFlag, is_main: bool) -> int:
+def rewind_metrics(run_dir: Path) -> int:
+    """Keep only the events up to the checkpoint's step (all of them go if there is none)."""
+    pos = checkpoint.saved_position(run_dir / "checkpoint")
+    limit = pos.step if pos else 0
+    kept = [e for e in read_metrics(run_dir) if e.get("type") not in ("step", "eval") or e.get("step", 0) <= limit]
+    if pos is None:
+        kept = []
+    write_text_atomic(run_dir / "metrics.jsonl", "".join(json.dumps(e) + "\n" for e in kept))
+    return limit
+
+
+def _execute(kind: str, cfg: RunConfig, run_dir: Path, stop: StopFlag, is_main: bool, resume: bool = False) -> int:
     from workbench.pipeline import run_distill, run_teacher
 
     log = MetricsLog(run_dir) if is_main else None
@@ -83,7 +124,7 @@ def _execute(kind: str, cfg: RunConfig, run_dir: Path, stop: StopFlag, is_main: 
             write_status(run_dir, phase=event["phase"])
 
     try:
-        report = (run_teacher if kind == "teacher" else run_distill)(cfg, run_dir, emit, stop)
+        report = (run_teacher if kind == "teacher" else run_distill)(cfg, run_dir, emit, stop, resume=resume)
     except WorkbenchError as exc:
         if is_main:
             write_status(run_dir, state="failed", error=str(exc), ended=time.time())
@@ -104,5 +145,8 @@ def _execute(kind: str, cfg: RunConfig, run_dir: Path, stop: StopFlag, is_main: 
         if log is not None:
             log.close()
     if is_main:
-        write_status(run_dir, state=report.get("state", "finished"), ended=time.time(), phase="done")
+        state = report.get("state", "finished")
+        if state == "finished":  # the model and report are saved: the checkpoint has done its job
+            shutil.rmtree(run_dir / "checkpoint", ignore_errors=True)
+        write_status(run_dir, state=state, ended=time.time(), phase="done")
     return 0

@@ -22,6 +22,7 @@ from typing import Any
 
 import torch
 
+from workbench import checkpoint
 from workbench.batching import Encoded, collate, length_grouped_batches, model_inputs, shuffled_batches
 from workbench.config import TrainConfig
 from workbench.errors import WorkbenchError
@@ -133,8 +134,14 @@ def train_loop(
     emit: Emit,
     should_stop: Callable[[], bool],
     report_soft: bool,
+    checkpoint_dir: Path | None = None,
+    resume: bool = False,
 ) -> LoopResult:
-    """Train `model` in place; at the end it holds the weights of its best validation accuracy."""
+    """Train `model` in place; at the end it holds the weights of its best validation accuracy.
+
+    With `checkpoint_dir`, a resumable checkpoint is written every `checkpoint_every_steps`
+    optimizer steps; with `resume`, training continues from it at the same batch of the same epoch.
+    """
     from transformers import get_linear_schedule_with_warmup
 
     world = accelerator.num_processes
@@ -154,12 +161,19 @@ def train_loop(
     # logged (reduced) loss, so every rank sees the same value and they stop together
     check_every_step = device.type == "cpu" and world == 1
 
-    step, epoch, seen = 0, 0, 0
+    step, epoch, seen, skip = 0, 0, 0, 0
     best_acc, best_step, best_state = -1.0, 0, None
+    elapsed_before = 0.0
+    if resume and checkpoint_dir is not None and checkpoint.exists(checkpoint_dir):
+        pos, best_state = checkpoint.load(checkpoint_dir, accelerator, model, optimizer, scheduler)
+        step, epoch, skip, seen = pos.step, pos.epoch, pos.batch, pos.examples_seen
+        best_acc, best_step, elapsed_before = pos.best_accuracy, pos.best_step, pos.elapsed_s
+        emit({"type": "phase", "phase": "resumed", "step": step})
+    ckpt_every = tc.checkpoint_every_steps if checkpoint_dir is not None else 0
     sums = torch.zeros(3, device=device)  # running (total, soft, hard) since the last log
     micro_in_window = 0
-    start = last_log_time = time.perf_counter()
-    seen_at_last_log = 0
+    start = last_log_time = time.perf_counter() - elapsed_before
+    seen_at_last_log = seen
     emit({"type": "phase", "phase": "training", "total_steps": total_steps, "steps_per_epoch": updates_per_epoch})
 
     while step < total_steps:
@@ -169,7 +183,9 @@ def train_loop(
         else:
             batches = shuffled_batches(len(train_enc), tc.batch_size, epoch_seed)
         batches = batches[: len(batches) // world * world][accelerator.process_index :: world] or batches[:1]
-        for indices in batches:
+        for batch_no, indices in enumerate(batches):
+            if batch_no < skip:  # resuming: these were consumed before the checkpoint
+                continue
             model.train()
             batch = {k: v.to(device, non_blocking=True) for k, v in collate(train_enc, indices).items()}
             with accelerator.accumulate(model):
@@ -231,11 +247,17 @@ def train_loop(
                 if m["accuracy"] > best_acc:
                     best_acc, best_step = m["accuracy"], step
                     best_state = {k: v.detach().to("cpu", copy=True) for k, v in unwrapped.state_dict().items()}
+            if ckpt_every and step % ckpt_every == 0 and step < total_steps:
+                pos = checkpoint.Position(
+                    step, epoch, batch_no + 1, best_acc, best_step, time.perf_counter() - start, seen
+                )
+                checkpoint.save(checkpoint_dir, accelerator, model, optimizer, scheduler, pos, best_state)
             if should_stop():
                 return _finish(unwrapped, best_state, "stopped", step, total_steps, best_acc, best_step, start, seen)
             if step >= total_steps:
                 break
         epoch += 1
+        skip = 0
     return _finish(unwrapped, best_state, "finished", step, total_steps, best_acc, best_step, start, seen)
 
 
