@@ -63,18 +63,26 @@ def new_run_dir(kind: str, name: str, root: Path | None = None) -> Path:
     raise WorkbenchError(f"too many runs named {base}")
 
 
-def resolve_run(run: str | Path, root: Path | None = None) -> Path:
-    """A run folder from a path or a bare run id; refuses anything outside the runs root when given an id."""
-    p = Path(run)
-    if p.is_dir():
-        return p.resolve()
+def run_path(run_id: str, root: Path | None = None) -> Path:
+    """The folder of run `run_id` inside the runs root; ids that would lead outside it are refused.
+
+    For ids that come from a browser: only a bare folder name is accepted.
+    """
     root = (root or runs_root()).resolve()
-    candidate = (root / str(run)).resolve()
-    if candidate.parent != root:
-        raise WorkbenchError(f"not a run id: {run!r}")
+    candidate = (root / str(run_id)).resolve()
+    if not run_id or candidate.parent != root or run_id.startswith("."):
+        raise WorkbenchError(f"not a run id: {run_id!r}")
     if not candidate.is_dir():
-        raise WorkbenchError(f"run not found: {run}")
+        raise WorkbenchError(f"run not found: {run_id}")
     return candidate
+
+
+def resolve_run(run: str | Path, root: Path | None = None) -> Path:
+    """For the CLI: a run folder given as a path (the user's own shell), or a run id in the runs root."""
+    p = Path(run)
+    if p.is_dir() and (p / "status.json").is_file():
+        return p.resolve()
+    return run_path(str(run), root)
 
 
 # --------------------------------------------------------------------------- status
