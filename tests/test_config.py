@@ -71,3 +71,10 @@ def test_bad_values_give_one_line_errors(tmp_path, text, needle):
 def test_missing_config_file():
     with pytest.raises(WorkbenchError, match="config file not found"):
         load_config("/nonexistent/c.yaml")
+
+
+def test_article_preset_is_the_hub_setup():
+    cfg = preset("article")
+    assert (cfg.teacher.source, cfg.teacher.name) == ("hub", "bert-base-uncased")
+    assert (cfg.student.kind, cfg.student.name) == ("pretrained", "distilbert-base-uncased")
+    assert (cfg.data.source, cfg.data.name) == ("hub", "rotten_tomatoes")

@@ -1,6 +1,6 @@
 """`python -m workbench ...`: the same configs and runs the UI builds, from a shell.
 
-    python -m workbench init-config [--preset quick|default] > run.yaml
+    python -m workbench init-config [--preset quick|default|article] > run.yaml
     python -m workbench validate run.yaml
     python -m workbench teacher run.yaml [--run-dir DIR]
     python -m workbench distill run.yaml [--run-dir DIR]
@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m workbench", description="Distillation Workbench engine")
     sub = p.add_subparsers(dest="command", required=True)
     ic = sub.add_parser("init-config", help="print a complete, commented YAML config")
-    ic.add_argument("--preset", default="default", choices=["quick", "default"])
+    ic.add_argument("--preset", default="default", choices=["quick", "default", "article"])
     va = sub.add_parser("validate", help="check data, models and their compatibility without training")
     va.add_argument("config")
     va.add_argument("--json", action="store_true", help="print the full pre-flight report as JSON")
