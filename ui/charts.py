@@ -22,9 +22,11 @@ def loss_chart(steps: list[dict[str, Any]], soft: bool = True) -> go.Figure:
     cols = {"loss": "total", "loss_soft": "soft (teacher)", "loss_hard": "hard (labels)"}
     if not soft:
         cols = {"loss": "total"}
-    long = df.melt(id_vars="step", value_vars=[c for c in cols if c in df], var_name="part", value_name="loss")
+    long = df.melt(id_vars="step", value_vars=[c for c in cols if c in df], var_name="part", value_name="value")
     long["part"] = long["part"].map(cols)
-    fig = px.line(long, x="step", y="loss", color="part", markers=True, title="Training loss")
+    fig = px.line(
+        long, x="step", y="value", color="part", markers=True, title="Training loss", labels={"value": "loss"}
+    )
     return _tidy(fig)
 
 
