@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Distillation Workbench", page_icon="⚗️", layout="wide")
+st.set_page_config(page_title="Distillation Workbench", page_icon=":material/science:", layout="wide")
 
 PAGES = [
-    st.Page("pages/setup.py", title="Setup", icon="🧰", default=True),
-    st.Page("pages/temperature.py", title="Temperature & alpha", icon="🌡️"),
-    st.Page("pages/train.py", title="Train", icon="🏋️"),
-    st.Page("pages/compare.py", title="Compare", icon="⚖️"),
+    st.Page("pages/setup.py", title="Setup", icon=":material/tune:", default=True),
+    st.Page("pages/temperature.py", title="Temperature & alpha", icon=":material/thermostat:"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
 ]
 
 st.navigation(PAGES).run()

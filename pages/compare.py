@@ -151,6 +151,6 @@ st.download_button(
     data=lambda: model_zip(info.run_dir),
     file_name=f"{info.id}-student.zip",
     mime="application/zip",
-    icon="📦",
+    icon=":material/download:",
     key="cmp_zip",
 )

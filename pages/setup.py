@@ -31,7 +31,7 @@ DATASETS = {
     "hub": "A data set from the Hugging Face hub",
     "local": "Upload a CSV / JSONL / Parquet file",
 }
-ICONS = {"ok": "✅", "warn": "⚠️", "error": "❌"}
+ICONS = {"ok": "ok", "warn": "warning", "error": "PROBLEM"}
 
 cfg = get_cfg()
 st.title("Setup")
@@ -249,11 +249,14 @@ if stored:
     (st.success if pf["ok"] else st.error)(
         "Teacher, student and data fit together."
         if pf["ok"]
-        else "These choices cannot train as they are: see ❌ below."
+        else "These choices cannot train as they are: see PROBLEM below."
     )
     st.dataframe(
         pd.DataFrame(
-            [{"": ICONS.get(c["level"], ""), "check": c["name"], "result": c["message"]} for c in pf["checks"]]
+            [
+                {"status": ICONS.get(c["level"], c["level"]), "check": c["name"], "result": c["message"]}
+                for c in pf["checks"]
+            ]
         ),
         hide_index=True,
     )

@@ -89,7 +89,7 @@ with left:
     picked = st.multiselect(
         "Validation examples",
         choices,
-        format_func=lambda i: f"#{i} ({names[val.labels[i]]}): {val.texts[i][:90]}",
+        format_func=lambda i: f"#{i} {names[val.labels[i]]}: {val.texts[i][:40]}…",
         key=bind("temp_examples", choices[:3]),
         max_selections=6,
     )
@@ -97,7 +97,7 @@ with left:
     typed_label = st.selectbox("Its true label", names, key="temp_typed_label") if typed.strip() else None
 with right:
     t_value = min(10.0, max(0.5, round(cfg.distill.temperature * 2) / 2))
-    T = st.slider("Temperature T", 0.5, 10.0, step=0.5, key=bind("temp_T", t_value))
+    T = st.slider("Temperature T", 0.5, 10.0, step=0.5, format="%.1f", key=bind("temp_T", t_value))
     alpha = st.slider(
         "alpha: weight of the teacher's soft targets",
         0.0,

@@ -50,7 +50,7 @@ if running or waiting:
     live_panel(str((running or waiting)[0]))
     for d in waiting[1 if not running else 0 :]:
         c1, c2 = st.columns([5, 1])
-        c1.info(f"⏳ `{d.name}` is waiting: it starts when the run above finishes.")
+        c1.info(f"`{d.name}` is waiting: it starts when the run above finishes.")
         if c2.button("Cancel", key=f"cancel_{d.name}"):
             jobs.stop(d)
             st.rerun()
@@ -110,7 +110,7 @@ with col_t:
     st.subheader("1 · Fine-tune the teacher")
     st.caption("Teaches the teacher the task first, so its soft targets mean something. Needed for the bundled MiniLM.")
     train_settings(cfg.teacher_training, "tt")
-    if st.button("Fine-tune the teacher", type="secondary", icon="🎓"):
+    if st.button("Fine-tune the teacher", type="secondary", icon=":material/school:"):
         start("teacher")
 with col_d:
     st.subheader("2 · Distil the student")
@@ -127,7 +127,7 @@ with col_d:
     )
     if cfg.teacher.source == "bundled" and not cfg.allow_weak_teacher:
         st.warning("The bundled teacher is untrained: fine-tune it first (left), or tick *Allow a weak teacher*.")
-    if st.button("Distil the student", type="primary", icon="⚗️"):
+    if st.button("Distil the student", type="primary", icon=":material/science:"):
         start("distill")
 
 with st.expander("Command preview: run this configuration from a terminal"):
@@ -142,7 +142,7 @@ with st.expander("Command preview: run this configuration from a terminal"):
     cmds = cli_commands(kind, cfg.name, num_processes=gpus)
     st.markdown("One process (this machine):")
     st.code(cmds["single"], language="bash")
-    st.markdown(f"{gpus} GPUs with 🤗 Accelerate:")
+    st.markdown(f"{gpus} GPUs with Accelerate:")
     st.code(cmds["multi"], language="bash")
     st.download_button(
         "Download config.yaml", to_commented_yaml(cfg), file_name="config.yaml", mime="text/yaml", key="cmd_yaml"

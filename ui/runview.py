@@ -18,11 +18,11 @@ from workbench.summary import headline, human_seconds, metric_series, progress, 
 
 KIND_WORDS = {"teacher": "Teacher fine-tuning", "distill": "Distillation"}
 STATE_BADGES = {
-    "queued": "⏳ waiting",
-    "running": "🔄 running",
-    "finished": "✅ finished",
-    "failed": "❌ failed",
-    "stopped": "⏹️ stopped",
+    "queued": ":gray-badge[:material/hourglass_empty: waiting]",
+    "running": ":blue-badge[:material/autorenew: running]",
+    "finished": ":green-badge[:material/check_circle: finished]",
+    "failed": ":red-badge[:material/error: failed]",
+    "stopped": ":orange-badge[:material/stop_circle: stopped]",
 }
 
 
@@ -36,7 +36,7 @@ def render_run(run_dir: Path, status: dict[str, Any], key: str) -> None:
     if state in ACTIVE_STATES:
         bar, button = st.columns([5, 1])
         bar.progress(prog["fraction"], text=prog["text"])
-        if button.button("Stop", key=f"stop_{key}_{run_dir.name}", type="secondary", icon="⏹️"):
+        if button.button("Stop", key=f"stop_{key}_{run_dir.name}", type="secondary", icon=":material/stop:"):
             jobs.stop(run_dir)
             st.toast("Stopping… the run ends after its current step.")
     else:
