@@ -162,9 +162,7 @@ c1, c2, c3 = st.columns([2, 2, 1])
 c1.plotly_chart(charts.temperature_curve(curve, names, T), key="temp_curve")
 c2.plotly_chart(charts.entropy_curve(curve, T), key="temp_entropy")
 h = float(-(p_t[which].clamp_min(1e-12) * p_t[which].clamp_min(1e-12).log2()).sum())
-c3.metric(
-    "Teacher's uncertainty at this T", f"{h:.2f} bits", help=f"0 = certain, {curve['max_entropy']:.2f} = a coin toss"
-)
+c3.metric("Uncertainty at this T", f"{h:.2f} bits", help=f"0 = certain, {curve['max_entropy']:.2f} = a coin toss")
 c3.markdown(
     "At **T = 1** you see the teacher's plain answer. As T grows the lines meet: at very high T every class looks "
     "equally likely and the soft targets carry no information. Entropy measures that flatness."
@@ -184,17 +182,17 @@ table = pd.DataFrame(
         "total": b.total,
     }
 )
-c1, c2 = st.columns([3, 2])
+c1, c2 = st.columns([3, 2], gap="large")
 parts = [
     {"example": tag, "part": name, "value": v}
     for name, values in (("alpha × soft (teacher)", b.weighted_soft), ("(1 − alpha) × hard (labels)", b.weighted_hard))
     for tag, v in zip(tags, values, strict=True)
 ]
 c1.plotly_chart(charts.loss_parts(parts), key="temp_loss")
-c2.dataframe(table.round(4), hide_index=True)
 c2.markdown(
     f"Averaged over these {len(tags)} example(s): soft **{b.mean_soft:.3f}**, hard **{b.mean_hard:.3f}**, "
     f"total = {alpha:g} × {b.mean_soft:.3f} + {1 - alpha:g} × {b.mean_hard:.3f} = **{b.mean_total:.3f}**. "
     "The soft part is small when the student already agrees with the teacher; the hard part is small when it "
     "gives the right label high probability."
 )
+st.dataframe(table.round(4), hide_index=True)

@@ -55,12 +55,7 @@ if running or waiting:
             jobs.stop(d)
             st.rerun()
 else:
-    runs = list_runs()
-    if runs:
-        st.caption("Nothing is training now. The most recent run:")
-        render_run(runs[0].run_dir, runs[0].status, key="last")
-    else:
-        st.info("No runs yet. Start one below.")
+    st.info("Nothing is training now. Start a run below; earlier runs are in the History at the bottom.")
 
 
 # --------------------------------------------------------------------------- start a run
@@ -89,6 +84,7 @@ def start(kind: str) -> None:
         st.error(str(exc))
         return
     st.session_state[OPEN_RUN_KEY] = str(run_dir)
+    st.session_state.pop("hist_open", None)
     st.rerun()
 
 

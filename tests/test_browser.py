@@ -222,9 +222,10 @@ def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
             chart_seen_live = True
         page.wait_for_timeout(500)
     expect(page.get_by_text("Nothing is training now")).to_be_visible()
+    expect(page.get_by_text("Run finished.").first).to_be_visible()
     assert chart_seen_live, f"no live chart while running; progress texts seen: {seen}"
     assert len(seen) >= 2, f"the live panel never changed: {seen}"
-    expect(page.get_by_text(re.compile("The student keeps .* of the teacher's accuracy")).first).to_be_visible()
+    expect(page.get_by_text(re.compile("The student (keeps|is as accurate as the teacher)")).first).to_be_visible()
     config = next(runs.glob("*-distill-*/config.yaml")).read_text()
     assert "temperature: 4.0" in config and "max_train_examples: 64" in config
     training = config.split("\ntraining:", 1)[1]
@@ -234,7 +235,7 @@ def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
 
     # ------------------------------------------------------------------ Compare
     page.get_by_role("link", name="Compare", exact=True).click()
-    expect(page.get_by_text(re.compile("The student keeps .* of the teacher's accuracy")).first).to_be_visible()
+    expect(page.get_by_text(re.compile("The student (keeps|is as accurate as the teacher)")).first).to_be_visible()
     page.get_by_label("A sentence to classify").fill("A warm, funny and moving film.")
     page.get_by_role("button", name="Classify with both models").click()
     expect(page.get_by_text(re.compile(r"Both models agree\.|The models disagree on this one\."))).to_be_visible()

@@ -192,7 +192,7 @@ def test_temperature_page_explains_and_updates_config():
     row = table.iloc[0]
     assert row["alpha × soft"] == pytest.approx(0.25 * row["soft: T²·KL(teacher‖student)"], abs=2e-4)
     assert row["total"] == pytest.approx(row["alpha × soft"] + row["(1 − alpha) × hard"], abs=2e-4)
-    assert any(m.label.startswith("Teacher's uncertainty") and m.value.endswith("bits") for m in at.metric)
+    assert any(m.label == "Uncertainty at this T" and m.value.endswith("bits") for m in at.metric)
 
 
 def test_temperature_typed_sentence_is_added():

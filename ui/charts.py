@@ -140,6 +140,7 @@ def loss_parts(rows: list[dict[str, Any]]) -> go.Figure:
         title="Loss per example: soft and hard parts, weighted",
         color_discrete_sequence=[TEACHER_COLOR, "#999999"],
     )
+    fig.update_xaxes(type="category")
     return _tidy(fig)
 
 

@@ -58,6 +58,8 @@ def human_seconds(s: float | None) -> str:
     if s is None:
         return "–"
     s = max(0.0, float(s))
+    if s < 10:
+        return f"{s:.1f} s"
     if s < 60:
         return f"{s:.0f} s"
     if s < 3600:
@@ -76,7 +78,10 @@ def headline(report: dict[str, Any], split: str = "test") -> str:
     share = comp.get(f"accuracy_share_{split}")
     speed = comp.get("speedup", {}).get("batch_1")
     ratio = comp.get("param_ratio")
-    parts = [f"The student keeps {pct(share)} of the teacher's accuracy"]
+    if share is not None and share >= 1:
+        parts = [f"The student is as accurate as the teacher ({pct(share)} of its accuracy)"]
+    else:
+        parts = [f"The student keeps {pct(share)} of the teacher's accuracy"]
     if speed:
         parts.append(f"at {speed:.1f}x the speed (one sentence at a time)")
     if ratio:
