@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+HEADLINE = re.compile("The student (keeps|is as accurate as the teacher)")
 SLOW = 120_000  # ms: model loads and training on a shared 2-core machine
 
 
@@ -211,21 +212,23 @@ def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
     deadline = time.time() + 150
     chart_seen_live = False
     while time.time() < deadline:
-        if page.get_by_text("Nothing is training now").count():
+        live = page.get_by_role("button", name="Stop").count() > 0
+        if live:
+            bar = page.get_by_test_id("stProgress")
+            if bar.count():
+                seen.add(bar.first.inner_text())
+            if page.locator(".js-plotly-plot").count():
+                if not chart_seen_live:
+                    page.screenshot(path=str(shots / "train-live.png"))
+                chart_seen_live = True
+        elif page.get_by_text("Nothing is training now").first.is_visible():
             break
-        bar = page.locator('[data-testid="stProgress"]').first
-        if bar.count():
-            seen.add(bar.inner_text())
-        if page.get_by_role("button", name="Stop").count() and page.locator(".js-plotly-plot").count():
-            if not chart_seen_live:
-                page.screenshot(path=str(shots / "train-live.png"))
-            chart_seen_live = True
         page.wait_for_timeout(500)
     expect(page.get_by_text("Nothing is training now")).to_be_visible()
     expect(page.get_by_text("Run finished.").first).to_be_visible()
     assert chart_seen_live, f"no live chart while running; progress texts seen: {seen}"
     assert len(seen) >= 2, f"the live panel never changed: {seen}"
-    expect(page.get_by_text(re.compile("The student (keeps|is as accurate as the teacher)")).first).to_be_visible()
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text=HEADLINE).first).to_be_visible()
     config = next(runs.glob("*-distill-*/config.yaml")).read_text()
     assert "temperature: 4.0" in config and "max_train_examples: 64" in config
     training = config.split("\ntraining:", 1)[1]
@@ -235,7 +238,7 @@ def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
 
     # ------------------------------------------------------------------ Compare
     page.get_by_role("link", name="Compare", exact=True).click()
-    expect(page.get_by_text(re.compile("The student (keeps|is as accurate as the teacher)")).first).to_be_visible()
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text=HEADLINE).first).to_be_visible()
     page.get_by_label("A sentence to classify").fill("A warm, funny and moving film.")
     page.get_by_role("button", name="Classify with both models").click()
     expect(page.get_by_text(re.compile(r"Both models agree\.|The models disagree on this one\."))).to_be_visible()
