@@ -208,6 +208,12 @@ def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
     page.get_by_role("button", name="Distil the student").click()
     # the live panel: polled by a fragment, no reload
     expect(page.get_by_role("button", name="Stop")).to_be_visible()
+    # a second tab is a fresh session with nothing in session_state: it finds the run on disk
+    run_id = next(runs.glob("*-distill-*")).name
+    other = page.context.new_page()
+    other.goto(f"{url}/train")
+    expect(other.get_by_text(run_id).first).to_be_visible()
+    other.close()
     seen: set[str] = set()
     deadline = time.time() + 150
     chart_seen_live = False

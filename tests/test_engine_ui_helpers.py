@@ -143,6 +143,8 @@ def test_progress_and_series():
     p = summary.progress({"state": "running", "phase": "training"}, events)
     assert p["fraction"] == 0.5 and "Step 5 of 10" in p["text"] and "1 min 15 s left" in p["text"]
     assert "Waiting" in summary.progress({"state": "queued"}, [])["text"]
+    stopping = summary.progress({"state": "running", "phase": "training"}, events, stopping=True)
+    assert stopping["text"].startswith("Stopping after step 5") and stopping["eta_s"] is None
     s = summary.metric_series(events)
     assert s["steps"][0]["loss"] == 1.0 and s["evals"][0]["accuracy"] == 0.7
 

@@ -285,6 +285,10 @@ def test_train_shows_live_run_queue_and_history(runs_dir, launched):
     assert "ended unexpectedly" in history.loc["20261127-100000-teacher-ghost", "result"]
     next(b for b in at.button if b.label == "Stop").click().run()
     assert launched["stop"] == [live]
+    (live / "STOP").touch()  # what the real jobs.stop writes first
+    at.run()
+    assert [p.proto.text for p in at.get("progress")][0].startswith("Stopping after step 5")
+    assert next(b for b in at.button if b.label == "Stop").disabled
 
 
 def test_train_opens_failed_run_from_history(runs_dir):

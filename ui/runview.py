@@ -32,11 +32,14 @@ def render_run(run_dir: Path, status: dict[str, Any], key: str) -> None:
     kind = status.get("kind", "?")
     st.markdown(f"**{KIND_WORDS.get(kind, kind)}** · `{run_dir.name}` · {STATE_BADGES.get(state, state)}")
     events = read_metrics(run_dir)
-    prog = progress(status, events)
+    stopping = (run_dir / "STOP").exists()
+    prog = progress(status, events, stopping=stopping)
     if state in ACTIVE_STATES:
         bar, button = st.columns([5, 1])
         bar.progress(prog["fraction"], text=prog["text"])
-        if button.button("Stop", key=f"stop_{key}_{run_dir.name}", type="secondary", icon=":material/stop:"):
+        if button.button(
+            "Stop", key=f"stop_{key}_{run_dir.name}", type="secondary", icon=":material/stop:", disabled=stopping
+        ):
             jobs.stop(run_dir)
             st.toast("Stopping… the run ends after its current step.")
     else:

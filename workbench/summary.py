@@ -100,8 +100,8 @@ def teacher_warning(report: dict[str, Any]) -> str | None:
     return None
 
 
-def progress(status: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
-    """Fraction done, ETA and a short text for a progress bar."""
+def progress(status: dict[str, Any], events: list[dict[str, Any]], stopping: bool = False) -> dict[str, Any]:
+    """Fraction done, ETA and a short text for a progress bar (`stopping`: a stop was asked for)."""
     state = status.get("state", "unknown")
     steps = [e for e in events if e.get("type") == "step"]
     phase = status.get("phase") or ""
@@ -111,7 +111,10 @@ def progress(status: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, 
     if state == "finished":
         fraction = 1.0
     eta = steps[-1].get("eta_s") if steps and state == "running" else None
-    if state == "queued":
+    if stopping and state in ("queued", "running"):
+        text = f"Stopping after step {done}: the engine saves and evaluates the best model so far, then marks the run stopped."
+        eta = None
+    elif state == "queued":
         text = "Waiting: another run is training; this one starts when it finishes."
     elif state == "running":
         words = PHASES.get(phase, phase or "starting")
