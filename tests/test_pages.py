@@ -355,3 +355,20 @@ def test_compare_classifies_a_sentence(runs_dir, monkeypatch):
     assert at.dataframe[-1].value["prediction"].tolist() == ["positive", "negative"]
     assert "The models disagree on this one." in texts(at.markdown)
     assert run.is_dir()
+
+
+def test_choices_survive_switching_pages():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=MODEL_TIMEOUT)
+    at.session_state["wb_cfg"] = tiny_config()
+    at.run()
+    at.number_input(key="setup_max_train").set_value(128)
+    at.radio(key="setup_student_kind").set_value("scratch").run()
+    at.slider(key="setup_scratch_layers").set_value(2).run()
+    at.switch_page("pages/train.py").run()
+    assert "(128 training examples)" in texts(at.markdown)
+    at.switch_page("pages/setup.py").run()
+    assert not at.exception
+    assert at.number_input(key="setup_max_train").value == 128
+    assert at.radio(key="setup_student_kind").value == "scratch"
+    assert at.slider(key="setup_scratch_layers").value == 2
+    assert at.session_state["wb_cfg"].student.num_layers == 2
