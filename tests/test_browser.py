@@ -210,7 +210,7 @@ def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
     expect(page.get_by_role("button", name="Stop")).to_be_visible()
     # a second tab is a fresh session with nothing in session_state: it finds the run on disk
     run_id = next(runs.glob("*-distill-*")).name
-    other = page.context.new_page()
+    other = page.context.browser.new_page()  # its own context: no shared cookies or storage
     other.goto(f"{url}/train")
     expect(other.get_by_text(run_id).first).to_be_visible()
     other.close()
