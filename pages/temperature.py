@@ -6,14 +6,13 @@ import copy
 
 import pandas as pd
 import streamlit as st
-import torch
 import yaml
 
 from ui import cached, charts
 from ui.state import bind, get_cfg
 from workbench.config import ModelConfig, to_dict
 from workbench.errors import WorkbenchError
-from workbench.explorer import loss_breakdown, softened, temperature_curve
+from workbench.explorer import explain, temperature_curve
 from workbench.overview import finished_teacher_runs
 
 SETUP = "setup"
@@ -112,9 +111,7 @@ with right:
 
 texts = [val.texts[i] for i in picked] + ([typed.strip()] if typed_label else [])
 tags = [f"#{i}" for i in picked] + (["typed"] if typed_label else [])
-y = torch.tensor(
-    [val.labels[i] for i in picked] + ([names.index(typed_label)] if typed_label else []), dtype=torch.long
-)
+y = [val.labels[i] for i in picked] + ([names.index(typed_label)] if typed_label else [])
 if not texts:
     st.info("Pick at least one example or type a sentence.")
     st.stop()
@@ -132,17 +129,16 @@ def logits_of(key: str, label_names: tuple[str, ...], sentences: tuple[str, ...]
 
 
 t_list, s_list = logits_of(model_key, tuple(names), tuple(texts), cfg.training.max_length)
-z_t, z_s = torch.tensor(t_list), torch.tensor(s_list)  # (n, C), (n, C)
-p_t, p_s = softened(z_t, T), softened(z_s, T)  # (n, C), (n, C)
+ex = explain(t_list, s_list, y, T, alpha)
 
 # --------------------------------------------------------------------------- probabilities at T
 st.divider()
 st.subheader(f"Class probabilities at T = {T:g}")
 c1, c2 = st.columns([3, 1])
 rows = [
-    {"example": tag, "model": who, "class": names[c], "probability": float(p[i, c])}
+    {"example": tag, "model": who, "class": names[c], "probability": p[i][c]}
     for i, tag in enumerate(tags)
-    for who, p in (("teacher", p_t), ("student", p_s))
+    for who, p in (("teacher", ex.teacher_probs), ("student", ex.student_probs))
     for c in range(len(names))
 ]
 c1.plotly_chart(charts.probability_bars(rows, f"Teacher and student, softened with T = {T:g}"), key="temp_probs")
@@ -157,11 +153,11 @@ st.subheader("How the teacher's answer flattens as T grows")
 which = st.selectbox(
     "Example", list(range(len(tags))), format_func=lambda i: f"{tags[i]}: {texts[i][:80]}", key="temp_curve_example"
 )
-curve = temperature_curve(z_t[which])
+curve = temperature_curve(t_list[which])
 c1, c2, c3 = st.columns([2, 2, 1])
 c1.plotly_chart(charts.temperature_curve(curve, names, T), key="temp_curve")
 c2.plotly_chart(charts.entropy_curve(curve, T), key="temp_entropy")
-h = float(-(p_t[which].clamp_min(1e-12) * p_t[which].clamp_min(1e-12).log2()).sum())
+h = ex.teacher_entropy[which]
 c3.metric("Uncertainty at this T", f"{h:.2f} bits", help=f"0 = certain, {curve['max_entropy']:.2f} = a coin toss")
 c3.markdown(
     "At **T = 1** you see the teacher's plain answer. As T grows the lines meet: at very high T every class looks "
@@ -170,11 +166,11 @@ c3.markdown(
 
 # --------------------------------------------------------------------------- loss breakdown
 st.subheader("The loss on these examples, part by part")
-b = loss_breakdown(z_s, z_t, y, T, alpha)
+b = ex.loss
 table = pd.DataFrame(
     {
         "example": tags,
-        "true label": [names[int(v)] for v in y],
+        "true label": [names[v] for v in y],
         "soft: T²·KL(teacher‖student)": b.soft,
         "hard: CE(student, label)": b.hard,
         "alpha × soft": b.weighted_soft,

@@ -196,3 +196,11 @@ def test_model_zip_without_model(tmp_path):
 def test_engine_never_imports_streamlit():
     for path in (ROOT / "workbench").rglob("*.py"):
         assert "import streamlit" not in path.read_text(encoding="utf-8"), path
+
+
+def test_explain_from_cached_lists():
+    ex = explorer.explain([[2.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [1.0, -1.0]], [0, 1], 2.0, 0.5)
+    assert ex.teacher_probs[0][0] == pytest.approx(1 / (1 + math.exp(-1)), rel=1e-5)
+    assert ex.teacher_entropy[1] == pytest.approx(1.0)  # equal logits: a coin toss
+    assert ex.student_probs[0] == pytest.approx([0.5, 0.5])
+    assert len(ex.loss.total) == 2 and ex.loss.soft[1] > 0

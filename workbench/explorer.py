@@ -51,7 +51,7 @@ def entropy_bits(probs: torch.Tensor) -> torch.Tensor:
     return -(p * p.log2()).sum(dim=-1)
 
 
-def temperature_curve(logits: torch.Tensor, temperatures: list[float] | None = None) -> dict[str, Any]:
+def temperature_curve(logits: torch.Tensor | list[float], temperatures: list[float] | None = None) -> dict[str, Any]:
     """How one example's softened distribution flattens as T grows.
 
     logits: (C,) -> {"temperatures": [K], "probs": (K, C) list, "entropy": [K] bits, "max_entropy": bits}.
@@ -59,7 +59,7 @@ def temperature_curve(logits: torch.Tensor, temperatures: list[float] | None = N
     temps = list(temperatures or DEFAULT_TEMPERATURES)
     for t in temps:
         check_hyperparameters(t, 0.5)
-    z = logits.float().reshape(1, -1)  # (1, C)
+    z = torch.as_tensor(logits, dtype=torch.float32).reshape(1, -1)  # (1, C)
     probs = torch.cat([soft_targets(z, t) for t in temps])  # (K, C)
     return {
         "temperatures": temps,
@@ -112,3 +112,36 @@ def softened(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     """softmax(z / T) of each row: (n, C) -> (n, C)."""
     check_hyperparameters(temperature, 0.5)
     return soft_targets(logits, temperature)
+
+
+@dataclass
+class Explanation:
+    """Everything the page draws for the chosen examples at one (T, alpha), as plain lists."""
+
+    teacher_probs: list[list[float]]  # (n, C) softmax(z_t / T)
+    student_probs: list[list[float]]  # (n, C) softmax(z_s / T)
+    teacher_entropy: list[float]  # (n,) bits of the teacher's softened distribution
+    loss: LossBreakdown
+
+
+def explain(
+    teacher_logits: list[list[float]] | torch.Tensor,
+    student_logits: list[list[float]] | torch.Tensor,
+    labels: list[int],
+    temperature: float,
+    alpha: float,
+) -> Explanation:
+    """Softened probabilities, the teacher's entropy and the loss parts for n examples at (T, alpha).
+
+    Takes the logits the page cached (lists are fine), so moving a slider never re-runs a model.
+    """
+    z_t = torch.as_tensor(teacher_logits, dtype=torch.float32)  # (n, C)
+    z_s = torch.as_tensor(student_logits, dtype=torch.float32)  # (n, C)
+    y = torch.as_tensor(labels, dtype=torch.long)  # (n,)
+    p_t, p_s = softened(z_t, temperature), softened(z_s, temperature)  # (n, C), (n, C)
+    return Explanation(
+        teacher_probs=p_t.tolist(),
+        student_probs=p_s.tolist(),
+        teacher_entropy=entropy_bits(p_t).tolist(),
+        loss=loss_breakdown(z_s, z_t, y, temperature, alpha),
+    )
