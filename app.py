@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui.guard import return_to_requested_page
+
 st.set_page_config(page_title="Distillation Workbench", page_icon=":material/science:", layout="wide")
 
 PAGES = [
@@ -11,4 +13,6 @@ PAGES = [
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
 ]
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+return_to_requested_page()  # a page URL opened before navigation existed (see ui/guard.py)
+page.run()

@@ -6,10 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from ui import charts
+from ui.guard import ensure_navigation
 from workbench.errors import WorkbenchError
 from workbench.export import model_zip
 from workbench.runs import list_runs
 from workbench.summary import headline, human_bytes, human_count, pct, teacher_warning
+
+ensure_navigation("pages/compare.py")
 
 st.title("Compare")
 st.caption("How much of the teacher's skill did the student keep, and what did we gain in size and speed?")

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import cached, charts
+from ui.guard import ensure_navigation
 from ui.state import bind, get_cfg
 from workbench.config import ModelConfig, to_commented_yaml, validate_values
 from workbench.data import read_table
@@ -14,6 +15,8 @@ from workbench.models import default_layers
 from workbench.overview import finished_teacher_runs, label_balance, preview_rows, token_lengths
 from workbench.runs import slug
 from workbench.summary import human_bytes, human_count, human_seconds
+
+ensure_navigation("pages/setup.py")
 
 TEACHERS = {
     "bundled": "Bundled MiniLM (all-MiniLM-L6-v2)",

@@ -9,11 +9,14 @@ import streamlit as st
 import yaml
 
 from ui import cached, charts
+from ui.guard import ensure_navigation
 from ui.state import bind, get_cfg
 from workbench.config import ModelConfig, to_dict
 from workbench.errors import WorkbenchError
 from workbench.explorer import explain, temperature_curve
 from workbench.overview import finished_teacher_runs
+
+ensure_navigation("pages/temperature.py")
 
 SETUP = "setup"
 N_CHOICES = 40

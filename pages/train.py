@@ -10,6 +10,7 @@ import streamlit as st
 import yaml
 
 import workbench.jobs as jobs
+from ui.guard import ensure_navigation
 from ui.runview import render_run
 from ui.state import OPEN_RUN_KEY, bind, get_cfg
 from workbench.commands import cli_commands
@@ -17,6 +18,8 @@ from workbench.config import TrainConfig, to_commented_yaml, validate_values
 from workbench.errors import WorkbenchError
 from workbench.runs import ACTIVE_STATES, list_runs, read_status, runs_root
 from workbench.summary import history_row
+
+ensure_navigation("pages/train.py")
 
 POLL_SECONDS = 2.0
 BATCH_SIZES = [4, 8, 16, 32, 64, 128]

@@ -169,7 +169,12 @@ def _shot(page, path: Path) -> None:
 
 def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
     # ------------------------------------------------------------------ Setup
-    page.goto(url)
+    # first request after the server starts is a page URL (a tab reloading after a restart): the page
+    # must still come up under the app's navigation, not Streamlit's legacy pages/ folder mode
+    page.goto(f"{url}/train")
+    expect(page.get_by_role("heading", name="Train", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Temperature & alpha")).to_be_visible()
+    page.get_by_role("link", name="Setup", exact=True).click()
     expect(page.get_by_role("heading", name="Setup")).to_be_visible()
     _number(page, "Training examples", 64)
     _wait_idle(page)
