@@ -153,8 +153,14 @@ c2.markdown(
 
 # --------------------------------------------------------------------------- curve over T
 st.subheader("How the teacher's answer flattens as T grows")
+# start from the example the teacher is surest about: its curve shows the flattening best
+surest = min(range(len(tags)), key=lambda i: ex.teacher_entropy[i])
 which = st.selectbox(
-    "Example", list(range(len(tags))), format_func=lambda i: f"{tags[i]}: {texts[i][:80]}", key="temp_curve_example"
+    "Example",
+    list(range(len(tags))),
+    index=surest,
+    format_func=lambda i: f"{tags[i]}: {texts[i][:80]}",
+    key="temp_curve_example",
 )
 curve = temperature_curve(t_list[which])
 c1, c2, c3 = st.columns([2, 2, 1])
