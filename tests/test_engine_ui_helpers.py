@@ -183,6 +183,7 @@ def test_model_zip_has_model_and_card(tmp_path):
         card = zf.read("README.md").decode()
     assert {"README.md", "model/config.json", "model/model.safetensors"} <= names
     assert "T = 3.0, alpha = 0.25" in card and "keeps 97%" in card and "negative, positive" in card
+    assert "64 train examples" in card and "Caution" not in card
 
 
 def test_model_zip_without_model(tmp_path):

@@ -15,7 +15,7 @@ import yaml
 
 from workbench.errors import WorkbenchError
 from workbench.runs import read_report
-from workbench.summary import headline, human_bytes, pct
+from workbench.summary import headline, human_bytes, pct, teacher_warning
 
 
 def model_card(run_dir: Path) -> str:
@@ -41,8 +41,13 @@ def model_card(run_dir: Path) -> str:
         "## How it was made",
         "",
         f"- Labels: {', '.join(data.get('label_names', []))}",
-        f"- Data: {data.get('description', '?')}; sizes {data.get('sizes', {})}",
+        f"- Data: {data.get('description', '?')}; "
+        + " / ".join(f"{n} {split}" for split, n in (data.get("sizes") or {}).items())
+        + " examples",
     ]
+    warning = teacher_warning(report)
+    if warning:
+        lines[4:4] = [f"**Caution:** {warning}", ""]
     if kind == "distill":
         t_cfg = cfg.get("teacher", {})
         lines += [
