@@ -1,7 +1,18 @@
-"""Distillation Workbench: `streamlit run app.py`. Navigation only; each page lives in pages/."""
+"""Distillation Workbench: `streamlit run app.py`. Navigation and page config only; each page lives in pages/."""
 
 import streamlit as st
 
-st.set_page_config(page_title="Distillation Workbench", page_icon="⚗️", layout="wide")
-st.title("Distillation Workbench")
-st.write("The pages arrive with the UI issue; the engine runs as `python -m workbench`.")
+from ui.guard import return_to_requested_page
+
+st.set_page_config(page_title="Distillation Workbench", page_icon=":material/science:", layout="wide")
+
+PAGES = [
+    st.Page("pages/setup.py", title="Setup", icon=":material/tune:", default=True),
+    st.Page("pages/temperature.py", title="Temperature & alpha", icon=":material/thermostat:"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+]
+
+page = st.navigation(PAGES)
+return_to_requested_page()  # a page URL opened before navigation existed (see ui/guard.py)
+page.run()

@@ -1,0 +1,309 @@
+"""Setup: choose the teacher, the student and the data, and look at all three before anything trains."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ui import cached, charts
+from ui.guard import ensure_navigation
+from ui.state import bind, get_cfg
+from workbench.config import ModelConfig, to_commented_yaml, validate_values
+from workbench.data import read_table
+from workbench.errors import WorkbenchError
+from workbench.models import default_layers
+from workbench.overview import finished_teacher_runs, label_balance, preview_rows, token_lengths
+from workbench.runs import slug
+from workbench.summary import human_bytes, human_count, human_seconds
+
+ensure_navigation("pages/setup.py")
+
+TEACHERS = {
+    "bundled": "Bundled MiniLM (all-MiniLM-L6-v2)",
+    "hub": "A model from the Hugging Face hub",
+    "local": "A model folder on this machine",
+    "run": "A teacher fine-tuned in an earlier run",
+}
+STUDENTS = {
+    "layers": "Cut from the teacher (keep some layers)",
+    "pretrained": "A pre-trained model",
+    "scratch": "A smaller model trained from scratch",
+}
+DATASETS = {
+    "bundled": "Bundled Rotten Tomatoes reviews",
+    "hub": "A data set from the Hugging Face hub",
+    "local": "Upload a CSV / JSONL / Parquet file",
+}
+ICONS = {"ok": "ok", "warn": "warning", "error": "PROBLEM"}
+
+cfg = get_cfg()
+st.title("Setup")
+st.caption(
+    "Pick a big **teacher** model, a smaller **student** that will learn from it, and the **data** they work on. "
+    "Nothing trains on this page: look at the data and check that the models fit together first."
+)
+st.text_input("Run name", key=bind("setup_name", cfg.name), help="Used in the run's folder name.")
+cfg.name = st.session_state["setup_name"] or "run"
+
+col_t, col_s, col_d = st.columns(3, gap="large")
+
+# --------------------------------------------------------------------------- teacher
+with col_t:
+    st.subheader("Teacher")
+    st.caption("The large model whose answers the student imitates.")
+    source = st.radio(
+        "Where the teacher comes from",
+        list(TEACHERS),
+        format_func=TEACHERS.get,
+        key=bind("setup_teacher_source", cfg.teacher.source),
+    )
+    name = ""
+    if source == "hub":
+        name = st.text_input(
+            "Hub model id",
+            key=bind("setup_teacher_hub", cfg.teacher.name if cfg.teacher.source == "hub" else "bert-base-uncased"),
+        )
+        st.caption("Needs a connection to the hub (or the model in the local hub cache).")
+    elif source == "local":
+        name = st.text_input(
+            "Model folder", key=bind("setup_teacher_local", cfg.teacher.name if cfg.teacher.source == "local" else "")
+        )
+    elif source == "run":
+        runs = finished_teacher_runs()
+        if not runs:
+            st.info("No fine-tuned teacher yet. Start one on the **Train** page (“Fine-tune the teacher”).")
+        else:
+            options = [r["run_dir"] for r in runs]
+            labels = {
+                r["run_dir"]: f"{r['id']} (test accuracy {r['accuracy']:.0%})" if r["accuracy"] is not None else r["id"]
+                for r in runs
+            }
+            current = cfg.teacher.name if cfg.teacher.name in options else options[0]
+            if st.session_state.get("setup_teacher_run") not in options:
+                st.session_state.pop("setup_teacher_run", None)
+            name = st.selectbox(
+                "Fine-tuned teacher", options, format_func=labels.get, key=bind("setup_teacher_run", current)
+            )
+    else:
+        st.caption(
+            "Ships with the workbench, works offline. Its classification head starts untrained: fine-tune it first on the Train page."
+        )
+    cfg.teacher = ModelConfig(source=source, name=name or "")
+
+# --------------------------------------------------------------------------- student
+with col_s:
+    st.subheader("Student")
+    st.caption("The small, fast model we want to end up with.")
+    s = cfg.student
+    s.kind = st.radio(
+        "What the student is", list(STUDENTS), format_func=STUDENTS.get, key=bind("setup_student_kind", s.kind)
+    )
+    if s.kind == "layers":
+        try:
+            n = cached.layer_count(cached.key_of(cfg.teacher))
+        except WorkbenchError as exc:
+            st.error(str(exc))
+            n = None
+        if n:
+            chosen = [i for i in (s.layers or default_layers(n)) if i < n]
+            if any(i >= n for i in st.session_state.get("setup_student_layers", [])):
+                st.session_state.pop("setup_student_layers")
+            layers = st.multiselect(
+                f"Teacher layers to keep (of {n})",
+                list(range(n)),
+                key=bind("setup_student_layers", chosen),
+                help="Every other layer is DistilBERT's recipe. Fewer layers = faster, less accurate.",
+            )
+            s.layers = sorted(layers) or None
+            st.caption(f"The student keeps {len(layers) or len(default_layers(n))} of {n} layers.")
+    elif s.kind == "pretrained":
+        s.source = st.selectbox("From", ["hub", "local", "run", "bundled"], key=bind("setup_student_source", s.source))
+        if s.source != "bundled":
+            s.name = st.text_input(
+                "Model id or folder", key=bind("setup_student_name", s.name or "distilbert-base-uncased")
+            )
+    else:
+        s.num_layers = st.slider("Layers", 1, 12, key=bind("setup_scratch_layers", s.num_layers))
+        s.hidden_size = st.select_slider(
+            "Hidden size", [64, 128, 192, 256, 384, 512, 768], key=bind("setup_scratch_hidden", s.hidden_size)
+        )
+        s.num_heads = st.select_slider(
+            "Attention heads", [1, 2, 4, 8, 12], key=bind("setup_scratch_heads", s.num_heads)
+        )
+        s.intermediate_size = st.select_slider(
+            "Feed-forward size", [256, 512, 1024, 1536, 2048, 3072], key=bind("setup_scratch_ff", s.intermediate_size)
+        )
+        st.caption("Reuses the teacher's tokenizer and a projection of its word embeddings.")
+
+# --------------------------------------------------------------------------- data
+with col_d:
+    st.subheader("Data")
+    st.caption("Short texts with a label each (for example a review and whether it is positive).")
+    d = cfg.data
+    d.source = st.radio("Data set", list(DATASETS), format_func=DATASETS.get, key=bind("setup_data_source", d.source))
+    if d.source == "hub":
+        d.name = st.text_input("Hub data set name", key=bind("setup_data_hub", d.name))
+        d.subset = st.text_input("Configuration (optional)", key=bind("setup_data_subset", d.subset or "")) or None
+        d.text_column = st.text_input("Text column", key=bind("setup_data_text", d.text_column))
+        d.label_column = st.text_input("Label column", key=bind("setup_data_label", d.label_column))
+    elif d.source == "local":
+        up = st.file_uploader("Training file", type=["csv", "jsonl", "parquet"], key="setup_upload")
+        if up is not None:
+            try:
+                from workbench.uploads import save_upload
+
+                d.path = str(save_upload(up.name, up.getvalue()))
+            except WorkbenchError as exc:
+                st.error(str(exc))
+        if d.path:
+            try:
+                frame, _ = read_table(d.path)
+                columns = [str(c) for c in frame.columns]
+                st.caption(
+                    f"Using {len(frame)} rows from `{d.path.rsplit('/', 1)[-1]}`; validation and test are carved from it."
+                )
+                for key, attr, label, fallback in (
+                    ("setup_col_text", "text_column", "Text column", 0),
+                    ("setup_col_label", "label_column", "Label column", min(1, len(columns) - 1)),
+                ):
+                    if st.session_state.get(key) not in columns:
+                        st.session_state.pop(key, None)
+                    current = getattr(d, attr) if getattr(d, attr) in columns else columns[fallback]
+                    setattr(d, attr, st.selectbox(label, columns, key=bind(key, current)))
+            except WorkbenchError as exc:
+                st.error(str(exc))
+        else:
+            st.info("Upload a file to continue.")
+    st.markdown("**Example limits** (small = fast; 0 = use everything)")
+    a, b = st.columns(2)
+    n_train = a.number_input(
+        "Training examples", min_value=0, step=100, key=bind("setup_max_train", d.max_train_examples or 0)
+    )
+    n_eval = b.number_input(
+        "Validation / test examples", min_value=0, step=50, key=bind("setup_max_eval", d.max_eval_examples or 0)
+    )
+    d.max_train_examples, d.max_eval_examples = int(n_train) or None, int(n_eval) or None
+
+try:
+    validate_values(cfg)
+except WorkbenchError as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.download_button(
+    "Download this configuration (YAML)",
+    to_commented_yaml(cfg),
+    file_name=f"{slug(cfg.name)}.yaml",
+    mime="text/yaml",
+    help="Run it without the UI: python -m workbench distill THIS.yaml",
+)
+
+# --------------------------------------------------------------------------- data preview
+st.divider()
+st.header("The data")
+try:
+    data = cached.data_for(cfg)
+except WorkbenchError as exc:
+    st.error(str(exc))
+    st.stop()
+sizes = {n: len(data.split(n)) for n in ("train", "validation", "test")}
+st.write(
+    f"**{sizes['train']:,}** training, **{sizes['validation']:,}** validation and **{sizes['test']:,}** test examples; "
+    f"labels: **{', '.join(data.label_names)}**. {data.description}"
+)
+for note in data.notes:
+    st.caption(f"• {note}")
+st.dataframe(pd.DataFrame(preview_rows(data, "train", 8)), hide_index=True)
+c1, c2 = st.columns(2)
+c1.plotly_chart(charts.label_balance(label_balance(data)), key="setup_balance")
+c1.caption("How many examples of each label. Very uneven bars mean accuracy alone can mislead.")
+try:
+    tok = cached.tokenizer(cached.key_of(cfg.teacher))
+    lengths = token_lengths(tok, data.train.texts)
+    c2.plotly_chart(charts.token_lengths(lengths, cfg.training.max_length), key="setup_lengths")
+    over = sum(n > cfg.training.max_length for n in lengths)
+    c2.caption(
+        f"Texts longer than max_length ({cfg.training.max_length} tokens, set on the Train page) are cut: {over} of {len(lengths)} here."
+    )
+except WorkbenchError as exc:
+    c2.error(str(exc))
+
+# --------------------------------------------------------------------------- compatibility
+st.divider()
+st.header("Compatibility check")
+st.caption(
+    "Loads both models, compares their labels, tokenizers and inputs, and times one training step on this machine."
+)
+cfg_key = cached.key_of(cfg)
+if st.button("Run the compatibility check", type="primary"):
+    from workbench.preflight import run_preflight
+
+    with st.spinner("Loading both models and timing a training step…"):
+        try:
+            st.session_state["setup_preflight"] = (cfg_key, run_preflight(cfg).to_dict())
+        except WorkbenchError as exc:
+            st.session_state.pop("setup_preflight", None)
+            st.error(str(exc))
+stored = st.session_state.get("setup_preflight")
+if stored:
+    key, pf = stored
+    if key != cfg_key:
+        st.info("The settings changed since this check; run it again to update it.")
+    (st.success if pf["ok"] else st.error)(
+        "Teacher, student and data fit together."
+        if pf["ok"]
+        else "These choices cannot train as they are: see PROBLEM below."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"status": ICONS.get(c["level"], c["level"]), "check": c["name"], "result": c["message"]}
+                for c in pf["checks"]
+            ]
+        ),
+        hide_index=True,
+    )
+    t, s = pf["teacher"], pf["student"]
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Teacher parameters", human_count(t["params"]["total"]), help=t["description"])
+    m2.metric(
+        "Student parameters",
+        human_count(s["params"]["total"]),
+        delta=f"{s['params']['total'] / t['params']['total']:.0%} of the teacher",
+        delta_color="off",
+        help=s["description"],
+    )
+    m3.metric("Weights in memory", f"{human_bytes(t['bytes'])} / {human_bytes(s['bytes'])}", help="teacher / student")
+    left, right = st.columns(2)
+    left.plotly_chart(charts.param_breakdown(t["params"], s["params"]), key="setup_params")
+    right.dataframe(
+        pd.DataFrame(
+            [
+                {"": k, "teacher": str(t.get(k)), "student": str(s.get(k))}
+                for k in (
+                    "description",
+                    "architecture",
+                    "layers",
+                    "hidden_size",
+                    "heads",
+                    "vocab_size",
+                    "max_positions",
+                    "num_labels",
+                    "inputs",
+                )
+            ]
+        ),
+        hide_index=True,
+    )
+    e = pf.get("estimate") or {}
+    if e:
+        st.subheader("Estimated cost on this machine")
+        e1, e2, e3 = st.columns(3)
+        e1.metric("Time per epoch", human_seconds(e["seconds_per_epoch"]), help=e["note"])
+        e2.metric("Teacher's answers (once)", human_seconds(e["teacher_logits_seconds"]))
+        e3.metric(
+            "Memory for training",
+            human_bytes(e["memory_bytes"]),
+            help="weights, gradients and optimizer state of the student plus the teacher's weights",
+        )
+        st.caption(f"{e['train_steps_per_epoch']} steps per epoch on {e['device']} ({e['precision']}). {e['note']}.")

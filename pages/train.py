@@ -1,0 +1,185 @@
+"""Train: start a teacher fine-tuning or a distillation run in the background, watch it live, browse history."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+import yaml
+
+import workbench.jobs as jobs
+from ui.guard import ensure_navigation
+from ui.runview import render_run
+from ui.state import OPEN_RUN_KEY, bind, get_cfg
+from workbench.commands import cli_commands
+from workbench.config import TrainConfig, to_commented_yaml, validate_values
+from workbench.errors import WorkbenchError
+from workbench.runs import ACTIVE_STATES, list_runs, read_status, runs_root
+from workbench.summary import history_row
+
+ensure_navigation("pages/train.py")
+
+POLL_SECONDS = 2.0
+BATCH_SIZES = [4, 8, 16, 32, 64, 128]
+LENGTHS = [16, 32, 48, 64, 96, 128, 256, 512]
+RATES = [1e-5, 2e-5, 3e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3]
+
+cfg = get_cfg()
+st.title("Train")
+st.caption(
+    "Runs train in a separate process: you can switch pages, reload or open another tab, and the run carries on. "
+    "One run trains at a time; others wait in line."
+)
+
+
+# --------------------------------------------------------------------------- live run
+@st.fragment(run_every=POLL_SECONDS)
+def live_panel(run_dir: str) -> None:
+    """Polls the active run every few seconds; a full rerun once it ends stops the polling."""
+    status = jobs.refresh(Path(run_dir))
+    if status.get("state") not in ACTIVE_STATES:
+        st.rerun()
+    render_run(Path(run_dir), status, key="live")
+
+
+active = jobs.active_runs()
+statuses = {d: read_status(d) for d in active}
+running = [d for d in active if statuses[d].get("state") == "running"]
+waiting = [d for d in active if statuses[d].get("state") != "running"]
+st.header("Current run")
+if running or waiting:
+    live_panel(str((running or waiting)[0]))
+    for d in waiting[1 if not running else 0 :]:
+        c1, c2 = st.columns([5, 1])
+        c1.info(f"`{d.name}` is waiting: it starts when the run above finishes.")
+        if c2.button("Cancel", key=f"cancel_{d.name}"):
+            jobs.stop(d)
+            st.rerun()
+else:
+    st.info("Nothing is training now. Start a run below; earlier runs are in the History at the bottom.")
+
+
+# --------------------------------------------------------------------------- start a run
+def train_settings(tc: TrainConfig, prefix: str) -> None:
+    """Widgets for the settings people change most; the rest keep their defaults (see the YAML)."""
+    a, b = st.columns(2)
+    tc.epochs = float(a.number_input("Epochs", 0.1, 50.0, step=1.0, key=bind(f"{prefix}_epochs", float(tc.epochs))))
+    rate = tc.learning_rate if tc.learning_rate in RATES else RATES[4]
+    tc.learning_rate = b.select_slider(
+        "Learning rate", RATES, format_func=lambda r: f"{r:g}", key=bind(f"{prefix}_lr", rate)
+    )
+    bs = tc.batch_size if tc.batch_size in BATCH_SIZES else 32
+    tc.batch_size = a.select_slider("Batch size", BATCH_SIZES, key=bind(f"{prefix}_bs", bs))
+    ml = tc.max_length if tc.max_length in LENGTHS else 64
+    tc.max_length = b.select_slider("Max length (tokens)", LENGTHS, key=bind(f"{prefix}_maxlen", ml))
+    tc.log_every_steps = int(
+        a.number_input("Chart point every N steps", 1, 1000, key=bind(f"{prefix}_log", int(tc.log_every_steps)))
+    )
+
+
+def start(kind: str) -> None:
+    try:
+        validate_values(cfg)
+        run_dir = jobs.launch(copy.deepcopy(cfg), kind, runs_root())
+    except WorkbenchError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[OPEN_RUN_KEY] = str(run_dir)
+    st.session_state.pop("hist_open", None)
+    st.rerun()
+
+
+st.divider()
+st.header("Start a run")
+teacher_words = {
+    "bundled": "the bundled MiniLM",
+    "hub": "hub model",
+    "local": "local model",
+    "run": "fine-tuned teacher from run",
+}
+st.markdown(
+    f"Teacher: **{teacher_words.get(cfg.teacher.source, cfg.teacher.source)}** {Path(cfg.teacher.name).name if cfg.teacher.name else ''} · "
+    f"student: **{cfg.student.kind}** · data: **{cfg.data.source}** "
+    f"({cfg.data.max_train_examples or 'all'} training examples). Change these on **Setup**."
+)
+col_t, col_d = st.columns(2, gap="large")
+with col_t:
+    st.subheader("1 · Fine-tune the teacher")
+    st.caption("Teaches the teacher the task first, so its soft targets mean something. Needed for the bundled MiniLM.")
+    train_settings(cfg.teacher_training, "tt")
+    if st.button("Fine-tune the teacher", type="secondary", icon=":material/school:"):
+        start("teacher")
+with col_d:
+    st.subheader("2 · Distil the student")
+    st.markdown(
+        f"Uses **T = {cfg.distill.temperature:g}** and **alpha = {cfg.distill.alpha:g}** "
+        "(set them on *Temperature & alpha*)."
+    )
+    train_settings(cfg.training, "dt")
+    cfg.allow_weak_teacher = st.checkbox(
+        "Allow a weak teacher",
+        key=bind("dt_weak", cfg.allow_weak_teacher),
+        help="Normally a teacher no better than guessing is refused, since its soft targets would be noise. "
+        "Tick this to distil anyway (useful for demos with the untrained bundled teacher).",
+    )
+    if cfg.teacher.source == "bundled" and not cfg.allow_weak_teacher:
+        st.warning("The bundled teacher is untrained: fine-tune it first (left), or tick *Allow a weak teacher*.")
+    if st.button("Distil the student", type="primary", icon=":material/science:"):
+        start("distill")
+
+with st.expander("Command preview: run this configuration from a terminal"):
+    kind = st.radio(
+        "Run",
+        ["distill", "teacher"],
+        horizontal=True,
+        key="cmd_kind",
+        format_func={"distill": "distillation", "teacher": "teacher fine-tuning"}.get,
+    )
+    gpus = int(st.number_input("GPUs for the multi-GPU command", 1, 64, value=2, key="cmd_gpus"))
+    cmds = cli_commands(kind, cfg.name, num_processes=gpus)
+    st.markdown("One process (this machine):")
+    st.code(cmds["single"], language="bash")
+    st.markdown(f"{gpus} GPUs with Accelerate:")
+    st.code(cmds["multi"], language="bash")
+    st.download_button(
+        "Download config.yaml", to_commented_yaml(cfg), file_name="config.yaml", mime="text/yaml", key="cmd_yaml"
+    )
+
+# --------------------------------------------------------------------------- history
+st.divider()
+st.header("History")
+infos = list_runs()
+if not infos:
+    st.caption("Finished, failed and stopped runs will be listed here.")
+else:
+    rows = []
+    for info in infos:
+        try:
+            config = yaml.safe_load((info.run_dir / "config.yaml").read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            config = {}
+        rows.append(history_row(info.id, info.status, info.report, config))
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        column_config={"test accuracy": st.column_config.NumberColumn(format="percent")},
+    )
+    ids = [i.id for i in infos]
+    opened = Path(st.session_state.get(OPEN_RUN_KEY, "")).name
+    pick = st.selectbox("Open a run", ids, index=ids.index(opened) if opened in ids else 0, key="hist_open")
+    info = next(i for i in infos if i.id == pick)
+    with st.container(border=True):
+        if info.state in ACTIVE_STATES:
+            st.info(f"`{info.id}` is live: see *Current run* above.")
+        else:
+            render_run(info.run_dir, info.status, key="hist")
+        comparable = info.kind == "distill" and info.state in ("finished", "stopped") and info.report
+        if comparable and st.button("Compare teacher and student", key="hist_compare"):
+            st.session_state["compare_run"] = info.id
+            st.switch_page("pages/compare.py")
+        log = info.run_dir / "log.txt"
+        if log.is_file():
+            with st.expander("Log (last lines)"):
+                st.code("\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-30:]) or "(empty)")

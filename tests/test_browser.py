@@ -1,0 +1,257 @@
+"""End to end in a real headless Chromium: set up a tiny run, watch it train live, compare the models.
+
+Starts `streamlit run app.py` on a free port with its own runs and cache folders, then drives
+Debian's /usr/bin/chromium through Playwright's sync API (never `playwright install`). The run
+distils from the bundled teacher with "Allow a weak teacher" ticked: its head is untrained, and
+fine-tuning it first would double the test's time without exercising more of the UI.
+
+Screenshots go to $WORKBENCH_SCREENSHOTS (e.g. docs/screenshots) when set, else to a temp folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HEADLINE = re.compile("The student (keeps|is as accurate as the teacher)")
+SLOW = 120_000  # ms: model loads and training on a shared 2-core machine
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing in CI: install Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} not installed")
+    pytest.importorskip("playwright.sync_api")
+    return CHROMIUM
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "WORKBENCH_RUNS_DIR": str(tmp_path / "runs"),
+        "WORKBENCH_CACHE_DIR": str(tmp_path / "cache"),
+        "HF_HUB_OFFLINE": "1",
+    }
+    log = open(tmp_path / "streamlit.log", "wb")  # noqa: SIM115 - closed in teardown
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            pytest.fail("streamlit did not start:\n" + (tmp_path / "streamlit.log").read_text(errors="replace")[-3000:])
+        time.sleep(0.5)
+    try:
+        yield url, tmp_path / "runs"
+    finally:
+        _stop_runs(tmp_path / "runs")
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def _stop_runs(root: Path) -> None:
+    """Leave no training process behind, even when the test fails midway."""
+    from workbench import jobs
+
+    if root.is_dir():
+        for run_dir in jobs.active_runs(root):
+            jobs.stop(run_dir)
+
+
+def test_tiny_distillation_end_to_end(server, chromium_path, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, runs = server
+    expect.set_options(timeout=SLOW)
+    shots = Path(os.environ.get("WORKBENCH_SCREENSHOTS") or tmp_path / "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.set_default_timeout(SLOW)
+        try:
+            _flow(page, url, runs, shots, expect)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    for name in ("setup", "temperature", "train-live", "train", "compare"):
+        assert (shots / f"{name}.png").stat().st_size > 10_000
+
+
+def _number(page, label: str, value: int, nth: int = 0) -> None:
+    box = page.get_by_label(label, exact=True).nth(nth)
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def _wait_idle(page) -> None:
+    """Streamlit shows a 'Running...' status widget while the script runs."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")
+
+
+def _shot(page, path: Path) -> None:
+    """A screenshot of the whole page: Streamlit scrolls inside its main container, so grow the viewport."""
+    _wait_idle(page)
+    height = page.evaluate(
+        """() => Math.max(...['[data-testid="stMain"]', '[data-testid="stAppViewContainer"]', 'body']
+            .map(s => document.querySelector(s)).filter(Boolean).map(e => e.scrollHeight))"""
+    )
+    page.set_viewport_size({"width": 1440, "height": min(max(1000, height + 40), 9000)})
+    page.wait_for_timeout(1200)  # plotly redraws at the new size
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 1000})
+
+
+def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
+    # ------------------------------------------------------------------ Setup
+    # first request after the server starts is a page URL (a tab reloading after a restart): the page
+    # must still come up under the app's navigation, not Streamlit's legacy pages/ folder mode
+    page.goto(f"{url}/train")
+    expect(page.get_by_role("heading", name="Train", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Temperature & alpha")).to_be_visible()
+    page.get_by_role("link", name="Setup", exact=True).click()
+    expect(page.get_by_role("heading", name="Setup")).to_be_visible()
+    _number(page, "Training examples", 64)
+    _wait_idle(page)
+    _number(page, "Validation / test examples", 32)
+    expect(page.locator("p", has_text=re.compile(r"64 training, 32 validation and 32 test examples"))).to_be_visible()
+    page.get_by_role("button", name="Run the compatibility check").click()
+    expect(page.get_by_text("Teacher, student and data fit together.")).to_be_visible()
+    _wait_idle(page)
+    _shot(page, shots / "setup.png")
+
+    # ------------------------------------------------------------------ Temperature & alpha
+    page.get_by_role("link", name="Temperature & alpha").click()
+    expect(page.get_by_role("heading", name=re.compile(r"Class probabilities at T = 2"))).to_be_visible()
+    slider = page.get_by_role("slider").first  # Temperature T: 2.0 -> 4.0 in steps of 0.5
+    slider.focus()
+    for _ in range(4):
+        slider.press("ArrowRight")
+    expect(page.get_by_role("heading", name=re.compile(r"Class probabilities at T = 4"))).to_be_visible()
+    _wait_idle(page)
+    _shot(page, shots / "temperature.png")
+
+    # ------------------------------------------------------------------ Train
+    page.get_by_role("link", name="Train", exact=True).click()
+    expect(page.get_by_text("T = 4", exact=False).first).to_be_visible()
+    _number(page, "Chart point every N steps", 1, nth=1)
+    _wait_idle(page)
+    # distillation column (the second of each): batch size 32 -> 8, max length 64 -> 32, two steps left each
+    for label in ("Batch size", "Max length (tokens)"):
+        thumb = page.get_by_test_id("stSlider").filter(has_text=label).nth(1).get_by_role("slider")
+        for _ in range(2):
+            thumb.focus()
+            thumb.press("ArrowLeft")
+            _wait_idle(page)
+    page.get_by_test_id("stCheckbox").get_by_text("Allow a weak teacher").click()
+    _wait_idle(page)
+    page.get_by_role("button", name="Distil the student").click()
+    # the live panel: polled by a fragment, no reload
+    expect(page.get_by_role("button", name="Stop")).to_be_visible()
+    # a second tab is a fresh session with nothing in session_state: it finds the run on disk
+    run_id = next(runs.glob("*-distill-*")).name
+    other = page.context.browser.new_page()  # its own context: no shared cookies or storage
+    other.goto(f"{url}/train")
+    expect(other.get_by_text(run_id).first).to_be_visible()
+    other.close()
+    seen: set[str] = set()
+    deadline = time.time() + 150
+    chart_seen_live = False
+    while time.time() < deadline:
+        live = page.get_by_role("button", name="Stop").count() > 0
+        if live:
+            bar = page.get_by_test_id("stProgress")
+            if bar.count():
+                seen.add(bar.first.inner_text())
+            if page.locator(".js-plotly-plot").count():
+                if not chart_seen_live:
+                    page.screenshot(path=str(shots / "train-live.png"))
+                chart_seen_live = True
+        elif page.get_by_text("Nothing is training now").first.is_visible():
+            break
+        page.wait_for_timeout(500)
+    expect(page.get_by_text("Nothing is training now")).to_be_visible()
+    expect(page.get_by_text("Run finished.").first).to_be_visible()
+    assert chart_seen_live, f"no live chart while running; progress texts seen: {seen}"
+    assert len(seen) >= 2, f"the live panel never changed: {seen}"
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text=HEADLINE).first).to_be_visible()
+    config = next(runs.glob("*-distill-*/config.yaml")).read_text()
+    assert "temperature: 4.0" in config and "max_train_examples: 64" in config
+    training = config.split("\ntraining:", 1)[1]
+    assert "batch_size: 8" in training and "max_length: 32" in training and "log_every_steps: 1" in training
+    _wait_idle(page)
+    _shot(page, shots / "train.png")
+
+    # ------------------------------------------------------------------ Compare
+    page.get_by_role("link", name="Compare", exact=True).click()
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text=HEADLINE).first).to_be_visible()
+    page.get_by_label("A sentence to classify").fill("A warm, funny and moving film.")
+    page.get_by_role("button", name="Classify with both models").click()
+    expect(page.get_by_text(re.compile(r"Both models agree\.|The models disagree on this one\."))).to_be_visible()
+    _wait_idle(page)
+    _shot(page, shots / "compare.png")

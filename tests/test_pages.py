@@ -1,0 +1,374 @@
+"""Headless tests of every page with Streamlit's AppTest.
+
+Training is never started here: `workbench.jobs.launch` and `stop` are patched, run folders are
+written by hand (tests/fakeruns.py), and only the Setup and Temperature pages load the real bundled
+tokenizer / model on a tiny slice of the bundled data.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import psutil
+import pytest
+from fakeruns import make_finished_distill, make_run, write_events
+from streamlit.testing.v1 import AppTest
+
+import workbench.jobs
+from ui.state import default_config
+from workbench.errors import WorkbenchError
+from workbench.preflight import Check, Preflight
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL_TIMEOUT = 180  # the bundled model loads in a few seconds, but this machine is shared
+
+
+def page(name: str, cfg=None, timeout: float = 30) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=timeout)
+    at.session_state["wb_cfg"] = cfg or tiny_config()
+    return at
+
+
+def tiny_config():
+    cfg = default_config()
+    cfg.data.max_train_examples = 64
+    cfg.data.max_eval_examples = 32
+    cfg.training.max_length = cfg.teacher_training.max_length = 32
+    return cfg
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+@pytest.fixture
+def runs_dir() -> Path:
+    root = Path(os.environ["WORKBENCH_RUNS_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+@pytest.fixture
+def launched(monkeypatch, runs_dir):
+    """Patch launch and stop; record what they receive."""
+    calls: dict[str, list] = {"launch": [], "stop": []}
+
+    def fake_launch(cfg, kind, root=None):
+        calls["launch"].append((cfg, kind, root))
+        return runs_dir / "fake-run"
+
+    monkeypatch.setattr(workbench.jobs, "launch", fake_launch)
+    monkeypatch.setattr(workbench.jobs, "stop", lambda run_dir: calls["stop"].append(Path(run_dir)))
+    return calls
+
+
+# --------------------------------------------------------------------------- app
+
+
+def test_app_navigation_opens_setup():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=MODEL_TIMEOUT).run()
+    assert not at.exception
+    assert at.title[0].value == "Setup"
+
+
+def test_streamlit_config_is_safe():
+    import tomllib
+
+    conf = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert conf["server"]["address"] == "localhost"
+    assert conf["server"]["enableXsrfProtection"] is True
+    assert 0 < conf["server"]["maxUploadSize"] <= 200
+    assert conf["theme"]["primaryColor"]
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def test_setup_shows_data_preview_and_charts():
+    at = page("setup", timeout=MODEL_TIMEOUT).run()
+    assert not at.exception
+    body = texts(at.markdown)
+    assert "**64** training, **32** validation and **32** test examples" in body
+    assert "negative, positive" in body
+    preview = at.dataframe[0].value
+    assert list(preview.columns) == ["text", "label"] and len(preview) == 8
+    assert "max_length (32 tokens" in texts(at.caption)
+
+
+def test_setup_limits_update_the_config():
+    at = page("setup", timeout=MODEL_TIMEOUT).run()
+    at.number_input(key="setup_max_train").set_value(100).run()
+    assert at.session_state["wb_cfg"].data.max_train_examples == 100
+    assert "**100** training" in texts(at.markdown)
+
+
+def test_setup_preflight_results_are_shown(monkeypatch):
+    params_t = {"embeddings": 100, "encoder": 800, "head": 100, "total": 1000}
+    params_s = {"embeddings": 100, "encoder": 300, "head": 100, "total": 500}
+    fake = Preflight(
+        [Check("labels", "ok", "both models predict 2 labels"), Check("teacher head", "warn", "the head is untrained")],
+        {"description": "T", "params": params_t, "bytes": 4000, "layers": 6},
+        {"description": "S", "params": params_s, "bytes": 2000, "layers": 3},
+        {},
+        {
+            "device": "cpu",
+            "precision": "fp32",
+            "seconds_per_step": 0.5,
+            "teacher_seconds_per_batch": 0.1,
+            "train_steps_per_epoch": 130,
+            "seconds_per_epoch": 65.0,
+            "teacher_logits_seconds": 13.0,
+            "memory_bytes": 3 * 2**20,
+            "note": "one measured step",
+        },
+    )
+    monkeypatch.setattr("workbench.preflight.run_preflight", lambda cfg: fake)
+    at = page("setup", timeout=MODEL_TIMEOUT).run()
+    next(b for b in at.button if b.label == "Run the compatibility check").click().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Teacher parameters"] == "1k" and metrics["Student parameters"] == "500"
+    assert metrics["Time per epoch"] == "1 min 05 s"
+    assert metrics["Memory for training"] == "3.0 MB"
+    checks = at.dataframe[1].value
+    assert "the head is untrained" in checks["result"].tolist()
+    assert "fit together" in texts(at.success)
+
+
+def test_setup_preflight_error_is_one_line(monkeypatch):
+    def boom(cfg):
+        raise WorkbenchError("teacher has 3 labels, student 2")
+
+    monkeypatch.setattr("workbench.preflight.run_preflight", boom)
+    at = page("setup", timeout=MODEL_TIMEOUT).run()
+    next(b for b in at.button if b.label == "Run the compatibility check").click().run()
+    assert not at.exception
+    assert "teacher has 3 labels, student 2" in texts(at.error)
+
+
+def test_setup_uploaded_file_column_mapping(runs_dir):
+    from workbench.uploads import save_upload
+
+    rows = "review,stars,sentiment\n" + "".join(
+        f"text number {i},{i % 5},{'good' if i % 2 else 'bad'}\n" for i in range(40)
+    )
+    path = save_upload("../my reviews.csv", rows.encode(), root=runs_dir)
+    cfg = tiny_config()
+    cfg.data.source, cfg.data.path = "local", str(path)
+    at = page("setup", cfg, timeout=MODEL_TIMEOUT).run()
+    assert not at.exception
+    assert at.selectbox(key="setup_col_text").options == ["review", "stars", "sentiment"]
+    at.selectbox(key="setup_col_text").set_value("review")
+    at.selectbox(key="setup_col_label").set_value("sentiment").run()
+    assert not at.exception, at.exception
+    assert "labels: **bad, good**" in texts(at.markdown)
+    assert at.session_state["wb_cfg"].data.label_column == "sentiment"
+
+
+def test_setup_bad_hub_data_shows_error():
+    cfg = tiny_config()
+    cfg.data.source, cfg.data.name = "hub", "no-such/dataset-xyz"
+    at = page("setup", cfg, timeout=MODEL_TIMEOUT).run()
+    assert not at.exception
+    assert "could not load hub data set" in texts(at.error)
+
+
+# --------------------------------------------------------------------------- temperature
+
+
+def test_temperature_page_explains_and_updates_config():
+    at = page("temperature", timeout=MODEL_TIMEOUT).run()
+    assert not at.exception
+    assert "untrained" in texts(at.warning)
+    at.slider(key="temp_T").set_value(4.0)
+    at.slider(key="temp_alpha").set_value(0.25).run()
+    assert not at.exception
+    cfg = at.session_state["wb_cfg"]
+    assert (cfg.distill.temperature, cfg.distill.alpha) == (4.0, 0.25)
+    assert "**T = 4** and **alpha = 0.25**" in texts(at.success)
+    table = at.dataframe[0].value
+    assert len(table) == 3
+    row = table.iloc[0]
+    assert row["alpha × soft"] == pytest.approx(0.25 * row["soft: T²·KL(teacher‖student)"], abs=2e-4)
+    assert row["total"] == pytest.approx(row["alpha × soft"] + row["(1 − alpha) × hard"], abs=2e-4)
+    assert any(m.label == "Uncertainty at this T" and m.value.endswith("bits") for m in at.metric)
+
+
+def test_temperature_typed_sentence_is_added():
+    at = page("temperature", timeout=MODEL_TIMEOUT).run()
+    at.text_input(key="temp_typed").input("a wonderful, moving film").run()
+    assert not at.exception
+    assert "typed" in at.dataframe[0].value["example"].tolist()
+
+
+def test_chosen_t_and_alpha_reach_the_launched_config(launched):
+    """Set T and alpha on the Temperature page, then start a distillation on the Train page (one session)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=MODEL_TIMEOUT)
+    at.session_state["wb_cfg"] = tiny_config()
+    at.run()
+    at.switch_page("pages/temperature.py").run()
+    at.slider(key="temp_T").set_value(3.5)
+    at.slider(key="temp_alpha").set_value(0.8).run()
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    assert "**T = 3.5** and **alpha = 0.8**" in texts(at.markdown)
+    at.checkbox(key="dt_weak").check().run()
+    next(b for b in at.button if b.label == "Distil the student").click().run()
+    assert not at.exception
+    (cfg, kind, _root), *_ = launched["launch"]
+    assert kind == "distill"
+    assert cfg.distill.temperature == 3.5 and cfg.distill.alpha == 0.8
+    assert cfg.allow_weak_teacher is True
+    assert cfg.data.max_train_examples == 64
+
+
+# --------------------------------------------------------------------------- train
+
+
+def test_train_settings_reach_teacher_run(launched):
+    at = page("train").run()
+    at.select_slider(key="tt_maxlen").set_value(48)
+    at.number_input(key="tt_epochs").set_value(2.0).run()
+    next(b for b in at.button if b.label == "Fine-tune the teacher").click().run()
+    assert not at.exception
+    (cfg, kind, _root), *_ = launched["launch"]
+    assert kind == "teacher" and cfg.teacher_training.max_length == 48 and cfg.teacher_training.epochs == 2.0
+
+
+def test_train_launch_error_is_shown(monkeypatch):
+    def boom(cfg, kind, root=None):
+        raise WorkbenchError("cannot create the runs folder /nope: Permission denied")
+
+    monkeypatch.setattr(workbench.jobs, "launch", boom)
+    at = page("train").run()
+    next(b for b in at.button if b.label == "Distil the student").click().run()
+    assert not at.exception
+    assert "Permission denied" in texts(at.error)
+
+
+def test_train_shows_live_run_queue_and_history(runs_dir, launched):
+    me = psutil.Process(os.getpid())
+    alive = {"pid": me.pid, "pid_created": me.create_time()}
+    live = make_run(runs_dir, "20261127-120000-distill-live", state="running", phase="training", **alive)
+    write_events(
+        live,
+        [
+            {"type": "phase", "phase": "training", "total_steps": 10},
+            {
+                "type": "step",
+                "step": 5,
+                "total_steps": 10,
+                "epoch": 0.5,
+                "loss": 0.9,
+                "loss_soft": 0.4,
+                "loss_hard": 0.7,
+                "lr": 1e-4,
+                "examples_per_s": 80.0,
+                "elapsed_s": 5.0,
+                "eta_s": 75.0,
+            },
+        ],
+    )
+    make_run(runs_dir, "20261127-120500-distill-next", state="queued", **alive)
+    make_run(runs_dir, "20261127-110000-distill-bad", state="failed", error="the teacher scores 50.0% on validation")
+    # claims to run, but its process is gone: must show as failed
+    make_run(runs_dir, "20261127-100000-teacher-ghost", kind="teacher", state="running", pid=2**22 + 7, pid_created=1.0)
+    at = page("train").run()
+    assert not at.exception
+    assert "Step 5 of 10: training, about 1 min 15 s left" in [p.proto.text for p in at.get("progress")]
+    assert "is waiting" in texts(at.info)
+    assert {m.label: m.value for m in at.metric}["Loss"] == "0.9000"
+    history = at.dataframe[0].value.set_index("run")
+    assert history.loc["20261127-110000-distill-bad", "result"] == "Error: the teacher scores 50.0% on validation"
+    assert history.loc["20261127-100000-teacher-ghost", "state"] == "failed"
+    assert "ended unexpectedly" in history.loc["20261127-100000-teacher-ghost", "result"]
+    next(b for b in at.button if b.label == "Stop").click().run()
+    assert launched["stop"] == [live]
+    (live / "STOP").touch()  # what the real jobs.stop writes first
+    at.run()
+    assert [p.proto.text for p in at.get("progress")][0].startswith("Stopping after step 5")
+    assert next(b for b in at.button if b.label == "Stop").disabled
+
+
+def test_train_opens_failed_run_from_history(runs_dir):
+    make_run(runs_dir, "20261127-110000-distill-bad", state="failed", error="data.path is required")
+    at = page("train").run()
+    at.selectbox(key="hist_open").set_value("20261127-110000-distill-bad").run()
+    assert not at.exception
+    assert "data.path is required" in texts(at.error)
+
+
+def test_train_command_preview():
+    at = page("train").run()
+    at.number_input(key="cmd_gpus").set_value(4).run()
+    codes = [c.value for c in at.code]
+    assert "python -m workbench distill config.yaml --run-dir runs/demo" in codes
+    assert "accelerate launch --num_processes 4 -m workbench distill config.yaml --run-dir runs/demo" in codes
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def test_compare_without_runs_says_so():
+    at = page("compare").run()
+    assert not at.exception
+    assert "No finished distillation run yet" in texts(at.info)
+
+
+def test_compare_shows_plain_language_results(runs_dir):
+    make_finished_distill(runs_dir)
+    at = page("compare").run()
+    assert not at.exception
+    assert "The student keeps 97% of the teacher's accuracy at 2.1x the speed" in texts(at.success)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Teacher accuracy"] == "80%" and metrics["Student accuracy"] == "78%"
+    assert metrics["Speed-up (1 sentence)"] == "2.1x" and metrics["Agreement"] == "75%"
+    side = at.dataframe[0].value.set_index("")
+    assert side.loc["size on disk", "teacher"] == "7.8 KB" and side.loc["speed-up, batch of 32", "student"] == "2.5x"
+    assert len(at.dataframe[1].value) == 4
+    at.checkbox(key="cmp_disagree").check().run()
+    disagree = at.dataframe[1].value
+    assert disagree["text"].tolist() == ["a fine film"]
+
+
+def test_compare_classifies_a_sentence(runs_dir, monkeypatch):
+    import workbench.tryout
+
+    run = make_finished_distill(runs_dir, "20261127-100000-distill-try")
+    monkeypatch.setattr(workbench.tryout, "load_run_models", lambda run_dir: ("T", "S", 32))
+    seen = []
+
+    def fake_classify(teacher, student, text, max_length):
+        seen.append((teacher, student, text, max_length))
+        return [
+            {"model": "teacher", "prediction": "positive", "negative": 0.1, "positive": 0.9},
+            {"model": "student", "prediction": "negative", "negative": 0.6, "positive": 0.4},
+        ]
+
+    monkeypatch.setattr(workbench.tryout, "classify_both", fake_classify)
+    at = page("compare").run()
+    at.text_input[0].input("a great film")
+    next(b for b in at.button if "Classify" in b.label).click().run()
+    assert not at.exception
+    assert seen == [("T", "S", "a great film", 32)]
+    assert at.dataframe[-1].value["prediction"].tolist() == ["positive", "negative"]
+    assert "The models disagree on this one." in texts(at.markdown)
+    assert run.is_dir()
+
+
+def test_choices_survive_switching_pages():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=MODEL_TIMEOUT)
+    at.session_state["wb_cfg"] = tiny_config()
+    at.run()
+    at.number_input(key="setup_max_train").set_value(128)
+    at.radio(key="setup_student_kind").set_value("scratch").run()
+    at.slider(key="setup_scratch_layers").set_value(2).run()
+    at.switch_page("pages/train.py").run()
+    assert "(128 training examples)" in texts(at.markdown)
+    at.switch_page("pages/setup.py").run()
+    assert not at.exception
+    assert at.number_input(key="setup_max_train").value == 128
+    assert at.radio(key="setup_student_kind").value == "scratch"
+    assert at.slider(key="setup_scratch_layers").value == 2
+    assert at.session_state["wb_cfg"].student.num_layers == 2

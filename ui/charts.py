@@ -1,0 +1,162 @@
+"""Plotly figures for the pages. Figures only: the numbers come from the engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+TEACHER_COLOR, STUDENT_COLOR = "#6C4AB6", "#F28C28"
+PARTS = {"embeddings": "#8DA0CB", "encoder": "#66C2A5", "head": "#FC8D62"}
+
+
+def _tidy(fig: go.Figure, height: int = 300, **layout: Any) -> go.Figure:
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="", **layout)
+    return fig
+
+
+def loss_chart(steps: list[dict[str, Any]], soft: bool = True) -> go.Figure:
+    df = pd.DataFrame(steps)
+    cols = {"loss": "total", "loss_soft": "soft (teacher)", "loss_hard": "hard (labels)"}
+    if not soft:
+        cols = {"loss": "total"}
+    long = df.melt(id_vars="step", value_vars=[c for c in cols if c in df], var_name="part", value_name="value")
+    long["part"] = long["part"].map(cols)
+    fig = px.line(
+        long, x="step", y="value", color="part", markers=True, title="Training loss", labels={"value": "loss"}
+    )
+    return _tidy(fig)
+
+
+def line_chart(rows: list[dict[str, Any]], y: str, title: str, label: str, percent: bool = False) -> go.Figure:
+    df = pd.DataFrame(rows)
+    fig = px.line(df, x="step", y=y, markers=True, title=title, labels={y: label})
+    if percent:
+        fig.update_yaxes(tickformat=".0%")
+    return _tidy(fig, showlegend=False)
+
+
+def accuracy_chart(evals: list[dict[str, Any]]) -> go.Figure:
+    df = pd.DataFrame(evals)
+    long = df.melt(id_vars="step", value_vars=["accuracy", "macro_f1"], var_name="metric", value_name="value")
+    long["metric"] = long["metric"].map({"accuracy": "accuracy", "macro_f1": "macro-F1"})
+    fig = px.line(long, x="step", y="value", color="metric", markers=True, title="Validation accuracy")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    return _tidy(fig)
+
+
+def label_balance(rows: list[dict[str, Any]]) -> go.Figure:
+    fig = px.bar(
+        pd.DataFrame(rows), x="split", y="count", color="label", barmode="group", title="Label balance", text="count"
+    )
+    return _tidy(fig)
+
+
+def token_lengths(lengths: list[int], max_length: int) -> go.Figure:
+    fig = px.histogram(pd.DataFrame({"tokens": lengths}), x="tokens", nbins=40, title="Text length in tokens")
+    fig.add_vline(x=max_length, line_dash="dash", line_color="red", annotation_text=f"max_length {max_length}")
+    return _tidy(fig, showlegend=False)
+
+
+def param_breakdown(teacher: dict[str, int], student: dict[str, int]) -> go.Figure:
+    rows = [
+        {"model": who, "part": part, "parameters": counts.get(part, 0)}
+        for who, counts in (("teacher", teacher), ("student", student))
+        for part in PARTS
+    ]
+    fig = px.bar(
+        pd.DataFrame(rows),
+        x="model",
+        y="parameters",
+        color="part",
+        color_discrete_map=PARTS,
+        title="Parameters: embeddings, encoder, head",
+    )
+    return _tidy(fig)
+
+
+def confusion(cm: list[list[int]], labels: list[str], title: str) -> go.Figure:
+    fig = px.imshow(
+        cm,
+        x=labels,
+        y=labels,
+        text_auto=True,
+        color_continuous_scale="Purples",
+        labels={"x": "predicted", "y": "true label", "color": "examples"},
+        title=title,
+    )
+    return _tidy(fig, height=320, coloraxis_showscale=False)
+
+
+def probability_bars(rows: list[dict[str, Any]], title: str) -> go.Figure:
+    """rows: {example, model, class, probability}; one panel per example."""
+    df = pd.DataFrame(rows)
+    fig = px.bar(
+        df,
+        x="class",
+        y="probability",
+        color="model",
+        barmode="group",
+        facet_col="example",
+        facet_col_wrap=4,
+        color_discrete_map={"teacher": TEACHER_COLOR, "student": STUDENT_COLOR},
+        title=title,
+        range_y=[0, 1],
+    )
+    fig.for_each_annotation(lambda a: a.update(text=a.text.split("=", 1)[-1]))
+    return _tidy(fig, height=320)
+
+
+def temperature_curve(curve: dict[str, Any], labels: list[str], current_t: float) -> go.Figure:
+    rows = [
+        {"T": t, "class": labels[c], "probability": p}
+        for t, probs in zip(curve["temperatures"], curve["probs"], strict=True)
+        for c, p in enumerate(probs)
+    ]
+    fig = px.line(pd.DataFrame(rows), x="T", y="probability", color="class", markers=True, title="Teacher vs T")
+    fig.add_vline(x=current_t, line_dash="dash", annotation_text=f"T = {current_t:g}")
+    fig.update_yaxes(range=[0, 1])
+    return _tidy(fig)
+
+
+def entropy_curve(curve: dict[str, Any], current_t: float) -> go.Figure:
+    df = pd.DataFrame({"T": curve["temperatures"], "entropy (bits)": curve["entropy"]})
+    fig = px.line(df, x="T", y="entropy (bits)", markers=True, title="Teacher's uncertainty (entropy) vs T")
+    fig.add_hline(y=curve["max_entropy"], line_dash="dot", annotation_text="completely unsure")
+    fig.add_vline(x=current_t, line_dash="dash")
+    fig.update_yaxes(range=[0, curve["max_entropy"] * 1.1])
+    return _tidy(fig, showlegend=False)
+
+
+def loss_parts(rows: list[dict[str, Any]]) -> go.Figure:
+    """rows: {example, part, value} with part in alpha*soft, (1-alpha)*hard: stacked = total."""
+    fig = px.bar(
+        pd.DataFrame(rows),
+        x="example",
+        y="value",
+        color="part",
+        title="Loss per example: soft and hard parts, weighted",
+        color_discrete_sequence=[TEACHER_COLOR, "#999999"],
+    )
+    fig.update_xaxes(type="category")
+    return _tidy(fig)
+
+
+def latency(teacher: dict[str, float], student: dict[str, float]) -> go.Figure:
+    rows = [
+        {"model": who, "batch": k.replace("batch_", "batch of "), "ms per sentence": v}
+        for who, lat in (("teacher", teacher), ("student", student))
+        for k, v in lat.items()
+    ]
+    fig = px.bar(
+        pd.DataFrame(rows),
+        x="batch",
+        y="ms per sentence",
+        color="model",
+        barmode="group",
+        title="Time per sentence (lower is faster)",
+        color_discrete_map={"teacher": TEACHER_COLOR, "student": STUDENT_COLOR},
+    )
+    return _tidy(fig)
