@@ -47,7 +47,11 @@ m = st.columns(5)
 m[0].metric("Teacher accuracy", pct(t_acc))
 m[1].metric("Student accuracy", pct(s_acc), delta=f"{(s_acc - t_acc) * 100:+.1f} points", delta_color="normal")
 m[2].metric("Accuracy kept", pct(comp.get(f"accuracy_share_{split}")), help="student accuracy / teacher accuracy")
-m[3].metric("Speed-up (1 sentence)", f"{speed.get('batch_1', float('nan')):.1f}x", help="teacher time / student time")
+m[3].metric(
+    "Speed-up (1 sentence)",
+    f"{speed['batch_1']:.1f}x" if speed.get("batch_1") else "not measured",
+    help="teacher time / student time",
+)
 m[4].metric(
     "Agreement", pct(comp.get(f"agreement_{split}")), help="share of examples where both models give the same label"
 )
@@ -58,10 +62,16 @@ left.caption(
     "Embeddings turn words into numbers, the encoder layers do the reading, the head picks the label. "
     "Cutting layers shrinks the encoder; the embeddings stay."
 )
-right.plotly_chart(charts.latency(t["latency_ms"], s["latency_ms"]), key="cmp_latency")
-right.caption(
-    "Measured on this machine after training, tokenisation included, one sentence at a time and in batches of 32."
-)
+if t.get("latency_ms") and s.get("latency_ms"):
+    right.plotly_chart(charts.latency(t["latency_ms"], s["latency_ms"]), key="cmp_latency")
+    right.caption(
+        "Measured on this machine after training, tokenisation included, one sentence at a time and in batches of 32."
+    )
+else:
+    right.info(
+        "Speed was not measured: the run was stopped early. "
+        f"`python -m workbench evaluate {info.run_dir}` measures it and completes this page."
+    )
 
 table = pd.DataFrame(
     [
@@ -73,7 +83,8 @@ table = pd.DataFrame(
                 "teacher": f"{t['latency_ms'][k]:.1f}",
                 "student": f"{s['latency_ms'][k]:.1f}",
             }
-            for k in t["latency_ms"]
+            for k in (t.get("latency_ms") or {})
+            if k in (s.get("latency_ms") or {})
         ],
         *[
             {"": f"speed-up, {k.replace('_', ' of ')}", "teacher": "1.0x", "student": f"{v:.1f}x"}

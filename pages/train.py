@@ -13,6 +13,7 @@ import workbench.jobs as jobs
 from ui.guard import ensure_navigation
 from ui.runview import render_run
 from ui.state import OPEN_RUN_KEY, bind, get_cfg
+from workbench.checkpoint import saved_position
 from workbench.commands import cli_commands
 from workbench.config import TrainConfig, to_commented_yaml, validate_values
 from workbench.errors import WorkbenchError
@@ -175,6 +176,17 @@ else:
             st.info(f"`{info.id}` is live: see *Current run* above.")
         else:
             render_run(info.run_dir, info.status, key="hist")
+        if info.state in ("failed", "stopped") and (info.run_dir / "checkpoint" / "state.pt").is_file():
+            pos = saved_position(info.run_dir / "checkpoint")
+            where = f" from step {pos.step}" if pos else ""
+            if st.button(f"Resume{where}", key="hist_resume", icon=":material/play_arrow:"):
+                try:
+                    jobs.resume(info.run_dir)
+                except WorkbenchError as exc:
+                    st.error(str(exc))
+                else:
+                    st.session_state[OPEN_RUN_KEY] = str(info.run_dir)
+                    st.rerun()
         comparable = info.kind == "distill" and info.state in ("finished", "stopped") and info.report
         if comparable and st.button("Compare teacher and student", key="hist_compare"):
             st.session_state["compare_run"] = info.id

@@ -101,7 +101,10 @@ def test_save_upload_refuses_type_size_and_empty(tmp_path):
 def test_cli_commands():
     c = commands.cli_commands("distill", "my run!", num_processes=4)
     assert c["single"] == "python -m workbench distill config.yaml --run-dir runs/my-run"
-    assert c["multi"] == "accelerate launch --num_processes 4 -m workbench distill config.yaml --run-dir runs/my-run"
+    assert (
+        c["multi"]
+        == "accelerate launch --multi_gpu --num_processes 4 -m workbench distill config.yaml --run-dir runs/my-run"
+    )
     with pytest.raises(ValueError):
         commands.cli_commands("bake", "x")
 

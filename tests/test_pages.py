@@ -7,15 +7,16 @@ tokenizer / model on a tiny slice of the bundled data.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import psutil
 import pytest
-from fakeruns import make_finished_distill, make_run, write_events
 from streamlit.testing.v1 import AppTest
 
 import workbench.jobs
+from tests.fakeruns import make_finished_distill, make_run, write_events
 from ui.state import default_config
 from workbench.errors import WorkbenchError
 from workbench.preflight import Check, Preflight
@@ -299,12 +300,43 @@ def test_train_opens_failed_run_from_history(runs_dir):
     assert "data.path is required" in texts(at.error)
 
 
+def test_train_offers_resume_of_an_interrupted_run(runs_dir, monkeypatch):
+    run = make_run(runs_dir, "20261127-110000-distill-killed", state="failed", error="ended unexpectedly")
+    (run / "checkpoint").mkdir()
+    for name in ("state.pt", "model.safetensors"):
+        (run / "checkpoint" / name).write_bytes(b"x")
+    (run / "checkpoint" / "position.json").write_text(
+        json.dumps(
+            {
+                "step": 40,
+                "epoch": 1,
+                "batch": 3,
+                "best_accuracy": 0.7,
+                "best_step": 30,
+                "elapsed_s": 9.0,
+                "examples_seen": 640,
+            }
+        )
+    )
+    resumed = []
+    monkeypatch.setattr(workbench.jobs, "resume", lambda d: resumed.append(d) or d)
+    at = page("train").run()
+    at.selectbox(key="hist_open").set_value(run.name).run()
+    button = next(b for b in at.button if b.label.startswith("Resume"))
+    assert button.label == "Resume from step 40"
+    button.click().run()
+    assert not at.exception
+    assert resumed == [run]
+
+
 def test_train_command_preview():
     at = page("train").run()
     at.number_input(key="cmd_gpus").set_value(4).run()
     codes = [c.value for c in at.code]
     assert "python -m workbench distill config.yaml --run-dir runs/demo" in codes
-    assert "accelerate launch --num_processes 4 -m workbench distill config.yaml --run-dir runs/demo" in codes
+    assert (
+        "accelerate launch --multi_gpu --num_processes 4 -m workbench distill config.yaml --run-dir runs/demo" in codes
+    )
 
 
 # --------------------------------------------------------------------------- compare
@@ -330,6 +362,19 @@ def test_compare_shows_plain_language_results(runs_dir):
     at.checkbox(key="cmp_disagree").check().run()
     disagree = at.dataframe[1].value
     assert disagree["text"].tolist() == ["a fine film"]
+
+
+def test_compare_of_a_stopped_run_without_speed_numbers(runs_dir):
+    run = make_finished_distill(runs_dir, "20261127-100000-distill-stopped")
+    report = json.loads((run / "report.json").read_text())
+    report["state"] = "stopped"
+    report["teacher"]["latency_ms"] = report["student"]["latency_ms"] = {}
+    report["comparison"]["speedup"] = {}
+    (run / "report.json").write_text(json.dumps(report))
+    at = page("compare").run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Speed-up (1 sentence)"] == "not measured"
+    assert "Speed was not measured" in texts(at.info)
 
 
 def test_compare_classifies_a_sentence(runs_dir, monkeypatch):

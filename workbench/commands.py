@@ -25,5 +25,7 @@ def cli_commands(
     run_dir = f"{runs_dir.rstrip('/')}/{slug(run_name)}"
     args = [kind, config_file, "--run-dir", run_dir]
     single = shlex.join(["python", "-m", "workbench", *args])
-    multi = shlex.join(["accelerate", "launch", "--num_processes", str(num_processes), "-m", "workbench", *args])
+    multi = shlex.join(
+        ["accelerate", "launch", "--multi_gpu", "--num_processes", str(num_processes), "-m", "workbench", *args]
+    )
     return {"single": single, "multi": multi}

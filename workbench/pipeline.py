@@ -260,9 +260,12 @@ def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
             },
             "teacher": model_summary(teacher.loaded, folder, logits, data, tc.max_length, accelerator.device),
         }
-        report["teacher"]["latency_ms"] = latencies(
-            {"teacher": teacher.loaded}, data, tc.max_length, accelerator.device
-        )["teacher"]
+        speed_measured = result.state == "finished"  # a stopped run should end in seconds
+        report["teacher"]["latency_ms"] = (
+            latencies({"teacher": teacher.loaded}, data, tc.max_length, accelerator.device)["teacher"]
+            if speed_measured
+            else {}
+        )
         write_predictions(run_dir / "predictions.csv", data, logits, None)
         write_json_atomic(run_dir / "report.json", report)
     return report
@@ -367,7 +370,10 @@ def distill_report(
     t_sum = model_summary(teacher.loaded, None, eval_logits, data, tc.max_length, accelerator.device)
     t_sum["size_bytes"] = _teacher_size(teacher.loaded)
     s_sum = model_summary(student.loaded, folder, s_logits, data, tc.max_length, accelerator.device)
-    lat = latencies({"teacher": teacher.loaded, "student": student.loaded}, data, tc.max_length, accelerator.device)
+    if extra.get("state", "finished") == "finished":
+        lat = latencies({"teacher": teacher.loaded, "student": student.loaded}, data, tc.max_length, accelerator.device)
+    else:  # a stopped run should end in seconds; `workbench evaluate RUN` measures speed later
+        lat = {"teacher": {}, "student": {}}
     t_sum["latency_ms"], s_sum["latency_ms"] = lat["teacher"], lat["student"]
     report = {
         "kind": "distill",
