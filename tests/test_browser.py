@@ -12,36 +12,18 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from benchmarks.appserver import CHROMIUM, CHROMIUM_ARGS, streamlit_app
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HEADLINE = re.compile("The student (keeps|is as accurate as the teacher)")
 SLOW = 120_000  # ms: model loads and training on a shared 2-core machine
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -56,59 +38,14 @@ def chromium_path() -> str:
 
 @pytest.fixture
 def server(tmp_path):
-    port = _free_port()
-    env = {
-        **os.environ,
-        "WORKBENCH_RUNS_DIR": str(tmp_path / "runs"),
-        "WORKBENCH_CACHE_DIR": str(tmp_path / "cache"),
-        "HF_HUB_OFFLINE": "1",
-    }
-    log = open(tmp_path / "streamlit.log", "wb")  # noqa: SIM115 - closed in teardown
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            pytest.fail("streamlit did not start:\n" + (tmp_path / "streamlit.log").read_text(errors="replace")[-3000:])
-        time.sleep(0.5)
     try:
-        yield url, tmp_path / "runs"
-    finally:
-        _stop_runs(tmp_path / "runs")
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+        with streamlit_app(tmp_path / "runs", tmp_path / "cache", tmp_path / "streamlit.log") as url:
+            try:
+                yield url, tmp_path / "runs"
+            finally:
+                _stop_runs(tmp_path / "runs")
+    except RuntimeError as exc:  # the server did not start
+        pytest.fail(str(exc))
 
 
 def _stop_runs(root: Path) -> None:
