@@ -66,20 +66,18 @@ def _save_tiny(folder: Path, config, tokenizer) -> Path:
     return folder
 
 
+def tiny_bert_config(tokenizer, **overrides):
+    """A 4-layer BERT with hidden size 32 over the tokenizer's vocabulary."""
+    from transformers import BertConfig
+
+    sizes = dict(hidden_size=32, num_hidden_layers=4, num_attention_heads=2, intermediate_size=64)
+    return BertConfig(vocab_size=tokenizer.vocab_size, max_position_embeddings=128, **{**sizes, **overrides})
+
+
 @pytest.fixture(scope="session")
 def tiny_bert(tmp_path_factory, bundled_tokenizer) -> Path:
     """A 4-layer BERT with hidden size 32 and an untrained 2-class head."""
-    from transformers import BertConfig
-
-    cfg = BertConfig(
-        vocab_size=bundled_tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=4,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-    )
-    return _save_tiny(tmp_path_factory.mktemp("tiny_bert"), cfg, bundled_tokenizer)
+    return _save_tiny(tmp_path_factory.mktemp("tiny_bert"), tiny_bert_config(bundled_tokenizer), bundled_tokenizer)
 
 
 @pytest.fixture(scope="session")

@@ -23,20 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def no_dropout_bert(tmp_path, bundled_tokenizer):
-    from transformers import BertConfig
+    from tests.conftest import _save_tiny, tiny_bert_config
 
-    from tests.conftest import _save_tiny
-
-    cfg = BertConfig(
-        vocab_size=bundled_tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=4,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-        hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0,
-    )
+    cfg = tiny_bert_config(bundled_tokenizer, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
     return _save_tiny(tmp_path / "bert0", cfg, bundled_tokenizer)
 
 
