@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--teacher-epochs", type=float, default=2)
     p.add_argument("--student-epochs", type=float, default=3)
     p.add_argument("--max-train", type=int, default=None, help="limit the train split (default: all of it)")
+    p.add_argument("--teacher", default=None, help="a finished teacher run folder to reuse instead of fine-tuning one")
     args = p.parse_args(argv)
     out = Path(args.out)
 
@@ -52,9 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     cfg.data.max_train_examples = args.max_train
     cfg.teacher_training.epochs = args.teacher_epochs
     cfg.training.epochs = args.student_epochs
-    teacher = _run("teacher", cfg, out / "teacher")
+    teacher_dir = Path(args.teacher) if args.teacher else out / "teacher"
+    if args.teacher:
+        teacher = read_json(teacher_dir / "report.json")
+        teacher["wall_s"] = None
+    else:
+        teacher = _run("teacher", cfg, teacher_dir)
 
-    cfg.teacher.source, cfg.teacher.name = "run", str(out / "teacher")
+    cfg.teacher.source, cfg.teacher.name = "run", str(teacher_dir)
     distilled = _run("distill", cfg, out / "distilled")
     cfg.distill.alpha = 0.0
     plain = _run("distill", cfg, out / "no_distillation")
