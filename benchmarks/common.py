@@ -109,5 +109,7 @@ def main_args(description: str) -> argparse.Namespace:
 def write_result(path: str | Path, result: Result) -> None:
     result.load_after = list(os.getloadavg())
     result.peak_rss_mb = peak_rss_mb()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result.extra["cpu_s"] = usage.ru_utime + usage.ru_stime  # whole process; less sensitive to others' load
     result.wall_s = time.perf_counter() - PROCESS_START
     Path(path).write_text(json.dumps(asdict(result), indent=2), encoding="utf-8")

@@ -22,6 +22,7 @@ def main() -> None:
     p.add_argument("--precision", default="auto")
     p.add_argument("--top", type=int, default=30)
     p.add_argument("--no-profile", action="store_true", help="time the loop only")
+    p.add_argument("--shapes", action="store_true", help="group the table by input shapes too")
     p.add_argument("--set", action="append", default=[], help="training option, e.g. --set group_by_length=false")
     args = p.parse_args()
 
@@ -70,7 +71,7 @@ def main() -> None:
     if args.no_profile:
         train_loop(**kwargs)
     else:
-        with profile(activities=[ProfilerActivity.CPU]) as prof:
+        with profile(activities=[ProfilerActivity.CPU], record_shapes=args.shapes) as prof:
             train_loop(**kwargs)
     seconds = time.perf_counter() - start
     steps = [e for e in events if e["type"] == "step"]
@@ -79,7 +80,8 @@ def main() -> None:
         f"ex/s={len(data.train) / steps[-1]['elapsed_s']:.1f} total_s={seconds:.1f} load={os.getloadavg()[0]:.2f}"
     )
     if not args.no_profile:
-        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.top))
+        averages = prof.key_averages(group_by_input_shape=args.shapes)
+        print(averages.table(sort_by="self_cpu_time_total", row_limit=args.top, max_name_column_width=40))
 
 
 if __name__ == "__main__":
