@@ -36,7 +36,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 TEACHER_DIR = ROOT / "runs" / ".bench" / "teacher"
 
 # train / eval examples per size; None = the whole bundled split
-SIZES: dict[str, tuple[int | None, int | None]] = {"full": (None, None), "quick": (640, 400), "smoke": (48, 32)}
+SIZES: dict[str, tuple[int | None, int | None]] = {"full": (None, None), "quick": (512, 256), "smoke": (48, 32)}
 # the teacher the benchmark fine-tunes once when none is given: 1 epoch on the full train split
 TEACHER_CONFIG = {
     "name": "bench-teacher",
