@@ -34,6 +34,7 @@ def main() -> None:
     data = load_data(spec)
     teacher, student = load_teacher_and_student(spec, data.label_names)
     tok = teacher.tokenizer
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     T, alpha = spec.temperature, spec.alpha
 
     # every example padded to the longest in the data
@@ -42,16 +43,17 @@ def main() -> None:
 
     # teacher logits in one call, turned into probabilities
     t0 = time.perf_counter()
-    teacher.model.eval()
+    teacher.model.to(device).eval()
     with torch.no_grad():
-        teacher_probs = F.softmax(teacher.model(**enc).logits, dim=-1)  # (n, C) probabilities
+        teacher_out = teacher.model(**{k: v.to(device) for k, v in enc.items()}).logits
+        teacher_probs = F.softmax(teacher_out, dim=-1).cpu()  # (n, C) probabilities
     teacher_s = time.perf_counter() - t0
     del teacher
 
     names = list(enc.keys())  # input_ids, token_type_ids, attention_mask
     dataset = TensorDataset(*(enc[k] for k in names), labels, teacher_probs)
     loader = DataLoader(dataset, batch_size=BATCH_SIZE, shuffle=True)
-    model = student.model
+    model = student.model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=spec.learning_rate)
 
     t0 = time.perf_counter()
@@ -60,6 +62,7 @@ def main() -> None:
     epochs = max(1, round(spec.epochs))
     for _ in range(epochs):
         for *inputs, y, probs in loader:
+            inputs, y, probs = [t.to(device) for t in inputs], y.to(device), probs.to(device)
             out = model(**dict(zip(names, inputs, strict=True)))
             # the article's loss: softmax applied to teacher *probabilities* (a second softmax)
             soft = F.kl_div(
@@ -78,7 +81,10 @@ def main() -> None:
     val = tok(data.validation.texts, padding=True, truncation=True, max_length=spec.max_length, return_tensors="pt")
     with torch.no_grad():
         logits = torch.cat(
-            [model(**{k: v[i : i + 64] for k, v in val.items()}).logits for i in range(0, len(data.validation), 64)]
+            [
+                model(**{k: v[i : i + 64].to(device) for k, v in val.items()}).logits.cpu()
+                for i in range(0, len(data.validation), 64)
+            ]
         )
     eval_s = time.perf_counter() - t0
 
