@@ -27,5 +27,12 @@ lint: setup
 run: setup
 	$(BIN)/streamlit run app.py
 
+# the distillation benchmark (benchmarks/README.md): full takes 15-20 minutes on 2 cores, quick about 2
+bench: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python -m benchmarks.distill
+
+bench-quick: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python -m benchmarks.distill --quick
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

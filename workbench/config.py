@@ -90,6 +90,10 @@ class TrainConfig:
     group_by_length: bool = _opt(True, "batch texts of similar length together (less padding)")
     cache_teacher_logits: bool = _opt(True, "reuse teacher logits across runs (keyed by content)")
     num_threads: int = _opt(0, "torch CPU threads; 0 = all cores")
+    freeze_word_embeddings: bool = _opt(
+        False,
+        "keep the word-embedding table fixed: faster steps for small models, whose table is most of their weights",
+    )
 
 
 def _teacher_training_default() -> TrainConfig:

@@ -1,0 +1,42 @@
+"""The distillation benchmark runs end to end at a tiny size (its numbers mean nothing here).
+
+Every variant (article loop, HF Trainer, workbench, workbench with a warm logit cache) runs in its
+own process on 48 training examples with the bundled model as the teacher; the test checks that the
+result files exist, that they hold what the README's table needs, and that the second workbench run
+reused the cached teacher logits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_benchmark_smoke(tmp_path):
+    env = dict(os.environ, HF_HUB_OFFLINE="1", WORKBENCH_RUNS_DIR=str(tmp_path / "runs"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.distill", "--smoke", "--out-dir", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    last = json.loads(proc.stdout.strip().splitlines()[-1])  # the ratios, as one JSON line last
+    assert {"vs_article", "vs_trainer", "cache_reuse_teacher_share"} <= set(last)
+    doc = json.loads((tmp_path / "distill-smoke.json").read_text())
+    assert set(doc["results"]) == {"article", "hf_trainer", "workbench", "workbench_T4"}
+    for r in doc["results"].values():
+        assert r["examples_per_s"] > 0 and r["peak_rss_mb"] > 0 and 0 <= r["val_accuracy"] <= 1
+        assert len(r["load_before"]) == 3 and len(r["load_after"]) == 3
+    assert doc["results"]["workbench"]["extra"]["teacher_cached"] is False
+    assert doc["results"]["workbench_T4"]["extra"]["teacher_cached"] is True
+    table = (tmp_path / "distill-smoke.md").read_text()
+    assert "| article:" in table and "examples/s" in table
+    assert (tmp_path / "distill-smoke.html").is_file()
