@@ -35,7 +35,12 @@ def free_port() -> int:
 def streamlit_app(runs_dir: Path, cache_dir: Path, log_path: Path, timeout_s: float = 60) -> Iterator[str]:
     """Yields the app's URL; stops the server (and nothing else) on the way out."""
     port = free_port()
-    env = {**os.environ, "WORKBENCH_RUNS_DIR": str(runs_dir), "WORKBENCH_CACHE_DIR": str(cache_dir), "HF_HUB_OFFLINE": "1"}
+    env = {
+        **os.environ,
+        "WORKBENCH_RUNS_DIR": str(runs_dir),
+        "WORKBENCH_CACHE_DIR": str(cache_dir),
+        "HF_HUB_OFFLINE": "1",
+    }
     args = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
     args += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     with open(log_path, "wb") as log:
