@@ -78,3 +78,9 @@ def test_article_preset_is_the_hub_setup():
     assert (cfg.teacher.source, cfg.teacher.name) == ("hub", "bert-base-uncased")
     assert (cfg.student.kind, cfg.student.name) == ("pretrained", "distilbert-base-uncased")
     assert (cfg.data.source, cfg.data.name) == ("hub", "rotten_tomatoes")
+
+
+def test_partial_teacher_section_keeps_teacher_defaults():
+    cfg = from_dict(RunConfig, {"teacher_training": {"epochs": 1}, "training": {"epochs": 5}})
+    assert cfg.teacher_training.learning_rate == 5e-5 and cfg.teacher_training.epochs == 1
+    assert cfg.training.learning_rate == 1e-4 and cfg.training.epochs == 5

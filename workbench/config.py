@@ -190,11 +190,14 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     return value
 
 
-def from_dict(cls: type, data: dict[str, Any] | None, where: str = "") -> Any:
-    """Build dataclass `cls` from nested dicts; unknown keys are errors, missing keys take defaults."""
+def from_dict(cls: type, data: dict[str, Any] | None, where: str = "", base: Any = None) -> Any:
+    """Build dataclass `cls` from nested dicts; unknown keys are errors, missing keys keep the
+    defaults of `base` (a default instance), so a partial `teacher_training:` section keeps the
+    teacher's own defaults rather than the student's."""
     data = data or {}
     if not isinstance(data, dict):
         raise WorkbenchError(f"{where or 'config'} must be a mapping, got {data!r}")
+    base = base if base is not None else cls()
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - names)
@@ -204,18 +207,17 @@ def from_dict(cls: type, data: dict[str, Any] | None, where: str = "") -> Any:
         )
     kwargs = {}
     for f in dataclasses.fields(cls):
+        default = getattr(base, f.name)
         if f.name not in data:
+            kwargs[f.name] = default
             continue
         key = f"{where}.{f.name}" if where else f.name
         tp = hints[f.name]
         if dataclasses.is_dataclass(tp):
-            kwargs[f.name] = from_dict(tp, data[f.name], key)
+            kwargs[f.name] = from_dict(tp, data[f.name], key, base=default)
         else:
             kwargs[f.name] = _coerce(data[f.name], tp, key)
-    obj = cls(**kwargs)
-    if cls is RunConfig and "teacher_training" not in data:
-        obj.teacher_training = _teacher_training_default()
-    return obj
+    return cls(**kwargs)
 
 
 def load_config(path: str | Path) -> RunConfig:
