@@ -54,3 +54,14 @@ def test_killed_process_is_marked_failed(tiny_config):
     assert wait_for(lambda: jobs.refresh(run_dir)["state"] == "failed", timeout=30)
     status = read_status(run_dir)
     assert "ended unexpectedly after step" in status["error"]
+
+
+def test_stop_works_from_a_restarted_server(tiny_config):
+    """A new server process has no Popen handle for the run: Stop must work from status.json alone."""
+    tiny_config.training.epochs = 200
+    run_dir = jobs.launch(tiny_config, "distill", runs_root())
+    assert wait_for(lambda: any(e["type"] == "step" for e in read_metrics(run_dir)))
+    jobs._children.clear()  # what a restarted Streamlit server knows: only the run folder
+    assert jobs.refresh(run_dir)["state"] == "running"
+    jobs.stop(run_dir)
+    assert wait_for(lambda: jobs.refresh(run_dir)["state"] == "stopped", timeout=60)
