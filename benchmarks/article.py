@@ -99,8 +99,6 @@ def main() -> None:
             teacher_s=teacher_s,
             train_s=train_s,
             eval_s=eval_s,
-            wall_s=0.0,
-            peak_rss_mb=0.0,
             val_accuracy=accuracy(logits, data.validation.labels),
             precision="fp32",
             batch_size=BATCH_SIZE,

@@ -55,11 +55,11 @@ class Result:
     teacher_s: float  # time spent computing (or loading) teacher logits
     train_s: float  # the optimisation loop, teacher forward included where it runs in the loop
     eval_s: float  # final validation evaluation
-    wall_s: float  # the whole process: imports, loading, tokenising, training, evaluating, saving
-    peak_rss_mb: float  # ru_maxrss of the variant's process
     val_accuracy: float
     precision: str
     batch_size: int
+    wall_s: float = 0.0  # the whole process (imports, loading, ..., saving): set by write_result
+    peak_rss_mb: float = 0.0  # ru_maxrss of the variant's process: set by write_result
     load_before: list[float] = field(default_factory=list)
     load_after: list[float] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)

@@ -88,8 +88,6 @@ def main() -> None:
             teacher_s=teacher_s,
             train_s=train_s,
             eval_s=eval_s,
-            wall_s=0.0,
-            peak_rss_mb=0.0,
             val_accuracy=report["student"]["validation"]["accuracy"],
             precision=report["precision"],
             batch_size=spec.batch_size,

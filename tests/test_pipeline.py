@@ -151,3 +151,14 @@ def test_full_runs_folder_is_a_clear_error(tiny_config, monkeypatch, tmp_path):
     monkeypatch.setattr(runner, "dump_config", full)
     with pytest.raises(WorkbenchError, match="No space left on device"):
         prepare_run_dir(tiny_config, "distill", Path(tmp_path / "x"))
+
+
+def test_evaluate_a_teacher_run_rewrites_its_report(teacher_run):
+    from workbench.pipeline import evaluate_run
+
+    before = read_report(teacher_run)
+    report = evaluate_run(teacher_run)
+    assert report["kind"] == "teacher" and report["training"] == before["training"]
+    assert report["teacher"]["validation"]["accuracy"] == before["teacher"]["validation"]["accuracy"]
+    assert set(report["teacher"]["latency_ms"]) == {"batch_1", "batch_32"}
+    assert read_report(teacher_run)["teacher"]["params"] == before["teacher"]["params"]

@@ -22,7 +22,7 @@ from workbench.batching import Encoded, encode
 from workbench.config import RunConfig, TrainConfig
 from workbench.data import TextData, load_data
 from workbench.errors import WorkbenchError
-from workbench.evaluate import chance_accuracy, classification_metrics, measure_latency
+from workbench.evaluate import chance_accuracy, classification_metrics, measure_latency, predict_logits
 from workbench.fsutil import write_json_atomic
 from workbench.hardware import describe_machine, set_threads
 from workbench.losses import DistillationLoss, check_hyperparameters, distillation_loss
@@ -104,8 +104,6 @@ def teacher_logits(
         emit({"type": "phase", "phase": "teacher_logits_start", "split": split, "examples": len(enc)})
     teacher.loaded.model.to(accelerator.device)
     idx = shard_indices(len(enc), accelerator)
-    from workbench.evaluate import predict_logits
-
     part = predict_logits(teacher.loaded.model, enc, tc.eval_batch_size, accelerator.device, precision, indices=idx)
     logits = gather_rows(accelerator, idx, part, len(enc))
     seconds = time.perf_counter() - start
@@ -232,42 +230,61 @@ def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     teacher.loaded.model = accelerator.unwrap_model(teacher.loaded.model)
     teacher.loaded.head_trained = True
     emit({"type": "phase", "phase": "evaluating"})
+    folder = save_atomically(teacher.loaded, run_dir) if accelerator.is_main_process else None
+    base = {
+        "kind": "teacher",
+        "state": result.state,
+        "machine": describe_machine(),
+        "precision": precision,
+        "processes": accelerator.num_processes,
+        "data": data_info(data, notes),
+        "training": training_info(result),
+    }
+    # a stopped run should end in seconds: speed is measured for finished runs only
+    return teacher_report(accelerator, precision, teacher, data, tc, folder, run_dir, base, result.state == "finished")
+
+
+def data_info(data: TextData, notes: list[str]) -> dict[str, Any]:
+    """The report's `data` block."""
+    sizes = {s: len(data.split(s)) for s in SPLITS}
+    return {"description": data.description, "label_names": data.label_names, "sizes": sizes, "notes": notes}
+
+
+def training_info(result: Any) -> dict[str, Any]:
+    """The report's `training` block, from a `train.LoopResult`."""
+    return {
+        "steps": result.steps,
+        "total_steps": result.total_steps,
+        "best_step": result.best_step,
+        "seconds": result.train_seconds,
+        "examples_per_s": result.examples_seen / max(result.train_seconds, 1e-9),
+    }
+
+
+def teacher_report(
+    accelerator: Any,
+    precision: str,
+    teacher: Prepared,
+    data: TextData,
+    tc: TrainConfig,
+    folder: Path | None,
+    run_dir: Path,
+    base: dict[str, Any],
+    measure_speed: bool,
+) -> dict[str, Any]:
+    """Evaluate a fine-tuned teacher on validation and test; write report.json and predictions.csv."""
     logits = {
         s: predict_sharded(accelerator, teacher.loaded.model, teacher.encoded[s], tc.eval_batch_size, precision)
         for s in ("validation", "test")
     }
-    report: dict[str, Any] = {}
-    if accelerator.is_main_process:
-        folder = save_atomically(teacher.loaded, run_dir)
-        report = {
-            "kind": "teacher",
-            "state": result.state,
-            "machine": describe_machine(),
-            "precision": precision,
-            "processes": accelerator.num_processes,
-            "data": {
-                "description": data.description,
-                "label_names": data.label_names,
-                "sizes": {s: len(data.split(s)) for s in SPLITS},
-                "notes": notes,
-            },
-            "training": {
-                "steps": result.steps,
-                "total_steps": result.total_steps,
-                "best_step": result.best_step,
-                "seconds": result.train_seconds,
-                "examples_per_s": result.examples_seen / max(result.train_seconds, 1e-9),
-            },
-            "teacher": model_summary(teacher.loaded, folder, logits, data, tc.max_length, accelerator.device),
-        }
-        speed_measured = result.state == "finished"  # a stopped run should end in seconds
-        report["teacher"]["latency_ms"] = (
-            latencies({"teacher": teacher.loaded}, data, tc.max_length, accelerator.device)["teacher"]
-            if speed_measured
-            else {}
-        )
-        write_predictions(run_dir / "predictions.csv", data, logits, None)
-        write_json_atomic(run_dir / "report.json", report)
+    if not accelerator.is_main_process:
+        return {}
+    summary = model_summary(teacher.loaded, folder, logits, data, tc.max_length, accelerator.device)
+    lat = latencies({"teacher": teacher.loaded}, data, tc.max_length, accelerator.device) if measure_speed else {}
+    summary["latency_ms"] = lat.get("teacher", {})
+    report = {**base, "teacher": summary}
+    write_predictions(run_dir / "predictions.csv", data, logits, None)
+    write_json_atomic(run_dir / "report.json", report)
     return report
 
 
@@ -334,14 +351,12 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     student_loaded.model = accelerator.unwrap_model(student_loaded.model)
     emit({"type": "phase", "phase": "evaluating"})
     folder = save_atomically(student_loaded, run_dir) if accelerator.is_main_process else None
-    training = {
-        "steps": result.steps,
-        "total_steps": result.total_steps,
-        "best_step": result.best_step,
-        "seconds": result.train_seconds,
-        "examples_per_s": result.examples_seen / max(result.train_seconds, 1e-9),
+    extra = {
+        "state": result.state,
+        "teacher_check": teacher_check,
+        "teacher_logits": logit_info,
+        "training": training_info(result),
     }
-    extra = {"state": result.state, "teacher_check": teacher_check, "teacher_logits": logit_info, "training": training}
     return distill_report(accelerator, precision, cfg, data, teacher, student, t_logits, folder, run_dir, notes, extra)
 
 
@@ -383,12 +398,7 @@ def distill_report(
         "processes": accelerator.num_processes,
         "temperature": cfg.distill.temperature,
         "alpha": cfg.distill.alpha,
-        "data": {
-            "description": data.description,
-            "label_names": data.label_names,
-            "sizes": {s: len(data.split(s)) for s in SPLITS},
-            "notes": notes,
-        },
+        "data": data_info(data, notes),
         **extra,
         "teacher": t_sum,
         "student": s_sum,
@@ -417,22 +427,7 @@ def evaluate_run(run_dir: Path) -> dict[str, Any]:
         teacher = tokenise(
             load_classifier("run", str(run_dir), data.label_names), data, tc.max_length, ("validation", "test")
         )
-        logits = {
-            s: predict_sharded(accelerator, teacher.loaded.model, teacher.encoded[s], tc.eval_batch_size, precision)
-            for s in ("validation", "test")
-        }
-        report = {
-            **old,
-            "teacher": model_summary(
-                teacher.loaded, run_dir / "model", logits, data, tc.max_length, accelerator.device
-            ),
-        }
-        report["teacher"]["latency_ms"] = latencies(
-            {"teacher": teacher.loaded}, data, tc.max_length, accelerator.device
-        )["teacher"]
-        write_predictions(run_dir / "predictions.csv", data, logits, None)
-        write_json_atomic(run_dir / "report.json", report)
-        return report
+        return teacher_report(accelerator, precision, teacher, data, tc, run_dir / "model", run_dir, old, True)
     teacher = tokenise(load_teacher(cfg.teacher, data.label_names), data, tc.max_length, ("validation", "test"))
     student = tokenise(
         load_classifier("run", str(run_dir), data.label_names), data, tc.max_length, ("validation", "test")
