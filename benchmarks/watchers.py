@@ -1,25 +1,34 @@
-"""Load: does watching a run slow it down? `python -m benchmarks.watchers [--sessions 5] [--seconds 30]`
+"""Load: does watching a run slow it down? `python -m benchmarks.watchers [--sessions 5] [--placement apart]`
 
-Starts the app and a distillation run, then measures in three windows of equal length:
+Starts the app and a distillation run, opens N headless Chromium sessions on the Train page, and
+then alternates windows of equal length (machines here drift by ~10% over a minute, so the two
+conditions are interleaved rather than measured once each):
 
-    alone  -> N browser sessions polling the Train page's live panel -> alone again
+    alone -> watched -> alone -> watched -> ... -> alone
 
+"Watched": every page polls the live panel (the fragment reruns every 2 s). "Alone": the same pages
+stay open and connected but their JavaScript is paused (DevTools debugger), so they send nothing:
+the windows differ only by the polling. Page loads happen before the first window and are not counted.
+
+Measured:
 - the run's throughput (optimizer steps x batch size per second of training, from metrics.jsonl)
-  in each window; the baseline is the mean of the two windows alone, so a drift over the run
-  does not count as the watchers' fault;
-- every live-panel update each browser session receives: the time from the browser's rerun
-  request to Streamlit's `script_finished`, read off the websocket (Streamlit's own protobuf
-  messages), i.e. how long one page update takes end to end.
+  per window; the drop is 1 - mean(watched) / mean(alone);
+- every live-panel update each session receives: the time from the browser's rerun request to
+  Streamlit's `script_finished`, read off the websocket (Streamlit's own protobuf messages);
+- the cores used per kind of process (trainer, Streamlit server, browsers) per window, from psutil.
 
-The browsers run on the same machine as the server and the training (on a real deployment they
-would be elsewhere), so the throughput drop measured here is an upper bound.
-Writes benchmarks/results/watchers.json and prints it.
+Placement: viewers' browsers normally run on their own computers. `apart` (default) gives the
+browsers, Playwright and this script the last quarter of the cores (one of two here) and the server
+and the training the rest, for every window, baseline included; `shared` puts everything on every
+core, so the browsers' own drawing competes with the training (the worst case, reported too).
+Writes benchmarks/results/watchers.json (or --out) and prints it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -33,6 +42,56 @@ from workbench.hardware import describe_machine
 from workbench.runs import read_metrics
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def placement(mode: str) -> tuple[set[int], set[int]]:
+    """(cores for the server and the training, cores for the browsers).
+
+    "apart" stands in for the real set-up, where viewers' browsers run on their own computers: the
+    last quarter of the cores (at least one) goes to the browsers and the rest to the server and the
+    training, which then trains on fewer cores than it would alone on this machine, for both the
+    baseline and the watched window. "shared" puts everything on every core.
+    """
+    cpus = sorted(os.sched_getaffinity(0))
+    if mode == "shared" or len(cpus) < 2:
+        return set(cpus), set(cpus)
+    n_client = max(1, len(cpus) // 4)
+    return set(cpus[:-n_client]), set(cpus[-n_client:])
+
+
+def cpu_snapshot() -> dict[int, tuple[str, float]]:
+    """CPU seconds used so far by every process on the machine, with who it is (trainer, server, browser...)."""
+    import psutil
+
+    snap = {}
+    for p in psutil.process_iter(["cmdline", "name", "cpu_times"]):
+        try:
+            cmd = " ".join(p.info["cmdline"] or [p.info["name"] or ""])
+            t = p.info["cpu_times"]
+        except (psutil.Error, TypeError):
+            continue
+        if t is None:
+            continue
+        if "workbench" in cmd and "run" in cmd and "streamlit" not in cmd:
+            who = "trainer"
+        elif "streamlit" in cmd:
+            who = "streamlit server"
+        elif "chrom" in cmd:
+            who = "browsers"
+        elif "playwright" in cmd or "node" in (p.info["name"] or ""):
+            who = "playwright driver"
+        else:
+            who = "other"
+        snap[p.pid] = (who, t.user + t.system)
+    return snap
+
+
+def cpu_split(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]], seconds: float) -> dict:
+    """Cores used on average between two snapshots, per kind of process (2.0 = both cores of a 2-core box)."""
+    used: dict[str, float] = {}
+    for pid, (who, t) in after.items():
+        used[who] = used.get(who, 0.0) + t - before.get(pid, (who, 0.0))[1]
+    return {who: round(v / seconds, 3) for who, v in sorted(used.items(), key=lambda kv: -kv[1])}
 
 
 def throughput(run_dir: Path, t0: float, t1: float, batch_size: int) -> float:
@@ -76,10 +135,26 @@ class UpdateTimer:
         page.on("websocket", on_ws)
 
 
+def _freeze(sessions: list, frozen: bool) -> None:
+    """Pause or resume the pages' JavaScript (through the DevTools protocol's debugger): a paused tab
+    stays open and connected but sends no polls, so 'watched' and 'alone' differ only in the polling.
+    (Chrome's page-lifecycle "frozen" state did not stop the polls of visible headless pages.)"""
+    for cdp in sessions:
+        cdp.send("Debugger.pause" if frozen else "Debugger.resume")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--sessions", type=int, default=5)
-    p.add_argument("--seconds", type=float, default=30, help="length of each of the three windows")
+    p.add_argument("--seconds", type=float, default=20, help="length of each window")
+    p.add_argument("--cycles", type=int, default=3, help="watched windows, each between two windows alone")
+    p.add_argument(
+        "--placement",
+        choices=["apart", "shared"],
+        default="apart",
+        help="apart: the browsers get their own core, like viewers on their own computers (default); "
+        "shared: browsers, server and training all on the same cores (the worst case)",
+    )
     p.add_argument("--out", default=str(RESULTS / "watchers.json"))
     args = p.parse_args(argv)
     from playwright.sync_api import sync_playwright
@@ -94,8 +169,20 @@ def main(argv: list[str] | None = None) -> int:
     cfg.training.checkpoint_every_steps = 0
     cfg.training.eval_every_steps = 10**6  # no evaluation pauses inside the windows
     bs = cfg.training.batch_size
-    result: dict = {"machine": describe_machine(), "sessions": args.sessions, "window_s": args.seconds}
-    with streamlit_app(runs, cache, tmp / "streamlit.log") as url, sync_playwright() as pw:
+    server_cpus, client_cpus = placement(args.placement)
+    result: dict = {
+        "machine": describe_machine(),
+        "placement": args.placement,
+        "server_and_training_cpus": sorted(server_cpus),
+        "browser_cpus": sorted(client_cpus),
+        "sessions": args.sessions,
+        "window_s": args.seconds,
+        "cycles": args.cycles,
+    }
+    speeds: dict[str, list[float]] = {"alone": [], "watched": []}
+    cpu: dict[str, list[dict]] = {"alone": [], "watched": []}
+    os.sched_setaffinity(0, server_cpus)  # inherited by the server and the training process started below
+    with streamlit_app(runs, cache, tmp / "streamlit.log") as url:
         run_dir = jobs.launch(cfg, "distill", runs)
         try:
             deadline = time.time() + 600
@@ -104,40 +191,53 @@ def main(argv: list[str] | None = None) -> int:
                     raise RuntimeError("the run did not start training:\n" + (run_dir / "log.txt").read_text()[-2000:])
                 time.sleep(0.5)
 
-            t0 = time.time()
-            time.sleep(args.seconds)
-            alone_before = throughput(run_dir, t0, time.time(), bs)
-
+            os.sched_setaffinity(0, client_cpus)  # ... and these by Playwright's driver and the browsers
+            pw = sync_playwright().start()
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            pages, timers = [], []
+            pages, timers, cdps = [], [], []
             for _ in range(args.sessions):
-                page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                page = context.new_page()
                 timers.append(UpdateTimer(page))
                 page.goto(f"{url}/train")
                 pages.append(page)
+                cdps.append(context.new_cdp_session(page))
+                cdps[-1].send("Debugger.enable")
             for page in pages:
                 page.get_by_text("Current run").first.wait_for(timeout=120_000)
                 page.get_by_role("button", name="Stop").first.wait_for(timeout=120_000)
-            for t in timers:
-                t.recording = True
-            t1 = time.time()
-            pages[0].wait_for_timeout(args.seconds * 1000)  # events keep flowing to every page meanwhile
-            watched = throughput(run_dir, t1, time.time(), bs)
-            for t in timers:
-                t.recording = False
-            browser.close()
+            _freeze(cdps, True)
+            pages[0].wait_for_timeout(3000)  # let the page loads settle
 
-            t2 = time.time()
-            time.sleep(args.seconds)
-            alone_after = throughput(run_dir, t2, time.time(), bs)
+            def window(kind: str) -> None:
+                t0, c0 = time.time(), cpu_snapshot()
+                pages[0].wait_for_timeout(args.seconds * 1000)  # websocket events keep being recorded meanwhile
+                speeds[kind].append(throughput(run_dir, t0, time.time(), bs))
+                cpu[kind].append(cpu_split(c0, cpu_snapshot(), time.time() - t0))
+
+            window("alone")
+            for _ in range(args.cycles):
+                _freeze(cdps, False)
+                pages[0].wait_for_timeout(2500)  # the first poll after thawing, not counted
+                for t in timers:
+                    t.recording = True
+                window("watched")
+                for t in timers:
+                    t.recording = False
+                _freeze(cdps, True)
+                pages[0].wait_for_timeout(1000)
+                window("alone")
+            browser.close()
+            pw.stop()
         finally:
             jobs.stop(run_dir)
     durations = [d for t in timers for d in t.durations]
-    baseline = (alone_before + alone_after) / 2
+    alone, watched = statistics.mean(speeds["alone"]), statistics.mean(speeds["watched"])
     result.update(
         {
-            "examples_per_s": {"alone_before": alone_before, "watched": watched, "alone_after": alone_after},
-            "throughput_drop": 1 - watched / baseline,
+            "examples_per_s": {"alone": alone, "watched": watched, "windows": speeds},
+            "throughput_drop": 1 - watched / alone,
+            "cores_used": {kind: _mean_split(splits) for kind, splits in cpu.items()},
             "updates_per_session": [len(t.durations) for t in timers],
             "update_ms": {
                 "median": 1000 * statistics.median(durations) if durations else None,
@@ -151,6 +251,13 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text(json.dumps(result, indent=2))
     print(json.dumps(result))
     return 0
+
+
+def _mean_split(splits: list[dict[str, float]]) -> dict[str, float]:
+    """Cores used per kind of process, averaged over windows of equal length."""
+    names = {n for s in splits for n in s}
+    mean = {n: round(sum(s.get(n, 0.0) for s in splits) / len(splits), 3) for n in names}
+    return dict(sorted(mean.items(), key=lambda kv: -kv[1]))
 
 
 if __name__ == "__main__":

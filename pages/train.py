@@ -42,7 +42,7 @@ def live_panel(run_dir: str) -> None:
     status = jobs.refresh(Path(run_dir))
     if status.get("state") not in ACTIVE_STATES:
         st.rerun()
-    render_run(Path(run_dir), status, key="live")
+    render_run(Path(run_dir), status, key="live", min_redraw_s=POLL_SECONDS / 2)
 
 
 active = jobs.active_runs()

@@ -284,11 +284,18 @@ def test_train_shows_live_run_queue_and_history(runs_dir, launched):
     assert history.loc["20261127-110000-distill-bad", "result"] == "Error: the teacher scores 50.0% on validation"
     assert history.loc["20261127-100000-teacher-ghost", "state"] == "failed"
     assert "ended unexpectedly" in history.loc["20261127-100000-teacher-ghost", "result"]
+    with open(live / "metrics.jsonl", "a", encoding="utf-8") as f:  # the next poll shows the new step
+        f.write(json.dumps({"type": "step", "step": 6, "total_steps": 10, "loss": 0.8, "eta_s": 60.0}) + "\n")
+    at.run()
+    assert {m.label: m.value for m in at.metric}["Loss"] == "0.8000"
+    assert len(at.get("plotly_chart")) == 1  # live: the loss chart; no evaluation yet
+    at.toggle(key="more_live").set_value(True).run()
+    assert len(at.get("plotly_chart")) == 3  # + learning rate and throughput, on request
     next(b for b in at.button if b.label == "Stop").click().run()
     assert launched["stop"] == [live]
     (live / "STOP").touch()  # what the real jobs.stop writes first
     at.run()
-    assert [p.proto.text for p in at.get("progress")][0].startswith("Stopping after step 5")
+    assert [p.proto.text for p in at.get("progress")][0].startswith("Stopping after step 6")
     assert next(b for b in at.button if b.label == "Stop").disabled
 
 

@@ -119,21 +119,54 @@ class MetricsLog:
         self._file.close()
 
 
+class MetricsTail:
+    """Reads metrics.jsonl incrementally: each `update` parses only the lines appended since the last one.
+
+    A page that polls a long run every two seconds would otherwise re-parse thousands of events per
+    poll. A file that was replaced (resume rewinds it by writing a new file) or shrank is read again
+    from the start. Not thread-safe: callers that share one hold a lock.
+    """
+
+    def __init__(self, run_dir: Path) -> None:
+        self.path = Path(run_dir) / "metrics.jsonl"
+        self.events: list[dict[str, Any]] = []
+        self._offset = 0  # bytes of complete lines parsed so far
+        self._inode: int | None = None
+
+    def update(self) -> bool:
+        """Parse what was appended; True when there are new events (or the file was replaced)."""
+        try:
+            st = self.path.stat()
+        except OSError:
+            return False
+        replaced = self._inode is not None and (st.st_ino != self._inode or st.st_size < self._offset)
+        if replaced:
+            self.events, self._offset = [], 0
+        self._inode = st.st_ino
+        if st.st_size == self._offset:
+            return replaced
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self._offset)
+                raw = f.read(st.st_size - self._offset)
+        except OSError:
+            return replaced
+        end = raw.rfind(b"\n") + 1  # an unfinished last line waits for the next update
+        for line in raw[:end].splitlines():
+            if line.strip():
+                try:
+                    self.events.append(json.loads(line))
+                except ValueError:
+                    continue
+        self._offset += end
+        return end > 0 or replaced
+
+
 def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
     """Every complete event of a run (an unfinished last line is skipped)."""
-    path = Path(run_dir) / "metrics.jsonl"
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError:
-        return []
-    events = []
-    for line in raw.split("\n")[:-1] if not raw.endswith("\n") else raw.splitlines():
-        if line.strip():
-            try:
-                events.append(json.loads(line))
-            except ValueError:
-                continue
-    return events
+    tail = MetricsTail(run_dir)
+    tail.update()
+    return tail.events
 
 
 def read_report(run_dir: Path) -> dict[str, Any] | None:

@@ -136,6 +136,20 @@ def metric_series(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]
     return {"steps": steps, "evals": evals}
 
 
+def thin(rows: list[dict[str, Any]], max_points: int = 400) -> list[dict[str, Any]]:
+    """Every k-th row, plus the last, so a chart of a long run stays light to send and to draw.
+
+    The stride only grows as the run does, so the points already drawn mostly stay where they were.
+    """
+    if len(rows) <= max_points:
+        return rows
+    k = -(-len(rows) // max_points)
+    out = rows[::k]
+    if out[-1] is not rows[-1]:
+        out.append(rows[-1])
+    return out
+
+
 def history_row(run_id: str, status: dict[str, Any], report: dict[str, Any] | None, config: dict[str, Any] | None):
     """A row of the history table: what ran, with which settings, and how it went."""
     report = report or {}
