@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: setup test test-all lint run bench bench-quick clean
+.PHONY: setup test lint run bench bench-quick bench-watchers clean
 
 $(STAMP): requirements.txt requirements-bundled.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench: setup
 
 bench-quick: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m benchmarks.distill --quick
+
+# five headless Chromium tabs watching a live run: update time and throughput drop (about 3 minutes)
+bench-watchers: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python -m benchmarks.watchers
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -171,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     bs = cfg.training.batch_size
     server_cpus, client_cpus = placement(args.placement)
     result: dict = {
+        "code": _commit(),
         "machine": describe_machine(),
         "placement": args.placement,
         "server_and_training_cpus": sorted(server_cpus),
@@ -251,6 +252,19 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text(json.dumps(result, indent=2))
     print(json.dumps(result))
     return 0
+
+
+def _commit() -> str:
+    """The checked-out commit, '+' when the tree has changes: which code the numbers belong to."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True)
+    except OSError:
+        return "unknown"
+    return head.stdout.strip() + ("+" if dirty.stdout.strip() else "") if head.returncode == 0 else "unknown"
 
 
 def _mean_split(splits: list[dict[str, float]]) -> dict[str, float]:

@@ -140,3 +140,16 @@ def tiny_config(tiny_bert, sentiment_csv):
         tc.num_threads = 1
     cfg.allow_weak_teacher = True
     return cfg
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    """Debian's Chromium for the browser tests: skipped where it is missing, except in CI."""
+    from benchmarks.appserver import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing in CI: install Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} not installed")
+    pytest.importorskip("playwright.sync_api")
+    return CHROMIUM

@@ -17,23 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.appserver import CHROMIUM, CHROMIUM_ARGS, streamlit_app
+from benchmarks.appserver import CHROMIUM_ARGS, streamlit_app
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADLINE = re.compile("The student (keeps|is as accurate as the teacher)")
 SLOW = 120_000  # ms: model loads and training on a shared 2-core machine
-
-
-@pytest.fixture
-def chromium_path() -> str:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing in CI: install Debian's chromium package")
-        pytest.skip(f"{CHROMIUM} not installed")
-    pytest.importorskip("playwright.sync_api")
-    return CHROMIUM
 
 
 @pytest.fixture

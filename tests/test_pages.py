@@ -81,6 +81,9 @@ def test_streamlit_config_is_safe():
     assert conf["server"]["enableXsrfProtection"] is True
     assert 0 < conf["server"]["maxUploadSize"] <= 200
     assert conf["theme"]["primaryColor"]
+    # polling tabs cost the training CPU: these two were most of the server's work (benchmarks/watchers.py)
+    assert conf["server"]["fileWatcherType"] == "none"
+    assert conf["runner"]["postScriptGC"] is False
 
 
 # --------------------------------------------------------------------------- setup
