@@ -50,6 +50,8 @@ def loss_chart(steps: list[dict[str, Any]], soft: bool = True) -> go.Figure:
 
 def line_chart(rows: list[dict[str, Any]], y: str, title: str, label: str, percent: bool = False) -> go.Figure:
     fig = _lines(rows, {y: label}, title, label)
+    # from zero, so a flat series reads as flat (not as noise on a zoomed axis); 5e-05, not 50µ
+    fig.update_yaxes(rangemode="tozero", exponentformat="e")
     if percent:
         fig.update_yaxes(tickformat=".0%")
     return fig
