@@ -77,3 +77,15 @@ def test_live_charts_are_redrawn_at_most_every_min_redraw_s(tmp_path):
     assert events[-1]["step"] == 3 and figs2 is figs  # drawn less than a minute ago: kept
     _, _, figs3 = charts.refresh(min_redraw_s=0)
     assert figs3 is not figs and list(figs3["loss"].data[0].x) == [1, 2, 3]
+
+
+def test_run_charts_redraw_after_a_rewind_to_the_same_length(tmp_path):
+    """Resume rewrites metrics.jsonl; a new file with as many events as before must still be redrawn."""
+    write_events(tmp_path, [step(1), step(2)])
+    charts = RunCharts(tmp_path, "teacher")
+    charts.refresh()
+    rewound = tmp_path / "rewound.jsonl"
+    rewound.write_text(json.dumps(step(1)) + "\n" + json.dumps({**step(2), "loss": 0.123}) + "\n")
+    rewound.replace(tmp_path / "metrics.jsonl")
+    _, series, figs = charts.refresh()
+    assert series["steps"][-1]["loss"] == 0.123 and list(figs["loss"].data[0].y)[-1] == 0.123

@@ -48,7 +48,8 @@ class RunCharts:
         self.events: list[dict[str, Any]] = []
         self.series: dict[str, list[dict[str, Any]]] = {"steps": [], "evals": []}
         self.figures: dict[str, go.Figure] = {}
-        self._drawn = -1  # how many events the figures show
+        self._version = 0  # bumped whenever the events change
+        self._drawn = -1  # the version the figures show
         self._drawn_at = 0.0
 
     def refresh(
@@ -64,10 +65,11 @@ class RunCharts:
             if self._tail.update():
                 self.events = list(self._tail.events)
                 self.series = metric_series(self.events)
+                self._version += 1
             fresh = time.monotonic() - self._drawn_at >= min_redraw_s or not self.figures
-            if self._drawn != len(self.events) and fresh:
+            if self._drawn != self._version and fresh:
                 self.figures = _figures(self.series, self.kind) if self.series["steps"] else {}
-                self._drawn, self._drawn_at = len(self.events), time.monotonic()
+                self._drawn, self._drawn_at = self._version, time.monotonic()
             return self.events, self.series, self.figures
 
 
