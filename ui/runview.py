@@ -123,8 +123,8 @@ def render_run(run_dir: Path, status: dict[str, Any], key: str, min_redraw_s: fl
         m2.metric("Loss", f"{last['loss']:.4f}")
         m3.metric("Examples per second", f"{last['examples_per_s']:.0f}" if last.get("examples_per_s") else "–")
         m4.metric(
-            "Time left" if state in ACTIVE_STATES else "Training time",
-            human_seconds(last["eta_s"] if state in ACTIVE_STATES else last.get("elapsed_s")),
+            "Time left" if live else "Training time",
+            human_seconds(last["eta_s"] if live else last.get("elapsed_s")),
         )
         c1, c2 = st.columns(2)
         c1.plotly_chart(figs["loss"], key=f"loss_{key}")

@@ -136,19 +136,19 @@ class MetricsTail:
     def update(self) -> bool:
         """Parse what was appended; True when there are new events (or the file was replaced)."""
         try:
-            st = self.path.stat()
+            info = self.path.stat()
         except OSError:
             return False
-        replaced = self._inode is not None and (st.st_ino != self._inode or st.st_size < self._offset)
+        replaced = self._inode is not None and (info.st_ino != self._inode or info.st_size < self._offset)
         if replaced:
             self.events, self._offset = [], 0
-        self._inode = st.st_ino
-        if st.st_size == self._offset:
+        self._inode = info.st_ino
+        if info.st_size == self._offset:
             return replaced
         try:
             with open(self.path, "rb") as f:
                 f.seek(self._offset)
-                raw = f.read(st.st_size - self._offset)
+                raw = f.read(info.st_size - self._offset)
         except OSError:
             return replaced
         end = raw.rfind(b"\n") + 1  # an unfinished last line waits for the next update
