@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -135,12 +136,12 @@ class UpdateTimer:
         page.on("websocket", on_ws)
 
 
-def _freeze(sessions: list, frozen: bool) -> None:
+def _pause(sessions: list, paused: bool) -> None:
     """Pause or resume the pages' JavaScript (through the DevTools protocol's debugger): a paused tab
     stays open and connected but sends no polls, so 'watched' and 'alone' differ only in the polling.
     (Chrome's page-lifecycle "frozen" state did not stop the polls of visible headless pages.)"""
     for cdp in sessions:
-        cdp.send("Debugger.pause" if frozen else "Debugger.resume")
+        cdp.send("Debugger.pause" if paused else "Debugger.resume")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             for page in pages:
                 page.get_by_text("Current run").first.wait_for(timeout=120_000)
                 page.get_by_role("button", name="Stop").first.wait_for(timeout=120_000)
-            _freeze(cdps, True)
+            _pause(cdps, True)
             pages[0].wait_for_timeout(3000)  # let the page loads settle
 
             def window(kind: str) -> None:
@@ -218,14 +219,14 @@ def main(argv: list[str] | None = None) -> int:
 
             window("alone")
             for _ in range(args.cycles):
-                _freeze(cdps, False)
-                pages[0].wait_for_timeout(2500)  # the first poll after thawing, not counted
+                _pause(cdps, False)
+                pages[0].wait_for_timeout(2500)  # the first poll after resuming, not counted
                 for t in timers:
                     t.recording = True
                 window("watched")
                 for t in timers:
                     t.recording = False
-                _freeze(cdps, True)
+                _pause(cdps, True)
                 pages[0].wait_for_timeout(1000)
                 window("alone")
             browser.close()
@@ -256,8 +257,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _commit() -> str:
     """The checked-out commit, '+' when the tree has changes: which code the numbers belong to."""
-    import subprocess
-
     root = Path(__file__).resolve().parent.parent
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)

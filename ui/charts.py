@@ -27,10 +27,10 @@ def _lines(rows: list[dict[str, Any]], columns: dict[str, str], title: str, y_la
 
     The live panel redraws these while a run trains: plotly express (DataFrame, melt, validation) took
     ~40 ms a chart, and thousands of points per poll to every browser grow with the run; this does
-    neither. Points are thinned to 200 per line: more than a 600-pixel-wide chart shows.
+    neither.
     Markers only while there are few points, where they help reading single values.
     """
-    rows = thin(rows, max_points=200)
+    rows = thin(rows)
     steps = [r["step"] for r in rows]
     mode = "lines+markers" if len(rows) <= 60 else "lines"
     traces = [

@@ -136,8 +136,10 @@ def metric_series(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]
     return {"steps": steps, "evals": evals}
 
 
-def thin(rows: list[dict[str, Any]], max_points: int = 400) -> list[dict[str, Any]]:
+def thin(rows: list[dict[str, Any]], max_points: int = 200) -> list[dict[str, Any]]:
     """Every k-th row, plus the last, so a chart of a long run stays light to send and to draw.
+
+    200 points a line: more than a 600-pixel-wide chart shows.
 
     The stride only grows as the run does, so the points already drawn mostly stay where they were.
     """
