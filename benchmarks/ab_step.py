@@ -52,7 +52,7 @@ def main() -> None:
     from workbench.hardware import set_threads
     from workbench.losses import distillation_loss
     from workbench.models import build_student, load_teacher
-    from workbench.pipeline import tokenise
+    from workbench.prepared import tokenise
     from workbench.train import _param_groups
 
     set_threads(1 if args.cpu_time else 0)

@@ -34,7 +34,7 @@ def main() -> None:
     from workbench.hardware import set_threads
     from workbench.losses import distillation_loss
     from workbench.models import build_student, load_teacher
-    from workbench.pipeline import tokenise
+    from workbench.prepared import tokenise
     from workbench.train import make_accelerator, train_loop
 
     tc = TrainConfig(epochs=1, precision=args.precision, log_every_steps=10)

@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from ui import charts
+from ui.export import model_zip
 from ui.guard import ensure_navigation
+from ui.summary import headline, human_bytes, human_count, pct, teacher_warning
 from workbench.errors import WorkbenchError
-from workbench.export import model_zip
 from workbench.runs import list_runs
-from workbench.summary import headline, human_bytes, human_count, pct, teacher_warning
 
 ensure_navigation("pages/compare.py")
 

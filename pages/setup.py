@@ -8,13 +8,13 @@ import streamlit as st
 from ui import cached, charts
 from ui.guard import ensure_navigation
 from ui.state import bind, get_cfg
+from ui.summary import human_bytes, human_count, human_seconds
 from workbench.config import ModelConfig, to_commented_yaml, validate_values
 from workbench.data import read_table
 from workbench.errors import WorkbenchError
 from workbench.models import default_layers
 from workbench.overview import finished_teacher_runs, label_balance, preview_rows, token_lengths
 from workbench.runs import slug
-from workbench.summary import human_bytes, human_count, human_seconds
 
 ensure_navigation("pages/setup.py")
 

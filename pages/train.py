@@ -13,12 +13,12 @@ import workbench.jobs as jobs
 from ui.guard import ensure_navigation
 from ui.runview import render_run
 from ui.state import OPEN_RUN_KEY, bind, get_cfg
+from ui.summary import history_row
 from workbench.checkpoint import saved_position
 from workbench.commands import cli_commands
 from workbench.config import TrainConfig, to_commented_yaml, validate_values
 from workbench.errors import WorkbenchError
 from workbench.runs import ACTIVE_STATES, list_runs, read_status, runs_root
-from workbench.summary import history_row
 
 ensure_navigation("pages/train.py")
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from workbench import commands, explorer, export, summary, uploads
+from ui import export, summary
+from workbench import commands, explorer, uploads
 from workbench.errors import WorkbenchError
 from workbench.losses import distillation_loss
 

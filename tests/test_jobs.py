@@ -4,7 +4,7 @@ import os
 import signal
 import time
 
-from workbench import jobs
+from workbench import jobs, processes
 from workbench.runs import read_metrics, read_status, runs_root
 
 
@@ -61,7 +61,7 @@ def test_stop_works_from_a_restarted_server(tiny_config):
     tiny_config.training.epochs = 200
     run_dir = jobs.launch(tiny_config, "distill", runs_root())
     assert wait_for(lambda: any(e["type"] == "step" for e in read_metrics(run_dir)))
-    jobs._children.clear()  # what a restarted Streamlit server knows: only the run folder
+    processes.children.clear()  # what a restarted Streamlit server knows: only the run folder
     assert jobs.refresh(run_dir)["state"] == "running"
     jobs.stop(run_dir)
     assert wait_for(lambda: jobs.refresh(run_dir)["state"] == "stopped", timeout=60)

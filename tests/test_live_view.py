@@ -6,8 +6,8 @@ import json
 
 from tests.fakeruns import write_events
 from ui.runview import RunCharts
+from ui.summary import thin
 from workbench.runs import MetricsTail, read_metrics
-from workbench.summary import thin
 
 
 def step(i: int) -> dict:

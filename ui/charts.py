@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from workbench.summary import thin
+from ui.summary import thin
 
 TEACHER_COLOR, STUDENT_COLOR = "#6C4AB6", "#F28C28"
 PARTS = {"embeddings": "#8DA0CB", "encoder": "#66C2A5", "head": "#FC8D62"}

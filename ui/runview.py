@@ -21,8 +21,8 @@ import streamlit as st
 
 import workbench.jobs as jobs
 from ui import charts
+from ui.summary import headline, human_seconds, metric_series, progress, teacher_warning
 from workbench.runs import ACTIVE_STATES, MetricsTail, read_report
-from workbench.summary import headline, human_seconds, metric_series, progress, teacher_warning
 
 KIND_WORDS = {"teacher": "Teacher fine-tuning", "distill": "Distillation"}
 STATE_BADGES = {

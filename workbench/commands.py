@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import shlex
 
-from workbench.runs import slug
-
-KINDS = ("teacher", "distill")
+from workbench.runs import KINDS, slug
 
 
 def cli_commands(

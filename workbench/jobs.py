@@ -7,30 +7,24 @@ page, a second tab or a restarted server finds it again. Stopping writes a STOP 
 every step) and sends SIGTERM; a process that died without saying so is found by `refresh` and
 marked failed.
 
-One run trains at a time: each training process takes an exclusive lock on `RUNS_ROOT/.train.lock`
-and shows `queued` until it has it. The OS drops the lock when a process dies, so a crash never
-leaves the queue stuck.
+One run trains at a time (`processes.training_slot`): a process shows `queued` until it holds the slot.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psutil
-
 from workbench.config import RunConfig
-from workbench.runs import ACTIVE_STATES, list_runs, read_metrics, read_status, runs_root, write_status
+from workbench.processes import children, create_time, process_alive
+from workbench.runs import ACTIVE_STATES, KINDS, list_runs, read_metrics, read_status, runs_root, write_status
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-LOCK_NAME = ".train.lock"
 
 
 def command(kind: str, config_path: Path, run_dir: Path) -> list[str]:
@@ -40,7 +34,7 @@ def command(kind: str, config_path: Path, run_dir: Path) -> list[str]:
 
 def launch(cfg: RunConfig, kind: str, root: Path | None = None) -> Path:
     """Start a run in the background; returns its folder at once."""
-    from workbench.runner import KINDS, prepare_run_dir
+    from workbench.runner import prepare_run_dir
     from workbench.runs import new_run_dir
 
     if kind not in KINDS:
@@ -76,36 +70,8 @@ def _spawn(args: list[str], run_dir: Path, root: Path) -> None:
             env=env,
             start_new_session=True,  # its own process group: a Ctrl-C in the server's terminal spares it
         )
-    _children[proc.pid] = proc
-    write_status(run_dir, pid=proc.pid, pid_created=_create_time(proc.pid))
-
-
-_children: dict[int, subprocess.Popen] = {}
-
-
-def _create_time(pid: int) -> float | None:
-    try:
-        return psutil.Process(pid).create_time()
-    except psutil.Error:
-        return None
-
-
-def process_alive(status: dict) -> bool:
-    """Is the run's own process (same pid *and* start time, so not a recycled pid) still running?"""
-    pid = status.get("pid")
-    if not pid:
-        return False
-    child = _children.get(pid)
-    if child is not None and child.poll() is not None:  # reaps our own finished child
-        return False
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return False
-        created = status.get("pid_created")
-        return created is None or abs(proc.create_time() - created) < 1.0
-    except psutil.Error:
-        return False
+    children[proc.pid] = proc
+    write_status(run_dir, pid=proc.pid, pid_created=create_time(proc.pid))
 
 
 def refresh(run_dir: Path) -> dict:
@@ -139,27 +105,3 @@ def active_runs(root: Path | None = None) -> list[Path]:
         if info.state in ACTIVE_STATES and refresh(info.run_dir).get("state") in ACTIVE_STATES:
             out.append(info.run_dir)
     return out
-
-
-@contextlib.contextmanager
-def training_slot(root: Path, should_stop: Callable[[], bool], on_wait: Callable[[], None]) -> Iterator[bool]:
-    """Hold the one-run-at-a-time lock for the body; yields False if a stop came while queued."""
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / LOCK_NAME, "a+") as lock:
-        waited = False
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not waited:
-                    on_wait()
-                    waited = True
-                if should_stop():
-                    yield False
-                    return
-                time.sleep(0.5)
-        try:
-            yield True
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -23,10 +23,9 @@ from workbench import checkpoint
 from workbench.config import RunConfig, dump_config
 from workbench.errors import WorkbenchError
 from workbench.fsutil import write_text_atomic
-from workbench.runs import MetricsLog, new_run_dir, read_metrics, write_status
+from workbench.processes import process_alive, training_slot
+from workbench.runs import KINDS, MetricsLog, new_run_dir, read_metrics, write_status
 from workbench.train import StopFlag
-
-KINDS = ("teacher", "distill")
 
 
 def resumable(run_dir: Path) -> tuple[str, RunConfig]:
@@ -40,8 +39,6 @@ def resumable(run_dir: Path) -> tuple[str, RunConfig]:
         raise WorkbenchError(f"{run_dir} is not a run folder (no status.json kind or config.yaml)")
     if status.get("state") == "finished":
         raise WorkbenchError(f"run {run_dir.name} already finished; nothing to resume")
-    from workbench.jobs import process_alive
-
     if status.get("state") in ("running", "queued") and process_alive(status) and status.get("pid") != os.getpid():
         raise WorkbenchError(f"run {run_dir.name} is still running (pid {status['pid']})")
     return kind, load_config(run_dir / "config.yaml")
@@ -79,7 +76,6 @@ def execute(kind: str, cfg: RunConfig, run_dir: Path, is_main: bool = True, resu
             signal.signal(sig, stop.set)
     if not is_main:
         return _execute(kind, cfg, run_dir, stop, is_main=False, resume=resume)
-    from workbench.jobs import training_slot
 
     def queued() -> None:
         write_status(run_dir, state="queued", kind=kind, name=cfg.name, pid=os.getpid(), queued_since=time.time())

@@ -29,6 +29,7 @@ from workbench.fsutil import read_json, write_json_atomic
 
 STATES = ("queued", "running", "finished", "failed", "stopped")
 ACTIVE_STATES = ("queued", "running")
+KINDS = ("teacher", "distill")  # the kinds of run: fine-tune a teacher, distil a student
 
 
 def runs_root() -> Path:

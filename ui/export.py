@@ -13,9 +13,9 @@ from pathlib import Path
 
 import yaml
 
+from ui.summary import headline, human_bytes, pct, teacher_warning
 from workbench.errors import WorkbenchError
 from workbench.runs import read_report
-from workbench.summary import headline, human_bytes, pct, teacher_warning
 
 
 def model_card(run_dir: Path) -> str:

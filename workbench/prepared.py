@@ -1,0 +1,45 @@
+"""A model with its data tokenised by its own tokenizer: what training, teacher logits and reports share.
+
+Teacher and student may tokenise differently (BERT passes token_type_ids, DistilBERT takes none), so
+each model gets its own encoding of every split, keeping only the inputs its `forward` accepts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workbench import cache
+from workbench.batching import Encoded, encode
+from workbench.data import SPLITS, TextData
+from workbench.models import LoadedModel, accepted_inputs
+
+
+@dataclass
+class Prepared:
+    """A model with its splits tokenised by its own tokenizer, keeping only inputs it accepts."""
+
+    loaded: LoadedModel
+    encoded: dict[str, Encoded]
+    _fingerprint: str | None = None
+
+    def cache_fingerprint(self) -> str:
+        """Content hash of the weights and tokenizer (computed once: hashing 100 MB takes a while)."""
+        if self._fingerprint is None:
+            self._fingerprint = cache.model_fingerprint(self.loaded.model) + cache.tokenizer_fingerprint(
+                self.loaded.tokenizer
+            )
+        return self._fingerprint
+
+
+def tokenise(loaded: LoadedModel, data: TextData, max_length: int, splits=SPLITS) -> Prepared:
+    inputs = accepted_inputs(loaded.model)
+    encoded = {}
+    for name in splits:
+        split = data.split(name)
+        encoded[name] = encode(loaded.tokenizer, split.texts, split.labels, max_length, inputs)
+    return Prepared(loaded, encoded)
+
+
+def truncation_note(prepared: Prepared, max_length: int, who: str) -> str | None:
+    n = sum(e.truncated for e in prepared.encoded.values())
+    return f"{n} text(s) longer than {max_length} tokens were truncated for the {who}" if n else None

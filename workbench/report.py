@@ -1,0 +1,196 @@
+"""Reports of finished runs: metrics on validation and test, speed, sizes, the teacher-student comparison.
+
+Writes `report.json` and `predictions.csv` into a run folder. Facts only (numbers, names, states): the
+sentences people read are made from these on the UI side.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from workbench.config import RunConfig, TrainConfig
+from workbench.data import SPLITS, TextData
+from workbench.evaluate import classification_metrics, measure_latency
+from workbench.fsutil import write_json_atomic
+from workbench.hardware import describe_machine
+from workbench.models import LoadedModel, describe, folder_size, param_breakdown
+from workbench.prepared import Prepared
+from workbench.train import predict_sharded
+
+
+def model_summary(
+    loaded: LoadedModel,
+    folder: Path | None,
+    logits: dict[str, torch.Tensor],
+    data: TextData,
+    max_length: int,
+    device: torch.device,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": loaded.description, "architecture": describe(loaded.model)}
+    for split, lg in logits.items():
+        out[split] = classification_metrics(data.split(split).labels, lg.argmax(-1), data.num_labels)
+    out["params"] = param_breakdown(loaded.model)
+    out["size_bytes"] = folder_size(folder) if folder else None
+    return out
+
+
+def latencies(
+    named: dict[str, LoadedModel], data: TextData, max_length: int, device: torch.device
+) -> dict[str, dict[str, float]]:
+    """Measured ms per example at batch 1 and 32 for each model, on the same validation texts."""
+    for loaded in named.values():
+        loaded.model.to(device)
+    models = {name: (loaded.model, loaded.tokenizer) for name, loaded in named.items()}
+    return measure_latency(models, data.validation.texts[:64], max_length, device)
+
+
+def write_predictions(
+    path: Path, data: TextData, teacher: dict[str, torch.Tensor], student: dict[str, torch.Tensor] | None
+) -> None:
+    """predictions.csv: split, index, text, label, and each model's prediction and probabilities."""
+    names = data.label_names
+    header = ["split", "index", "text", "label", "teacher_pred"] + [f"teacher_p_{n}" for n in names]
+    if student is not None:
+        header += ["student_pred"] + [f"student_p_{n}" for n in names]
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        for split in teacher:
+            tp = teacher[split].softmax(-1)
+            sp = student[split].softmax(-1) if student is not None else None
+            for i, (text, label) in enumerate(zip(data.split(split).texts, data.split(split).labels, strict=True)):
+                row = [split, i, text, names[label], names[int(tp[i].argmax())]] + [f"{p:.5f}" for p in tp[i].tolist()]
+                if sp is not None:
+                    row += [names[int(sp[i].argmax())]] + [f"{p:.5f}" for p in sp[i].tolist()]
+                w.writerow(row)
+    os.replace(tmp, path)
+
+
+def data_info(data: TextData, notes: list[str]) -> dict[str, Any]:
+    """The report's `data` block."""
+    sizes = {s: len(data.split(s)) for s in SPLITS}
+    return {"description": data.description, "label_names": data.label_names, "sizes": sizes, "notes": notes}
+
+
+def training_info(result: Any) -> dict[str, Any]:
+    """The report's `training` block, from a `train.LoopResult`."""
+    return {
+        "steps": result.steps,
+        "total_steps": result.total_steps,
+        "best_step": result.best_step,
+        "seconds": result.train_seconds,
+        "examples_per_s": result.examples_seen / max(result.train_seconds, 1e-9),
+    }
+
+
+def teacher_report(
+    accelerator: Any,
+    precision: str,
+    teacher: Prepared,
+    data: TextData,
+    tc: TrainConfig,
+    folder: Path | None,
+    run_dir: Path,
+    base: dict[str, Any],
+    measure_speed: bool,
+) -> dict[str, Any]:
+    """Evaluate a fine-tuned teacher on validation and test; write report.json and predictions.csv."""
+    logits = {
+        s: predict_sharded(accelerator, teacher.loaded.model, teacher.encoded[s], tc.eval_batch_size, precision)
+        for s in ("validation", "test")
+    }
+    if not accelerator.is_main_process:
+        return {}
+    summary = model_summary(teacher.loaded, folder, logits, data, tc.max_length, accelerator.device)
+    lat = latencies({"teacher": teacher.loaded}, data, tc.max_length, accelerator.device) if measure_speed else {}
+    summary["latency_ms"] = lat.get("teacher", {})
+    report = {**base, "teacher": summary}
+    write_predictions(run_dir / "predictions.csv", data, logits, None)
+    write_json_atomic(run_dir / "report.json", report)
+    return report
+
+
+def distill_report(
+    accelerator: Any,
+    precision: str,
+    cfg: RunConfig,
+    data: TextData,
+    teacher: Prepared,
+    student: Prepared,
+    t_logits: dict[str, torch.Tensor],
+    folder: Path | None,
+    run_dir: Path,
+    notes: list[str],
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    """Evaluate both models on validation and test, write report.json and predictions.csv."""
+    tc = cfg.training
+    s_logits = {
+        s: predict_sharded(accelerator, student.loaded.model, student.encoded[s], tc.eval_batch_size, precision)
+        for s in ("validation", "test")
+    }
+    if not accelerator.is_main_process:
+        return {}
+    eval_logits = {s: t_logits[s] for s in ("validation", "test")}
+    t_sum = model_summary(teacher.loaded, None, eval_logits, data, tc.max_length, accelerator.device)
+    t_sum["size_bytes"] = teacher_size(teacher.loaded)
+    s_sum = model_summary(student.loaded, folder, s_logits, data, tc.max_length, accelerator.device)
+    if extra.get("state", "finished") == "finished":
+        lat = latencies({"teacher": teacher.loaded, "student": student.loaded}, data, tc.max_length, accelerator.device)
+    else:  # a stopped run should end in seconds; `workbench evaluate RUN` measures speed later
+        lat = {"teacher": {}, "student": {}}
+    t_sum["latency_ms"], s_sum["latency_ms"] = lat["teacher"], lat["student"]
+    report = {
+        "kind": "distill",
+        "state": "finished",
+        "machine": describe_machine(),
+        "precision": precision,
+        "processes": accelerator.num_processes,
+        "temperature": cfg.distill.temperature,
+        "alpha": cfg.distill.alpha,
+        "data": data_info(data, notes),
+        **extra,
+        "teacher": t_sum,
+        "student": s_sum,
+        "comparison": compare(t_sum, s_sum, eval_logits, s_logits),
+    }
+    write_predictions(run_dir / "predictions.csv", data, eval_logits, s_logits)
+    write_json_atomic(run_dir / "report.json", report)
+    return report
+
+
+def teacher_size(teacher: LoadedModel) -> int | None:
+    from workbench.models import weight_bytes
+
+    if teacher.location and Path(teacher.location).is_dir():
+        size = folder_size(teacher.location)
+        if size:
+            return size
+    return weight_bytes(teacher.model)
+
+
+def compare(
+    teacher: dict[str, Any],
+    student: dict[str, Any],
+    t_logits: dict[str, torch.Tensor],
+    s_logits: dict[str, torch.Tensor],
+) -> dict[str, Any]:
+    """The numbers a reader wants first: share of accuracy kept, size and speed ratios, agreement."""
+    out: dict[str, Any] = {}
+    for split in ("validation", "test"):
+        t_acc, s_acc = teacher[split]["accuracy"], student[split]["accuracy"]
+        out[f"accuracy_share_{split}"] = s_acc / t_acc if t_acc else None
+        out[f"agreement_{split}"] = (t_logits[split].argmax(-1) == s_logits[split].argmax(-1)).float().mean().item()
+    out["param_ratio"] = student["params"]["total"] / teacher["params"]["total"]
+    out["speedup"] = {
+        k: teacher["latency_ms"][k] / student["latency_ms"][k]
+        for k in teacher["latency_ms"]
+        if student["latency_ms"].get(k)
+    }
+    return out

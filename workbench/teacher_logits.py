@@ -1,0 +1,82 @@
+"""The teacher's logits on the data: the policy around the content-keyed cache, and the weak-teacher gate.
+
+Teacher logits do not depend on T or alpha, so they are computed once per (teacher, tokenisation,
+texts, precision) and reused (`cache.py` stores them); a teacher near chance level is refused before
+any student trains, because its soft labels would be noise.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import torch
+
+from workbench import cache
+from workbench.config import RunConfig, TrainConfig
+from workbench.data import TextData
+from workbench.errors import WorkbenchError
+from workbench.evaluate import chance_accuracy, classification_metrics, predict_logits
+from workbench.prepared import Prepared
+from workbench.train import Emit, gather_rows, shard_indices
+
+
+def teacher_logits(
+    accelerator: Any,
+    teacher: Prepared,
+    data: TextData,
+    split: str,
+    tc: TrainConfig,
+    precision: str,
+    emit: Emit | None = None,
+) -> tuple[torch.Tensor, dict[str, Any]]:
+    """The teacher's logits on a split: from the content-keyed cache, or computed once and stored.
+
+    Each process computes its share when several run. -> ((n, C) fp32 on CPU, info).
+    """
+    enc = teacher.encoded[split]
+    texts = data.split(split).texts
+    start = time.perf_counter()
+    key = None
+    if tc.cache_teacher_logits:
+        key = cache.logits_key(teacher.cache_fingerprint(), texts, tc.max_length, precision)
+        hit = cache.load_logits(key)
+        if hit is not None and hit.shape[0] == len(enc):
+            info = {"split": split, "cached": True, "key": key, "seconds": time.perf_counter() - start}
+            if emit:
+                emit({"type": "phase", "phase": "teacher_logits", **info})
+            return hit, info
+    if emit:
+        emit({"type": "phase", "phase": "teacher_logits_start", "split": split, "examples": len(enc)})
+    teacher.loaded.model.to(accelerator.device)
+    idx = shard_indices(len(enc), accelerator)
+    part = predict_logits(teacher.loaded.model, enc, tc.eval_batch_size, accelerator.device, precision, indices=idx)
+    logits = gather_rows(accelerator, idx, part, len(enc))
+    seconds = time.perf_counter() - start
+    if key is not None and accelerator.is_main_process:
+        cache.save_logits(
+            key,
+            logits,
+            {"teacher": teacher.loaded.description, "split": split, "examples": len(enc), "seconds": seconds},
+        )
+    info = {"split": split, "cached": False, "key": key, "seconds": seconds}
+    if emit:
+        emit({"type": "phase", "phase": "teacher_logits", **info})
+    return logits, info
+
+
+def check_teacher(val_logits: torch.Tensor, data: TextData, cfg: RunConfig) -> dict[str, Any]:
+    """Refuse a teacher near chance level: its soft labels would be noise."""
+    m = classification_metrics(data.validation.labels, val_logits.argmax(-1), data.num_labels)
+    chance = chance_accuracy(data.validation.labels, data.num_labels)
+    verdict = {
+        "accuracy": m["accuracy"],
+        "chance": chance,
+        "ok": m["accuracy"] >= chance + cfg.min_teacher_accuracy_margin,
+    }
+    if not verdict["ok"] and not cfg.allow_weak_teacher:
+        raise WorkbenchError(
+            f"the teacher scores {m['accuracy']:.1%} on validation, near chance ({chance:.1%}): its soft labels "
+            "would be noise. Fine-tune it first (`workbench teacher`), or set allow_weak_teacher: true"
+        )
+    return verdict
