@@ -1,5 +1,7 @@
 """Config round trips and one-line errors for bad values."""
 
+import re
+
 import pytest
 import yaml
 
@@ -84,3 +86,26 @@ def test_partial_teacher_section_keeps_teacher_defaults():
     cfg = from_dict(RunConfig, {"teacher_training": {"epochs": 1}, "training": {"epochs": 5}})
     assert cfg.teacher_training.learning_rate == 5e-5 and cfg.teacher_training.epochs == 1
     assert cfg.training.learning_rate == 1e-4 and cfg.training.epochs == 5
+
+
+@pytest.mark.parametrize(
+    "section, key, value, says",
+    [
+        ("training", "eval_every_steps", -5, "training.eval_every_steps must be 0 or more"),
+        ("training", "checkpoint_every_steps", -1, "training.checkpoint_every_steps must be 0 or more"),
+        ("teacher_training", "num_threads", -2, "teacher_training.num_threads must be 0 or more"),
+        ("training", "log_every_steps", 0, "training.log_every_steps must be at least 1"),
+        ("training", "weight_decay", -0.1, "training.weight_decay must be 0 or more"),
+        ("training", "max_grad_norm", -1.0, "training.max_grad_norm must be 0 or more"),
+        ("student", "layers", [0, 0, 2], "student.layers must be distinct"),
+        ("student", "layers", [-1, 2], "student.layers must be distinct"),
+        (None, "min_teacher_accuracy_margin", 1.5, "min_teacher_accuracy_margin must be in [0, 1)"),
+    ],
+)
+def test_out_of_range_settings_get_one_line(tmp_path, section, key, value, says):
+    """Fields that used to pass unchecked (negative intervals, thread counts, repeated layers)."""
+    data = {section: {key: value}} if section else {key: value}
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(WorkbenchError, match=re.escape(says)):
+        load_config(path)

@@ -288,6 +288,14 @@ def _check_train(tc: TrainConfig, where: str) -> None:
         raise WorkbenchError(f"{where}.precision must be auto, fp32, bf16 or fp16, got {tc.precision!r}")
     if tc.device not in ("auto", "cpu", "cuda"):
         raise WorkbenchError(f"{where}.device must be auto, cpu or cuda, got {tc.device!r}")
+    for name in ("eval_every_steps", "checkpoint_every_steps", "num_threads"):
+        if getattr(tc, name) < 0:
+            raise WorkbenchError(f"{where}.{name} must be 0 or more, got {getattr(tc, name)}")
+    if tc.log_every_steps < 1:
+        raise WorkbenchError(f"{where}.log_every_steps must be at least 1, got {tc.log_every_steps}")
+    for name in ("weight_decay", "max_grad_norm"):
+        if not getattr(tc, name) >= 0:
+            raise WorkbenchError(f"{where}.{name} must be 0 or more, got {getattr(tc, name)}")
 
 
 def validate_values(cfg: RunConfig) -> None:
@@ -312,6 +320,8 @@ def validate_values(cfg: RunConfig) -> None:
         raise WorkbenchError(f"student.kind must be layers, pretrained or scratch, got {s.kind!r}")
     if s.kind == "pretrained" and s.source != "bundled" and not s.name:
         raise WorkbenchError("student.name is required for a pretrained student")
+    if s.layers is not None and (any(i < 0 for i in s.layers) or len(set(s.layers)) != len(s.layers)):
+        raise WorkbenchError(f"student.layers must be distinct layer numbers from 0, got {s.layers}")
     if s.kind == "scratch":
         if min(s.num_layers, s.hidden_size, s.num_heads, s.intermediate_size) <= 0:
             raise WorkbenchError("student sizes must be positive")
@@ -322,5 +332,7 @@ def validate_values(cfg: RunConfig) -> None:
         raise WorkbenchError(f"temperature must be > 0, got {t}")
     if not 0 <= cfg.distill.alpha <= 1:
         raise WorkbenchError(f"alpha must be in [0, 1], got {cfg.distill.alpha}")
+    if not 0 <= cfg.min_teacher_accuracy_margin < 1:
+        raise WorkbenchError(f"min_teacher_accuracy_margin must be in [0, 1), got {cfg.min_teacher_accuracy_margin}")
     _check_train(cfg.teacher_training, "teacher_training")
     _check_train(cfg.training, "training")
