@@ -6,6 +6,10 @@
     python -m workbench distill run.yaml [--run-dir DIR]
     python -m workbench resume RUN_DIR
     python -m workbench evaluate RUN_DIR
+    python -m workbench sweep run.yaml [--study NAME] [--storage URL] [--seeds N] [--temperatures 1,2,4] [--alphas 0,0.5,1]
+    python -m workbench sweep-worker STUDY [--storage URL]
+    python -m workbench sweep-status STUDY [--storage URL] [--json]
+    python -m workbench sweep-stop STUDY
     python -m workbench runs
     python -m workbench cache [--clear]
 
@@ -47,6 +51,25 @@ def _parser() -> argparse.ArgumentParser:
     re_.add_argument("run_dir")
     ev = sub.add_parser("evaluate", help="re-evaluate a finished run and rewrite its report")
     ev.add_argument("run_dir")
+    sw = sub.add_parser("sweep", help="run a grid or search of distillation runs (Optuna), or continue one")
+    sw.add_argument("config")
+    sw.add_argument("--study", default=None, help="sweep name (default: the config's name)")
+    sw.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite in the runs folder)")
+    sw.add_argument("--mode", choices=["grid", "search"], default=None)
+    sw.add_argument("--seeds", type=int, default=None, help="repeats of every point")
+    sw.add_argument("--temperatures", default=None, help="comma-separated, e.g. 1,2,4,8")
+    sw.add_argument("--alphas", default=None, help="comma-separated, e.g. 0,0.25,0.5,0.75,1")
+    sw.add_argument("--n-trials", type=int, default=None, help="trials of a search")
+    wk = sub.add_parser("sweep-worker", help="work on an existing sweep (one per machine)")
+    wk.add_argument("study")
+    wk.add_argument("--storage", default=None)
+    wk.add_argument("--max-trials", type=int, default=None)
+    st = sub.add_parser("sweep-status", help="trials and statistics of a sweep")
+    st.add_argument("study")
+    st.add_argument("--storage", default=None)
+    st.add_argument("--json", action="store_true")
+    sp = sub.add_parser("sweep-stop", help="stop this machine's workers of a sweep (it can be continued)")
+    sp.add_argument("study")
     sub.add_parser("runs", help="list runs")
     ca = sub.add_parser("cache", help="list (or clear) cached teacher logits")
     ca.add_argument("--clear", action="store_true")
@@ -111,6 +134,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         report = evaluate_run(resolve_run(args.run_dir))
         print(json.dumps({k: report[k] for k in ("teacher", "student") if k in report}, indent=2, default=str)[:4000])
         return 0
+    if args.command.startswith("sweep"):
+        return _sweep_command(args)
     if args.command == "runs":
         from workbench.runs import list_runs
 
@@ -133,3 +158,63 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"{e['key']}\t{e.get('split')}\t{e.get('examples')} examples\t{e['bytes']} bytes\t{e.get('teacher')}")
         return 0
     raise WorkbenchError(f"unknown command {args.command}")
+
+
+def _floats(text: str, what: str) -> list[float]:
+    try:
+        return [float(v) for v in text.replace(",", " ").split()]
+    except ValueError:
+        raise WorkbenchError(f"--{what} must be numbers separated by commas, got {text!r}") from None
+
+
+def _sweep_command(args: argparse.Namespace) -> int:
+    from workbench import sweep
+    from workbench.config import load_config, validate_values
+
+    if args.command == "sweep":
+        cfg = load_config(args.config)
+        for name in ("mode", "seeds", "n_trials"):
+            if getattr(args, name) is not None:
+                setattr(cfg.sweep, name, getattr(args, name))
+        if args.temperatures:
+            cfg.sweep.temperatures = _floats(args.temperatures, "temperatures")
+        if args.alphas:
+            cfg.sweep.alphas = _floats(args.alphas, "alphas")
+        if args.storage:
+            cfg.sweep.storage = args.storage
+        validate_values(cfg)
+        study = args.study or cfg.name
+        result = sweep.start_sweep_here(cfg, study, sweep.storage_url(cfg.sweep.storage))
+        print(f"sweep {study}: {result['state']} after {result['trials']} trial(s) here")
+        return 0
+    if args.command == "sweep-stop":
+        sweep.stop_sweep(args.study)
+        print(f"asked sweep {args.study} to stop; start it again to continue")
+        return 0
+    url = sweep.storage_url(args.storage)
+    if args.command == "sweep-worker":
+        result = sweep.run_worker(args.study, url, max_trials=args.max_trials)
+        print(f"worker: {result['state']} after {result['trials']} trial(s)")
+        return 0
+    study, _ = sweep.load_sweep(args.study, url)
+    rows = sweep.trial_rows(study)
+    info = sweep.summary(study)
+    if args.json:
+        print(json.dumps({"trials": rows, "summary": info}, default=lambda o: o.__dict__, indent=2))
+        return 0
+    for r in rows:
+        val = "" if r["val_accuracy"] is None else f"{r['val_accuracy']:.4f}"
+        print(
+            f"{r['number']}\t{r['state']}\tT={r.get('temperature')}\talpha={r.get('alpha')}\tseed={r.get('seed')}\t{val}"
+        )
+    for p in info["points"]:
+        d = p["vs_reference"]
+        diff = (
+            ""
+            if d is None
+            else f"\tvs alpha 0: {d.mean * 100:+.2f} pts"
+            + (f" [{d.ci_low * 100:+.2f}, {d.ci_high * 100:+.2f}]" if d.ci_low is not None else "")
+        )
+        s = p["spread"]
+        print(f"T={p['temperature']} alpha={p['alpha']}: {s.mean:.4f} +/- {s.std:.4f} over {s.n} seed(s){diff}")
+    return 0

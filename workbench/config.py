@@ -96,6 +96,21 @@ class TrainConfig:
     )
 
 
+@dataclass
+class SweepConfig:
+    mode: str = _opt("grid", "grid (every T x alpha point, each with every seed) | search (Optuna samples the space)")
+    temperatures: list[float] = _opt([1.0, 2.0, 4.0, 8.0], "temperatures to try")
+    alphas: list[float] = _opt([0.0, 0.25, 0.5, 0.75, 1.0], "alphas to try; 0 (labels alone) is always added")
+    seeds: int = _opt(3, "repeats of every point with seeds seed, seed+1, ...: the spread over seeds")
+    n_trials: int = _opt(20, "trials of a search (mode: search)")
+    learning_rates: list[float] = _opt(
+        [], "search only: [low, high] learning rate range (log scale); empty keeps training.learning_rate"
+    )
+    objectives: str = _opt("accuracy", "search only: accuracy | accuracy+latency (a Pareto front, NSGA-II)")
+    prune: bool = _opt(True, "search only: stop hopeless trials early on their validation curve")
+    storage: str = _opt("", "Optuna storage URL; empty = sqlite file sweeps.db in the runs folder")
+
+
 def _teacher_training_default() -> TrainConfig:
     return TrainConfig(learning_rate=5e-5, epochs=2)
 
@@ -116,6 +131,7 @@ class RunConfig:
         default_factory=_teacher_training_default, metadata={"help": "settings for `workbench teacher`"}
     )
     training: TrainConfig = field(default_factory=TrainConfig, metadata={"help": "settings for `workbench distill`"})
+    sweep: SweepConfig = field(default_factory=SweepConfig, metadata={"help": "settings for `workbench sweep`"})
 
 
 PRESETS = ("quick", "default", "article")
@@ -298,6 +314,21 @@ def _check_train(tc: TrainConfig, where: str) -> None:
             raise WorkbenchError(f"{where}.{name} must be 0 or more, got {getattr(tc, name)}")
 
 
+def _check_sweep(sw: SweepConfig) -> None:
+    if sw.mode not in ("grid", "search"):
+        raise WorkbenchError(f"sweep.mode must be grid or search, got {sw.mode!r}")
+    if sw.seeds < 1 or sw.n_trials < 1:
+        raise WorkbenchError("sweep.seeds and sweep.n_trials must be at least 1")
+    if not sw.temperatures or any(not t > 0 for t in sw.temperatures):
+        raise WorkbenchError(f"sweep.temperatures must be positive numbers, got {sw.temperatures}")
+    if any(not 0 <= a <= 1 for a in sw.alphas):
+        raise WorkbenchError(f"sweep.alphas must be in [0, 1], got {sw.alphas}")
+    if sw.learning_rates and (len(sw.learning_rates) != 2 or not 0 < sw.learning_rates[0] < sw.learning_rates[1]):
+        raise WorkbenchError(f"sweep.learning_rates must be [low, high] with 0 < low < high, got {sw.learning_rates}")
+    if sw.objectives not in ("accuracy", "accuracy+latency"):
+        raise WorkbenchError(f"sweep.objectives must be accuracy or accuracy+latency, got {sw.objectives!r}")
+
+
 def validate_values(cfg: RunConfig) -> None:
     """Checks that need no data or model: ranges and choices."""
     if cfg.data.source not in ("bundled", "hub", "local"):
@@ -334,5 +365,6 @@ def validate_values(cfg: RunConfig) -> None:
         raise WorkbenchError(f"alpha must be in [0, 1], got {cfg.distill.alpha}")
     if not 0 <= cfg.min_teacher_accuracy_margin < 1:
         raise WorkbenchError(f"min_teacher_accuracy_margin must be in [0, 1), got {cfg.min_teacher_accuracy_margin}")
+    _check_sweep(cfg.sweep)
     _check_train(cfg.teacher_training, "teacher_training")
     _check_train(cfg.training, "training")

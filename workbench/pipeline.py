@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from workbench import reuse
 from workbench.config import RunConfig
 from workbench.data import load_data
 from workbench.errors import WorkbenchError
@@ -93,10 +94,10 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     torch.manual_seed(cfg.seed)
     accelerator, precision = make_accelerator(tc)
     emit({"type": "phase", "phase": "loading"})
-    data = load_data(cfg.data)
-    teacher_loaded = load_teacher(cfg.teacher, data.label_names)
+    data = reuse.data(cfg.data)  # loaded once per sweep worker, afresh for ordinary runs
+    teacher_loaded = reuse.teacher(cfg.teacher, data.label_names)
     teacher_loaded.model.eval()
-    teacher = tokenise(teacher_loaded, data, tc.max_length)
+    teacher = reuse.tokenised(teacher_loaded, data, tc.max_length)
     emit({"type": "phase", "phase": "checking_teacher"})
     t_logits: dict[str, torch.Tensor] = {}
     logit_info = []

@@ -1,0 +1,58 @@
+"""In-process reuse of loaded data, teachers and tokenisations, for workers that run many trials.
+
+A sweep worker runs trial after trial in one process; each trial is a normal distillation run, but
+loading the data, loading the teacher and tokenising every split again would cost more than a short
+trial trains. Inside `reusing()`, `pipeline` gets these from here, keyed by the config that produced
+them; outside it (every ordinary run) each call loads afresh, as before. Cached objects are shared
+read-only: the student is a deep copy (`models.cut_layers`), and the teacher is only ever evaluated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict
+from typing import Any
+
+from workbench.config import DataConfig, ModelConfig
+from workbench.data import TextData, load_data
+from workbench.models import LoadedModel, load_teacher
+from workbench.prepared import Prepared, tokenise
+
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def reusing() -> Iterator[dict[str, Any]]:
+    """Within this block, identical loads in this thread return the same objects."""
+    previous = getattr(_local, "memo", None)
+    _local.memo = {}
+    try:
+        yield _local.memo
+    finally:
+        _local.memo = previous
+
+
+def _memo(key: tuple, make: Any) -> Any:
+    memo = getattr(_local, "memo", None)
+    if memo is None:
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
+def data(cfg: DataConfig) -> TextData:
+    return _memo(("data", json.dumps(asdict(cfg), sort_keys=True)), lambda: load_data(cfg))
+
+
+def teacher(cfg: ModelConfig, label_names: list[str]) -> LoadedModel:
+    key = ("teacher", json.dumps(asdict(cfg), sort_keys=True), tuple(label_names))
+    return _memo(key, lambda: load_teacher(cfg, label_names))
+
+
+def tokenised(loaded: LoadedModel, text_data: TextData, max_length: int) -> Prepared:
+    """The teacher's Prepared (keyed by object identity: the memo holds both, so ids stay unique)."""
+    return _memo(("tokenised", id(loaded), id(text_data), max_length), lambda: tokenise(loaded, text_data, max_length))
