@@ -11,6 +11,7 @@ PAGES = [
     st.Page("pages/temperature.py", title="Temperature & alpha", icon=":material/thermostat:"),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+    st.Page("pages/experiments.py", title="Experiments", icon=":material/grid_view:"),
 ]
 
 page = st.navigation(PAGES)

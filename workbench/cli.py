@@ -188,7 +188,9 @@ def _sweep_command(args: argparse.Namespace) -> int:
         print(f"sweep {study}: {result['state']} after {result['trials']} trial(s) here")
         return 0
     if args.command == "sweep-stop":
-        sweep.stop_sweep(args.study)
+        from workbench.sweep_jobs import stop_sweep
+
+        stop_sweep(args.study)
         print(f"asked sweep {args.study} to stop; start it again to continue")
         return 0
     url = sweep.storage_url(args.storage)

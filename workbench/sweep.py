@@ -20,7 +20,6 @@ worker process, reusing the loaded data, teacher, tokenisation and cached teache
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import os
 import signal
@@ -34,6 +33,7 @@ from workbench.config import RunConfig, dump_config, from_dict
 from workbench.errors import WorkbenchError
 from workbench.fsutil import read_json, write_json_atomic
 from workbench.runs import MetricsTail, new_run_dir, read_report, read_status, runs_root, write_status
+from workbench.sweep_jobs import sweep_folder
 from workbench.sweep_stats import summarise
 
 CONFIG_ATTR = "workbench_config"  # the sweep's base config (YAML) in the study's user attrs
@@ -54,17 +54,6 @@ def _optuna() -> Any:
 
 
 # --------------------------------------------------------------------------- storage and study
-
-
-def sweep_dir(study: str, root: Path | None = None) -> Path:
-    """Where a sweep keeps its own state on this machine: status.json, STOP, log.txt."""
-    return (root or runs_root()) / ".sweeps" / _safe(study)
-
-
-def _safe(name: str) -> str:
-    from workbench.runs import slug
-
-    return slug(name)
 
 
 def storage_url(url: str | None, root: Path | None = None) -> str:
@@ -296,7 +285,7 @@ def run_worker(
     optuna = _optuna()
     root = (root or runs_root()).resolve()
     study, cfg = load_sweep(study_name, url)
-    folder = sweep_dir(study_name, root)
+    folder = sweep_folder(study_name, root)
     folder.mkdir(parents=True, exist_ok=True)
     stop_file = folder / "STOP"
     ran = 0
@@ -349,28 +338,16 @@ def _search_params(trial: Any, cfg: RunConfig) -> dict[str, Any]:
     return params
 
 
-def stop_sweep(study_name: str, root: Path | None = None) -> None:
-    """Ask the workers of this machine to stop: the running trial stops, unfinished points stay queued."""
-    folder = sweep_dir(study_name, root)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "STOP").touch()
-    status = read_json(folder / "status.json", default={}) or {}
-    from workbench.processes import process_alive
-
-    if process_alive(status):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(int(status["pid"]), signal.SIGTERM)
-
-
 def start_sweep_here(cfg: RunConfig, study_name: str, url: str, root: Path | None = None) -> dict[str, Any]:
     """`workbench sweep`: create or continue the study, then work on it in this process."""
     from workbench.processes import create_time
 
     root = (root or runs_root()).resolve()
     create_sweep(cfg, study_name, url)
-    folder = sweep_dir(study_name, root)
+    folder = sweep_folder(study_name, root)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "STOP").unlink(missing_ok=True)  # a stop asked of an earlier start
+    dump_config(cfg, folder / "config.yaml")  # what the Experiments page reads, however the sweep started
     write_json_atomic(
         folder / "status.json",
         {"study": study_name, "storage": _redact(url), "state": "running", "pid": os.getpid(),

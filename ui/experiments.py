@@ -1,0 +1,136 @@
+"""What the Experiments page shows: sweep figures and the sentences that read a sweep's statistics.
+
+Numbers come from the engine (`workbench.sweep`, `workbench.sweep_stats`, `workbench.pareto`);
+this module turns them into plotly figures and plain words. No streamlit here, so it is tested directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+from workbench.sweep_stats import PairedDifference
+
+
+def effect_sentence(diff: PairedDifference | None, split: str = "validation") -> str:
+    """'distillation helped by 1.4 +/- 0.6 points on validation; the interval excludes 0', or why not."""
+    if diff is None:
+        return "this is the reference: the same student trained on labels alone"
+    pts = diff.mean * 100
+    if diff.ci_low is None:
+        return f"{pts:+.1f} points on {split} from one seed: run more seeds to know whether this is real"
+    half = (diff.ci_high - diff.ci_low) / 2 * 100
+    if diff.excludes_zero:
+        verb = "helped" if pts > 0 else "hurt"
+        return f"distillation {verb} by {abs(pts):.1f} ± {half:.1f} points on {split} over {diff.n} seeds; the interval excludes 0"
+    return (
+        f"no measurable effect on {split}: {pts:+.1f} ± {half:.1f} points over {diff.n} seeds "
+        f"(the interval {diff.ci_low * 100:+.1f} to {diff.ci_high * 100:+.1f} includes 0)"
+    )
+
+
+def _tidy(fig: go.Figure, height: int = 340, **layout: Any) -> go.Figure:
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, **layout)
+    return fig
+
+
+def heatmap(points: list[dict[str, Any]]) -> go.Figure:
+    """Mean validation accuracy over T (rows) x alpha (columns); spread and seeds on hover.
+
+    alpha = 0 ignores T, so its one measured value is shown in every row of its column.
+    """
+    temps = sorted({p["temperature"] for p in points if p["alpha"] != 0} or {p["temperature"] for p in points})
+    alphas = sorted({p["alpha"] for p in points})
+    by_key = {(p["temperature"], p["alpha"]): p for p in points}
+    ref = next((p for p in points if p["alpha"] == 0), None)
+    z, text = [], []
+    for t in temps:
+        row_z, row_t = [], []
+        for a in alphas:
+            p = ref if a == 0 else by_key.get((t, a))
+            if p is None:
+                row_z.append(None)
+                row_t.append("not run yet")
+                continue
+            s = p["spread"]
+            row_z.append(s.mean)
+            note = "labels alone (T has no effect)" if a == 0 else f"T={t:g}, alpha={a:g}"
+            row_t.append(f"{note}<br>{s.mean:.1%} ± {s.std:.1%} over {s.n} seed(s)<br>range {s.low:.1%}–{s.high:.1%}")
+        z.append(row_z)
+        text.append(row_t)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[f"{a:g}" for a in alphas],
+            y=[f"{t:g}" for t in temps],
+            text=text,
+            hoverinfo="text",
+            colorscale="Viridis",
+            texttemplate="%{z:.1%}",
+            colorbar={"tickformat": ".0%"},
+        )
+    )
+    fig.update_layout(title="Mean validation accuracy", xaxis_title="alpha (weight of the teacher)", yaxis_title="T")
+    return _tidy(fig)
+
+
+def seed_dots(rows: list[dict[str, Any]]) -> go.Figure:
+    """Every finished trial as a dot: validation accuracy against alpha, one colour per T."""
+    done = [r for r in rows if r.get("val_accuracy") is not None]
+    fig = go.Figure()
+    for t in sorted({r["temperature"] for r in done}):
+        mine = [r for r in done if r["temperature"] == t]
+        fig.add_trace(
+            go.Scatter(
+                x=[r["alpha"] for r in mine],
+                y=[r["val_accuracy"] for r in mine],
+                mode="markers",
+                name=f"T={t:g}",
+                text=[f"seed {r.get('seed')} · trial {r['number']}" for r in mine],
+                marker={"size": 9, "opacity": 0.75},
+            )
+        )
+    fig.update_layout(title="Each seed", xaxis_title="alpha", yaxis_title="validation accuracy")
+    fig.update_yaxes(tickformat=".1%")
+    return _tidy(fig)
+
+
+def pareto_chart(points: list[dict[str, Any]], on_front: list[bool]) -> go.Figure:
+    """Accuracy against latency for every student; marker size = parameters; the front joined by a line."""
+    fig = go.Figure()
+    biggest = max((p["params"] for p in points), default=1)
+    for front, name, color in ((False, "dominated", "#B8B3C8"), (True, "on the front", "#6C4AB6")):
+        mine = [p for p, f in zip(points, on_front, strict=True) if f == front]
+        fig.add_trace(
+            go.Scatter(
+                x=[p["latency_ms"] for p in mine],
+                y=[p["accuracy"] for p in mine],
+                mode="markers",
+                name=name,
+                text=[
+                    f"{p['run']}<br>{p['params'] / 1e6:.1f}M parameters<br>T={p.get('temperature')}, alpha={p.get('alpha')}"
+                    for p in mine
+                ],
+                marker={"size": [10 + 20 * p["params"] / biggest for p in mine], "color": color, "opacity": 0.8},
+            )
+        )
+    front = sorted((p for p, f in zip(points, on_front, strict=True) if f), key=lambda p: p["latency_ms"])
+    if len(front) > 1:
+        fig.add_trace(
+            go.Scatter(
+                x=[p["latency_ms"] for p in front],
+                y=[p["accuracy"] for p in front],
+                mode="lines",
+                line={"color": "#6C4AB6", "dash": "dot"},
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+    fig.update_layout(
+        title="Students: accuracy vs latency (size = parameters)",
+        xaxis_title="ms per example at batch 1",
+        yaxis_title="validation accuracy",
+    )
+    fig.update_yaxes(tickformat=".1%")
+    return _tidy(fig, height=380)
