@@ -134,3 +134,39 @@ def test_stop_ends_every_process(how, long_distill, tmp_path, launched):
     model = AutoModelForSequenceClassification.from_pretrained(run_dir / "model")
     assert model.config.id2label == {0: "negative", 1: "positive"}
     print(f"{how}: every process gone {took:.1f} s after the stop")
+
+
+def test_ranks_that_disagree_on_the_cache_do_not_deadlock(tiny_config, tmp_path, launched, monkeypatch):
+    """Rank 0's cache holds the validation logits, rank 1's the train and test logits (as on two
+    machines with their own caches): rank 0 decides each split, so both take the same path."""
+    from workbench.data import load_data
+    from workbench.models import load_teacher
+    from workbench.prepared import tokenise
+    from workbench.teacher_logits import teacher_logits
+    from workbench.train import make_accelerator
+
+    cfg, tc = tiny_config, tiny_config.training
+    accelerator, precision = make_accelerator(tc)
+    data = load_data(cfg.data)
+    teacher = tokenise(load_teacher(cfg.teacher, data.label_names), data, tc.max_length)
+    cache_root = tmp_path / "cache"
+    for rank, splits in ((0, ["validation"]), (1, ["train", "test"])):
+        monkeypatch.setenv("WORKBENCH_CACHE_DIR", f"{cache_root}-rank{rank}")
+        for split in splits:
+            teacher_logits(accelerator, teacher, data, split, tc, precision)
+    dump_config(cfg, tmp_path / "run.yaml")
+    script = tmp_path / "per_rank_cache.py"
+    script.write_text(
+        "import os, sys\n"
+        f"os.environ['WORKBENCH_CACHE_DIR'] = '{cache_root}-rank' + os.environ['RANK']\n"
+        "from workbench.cli import main\n"
+        "sys.exit(main())\n"
+    )
+    run_dir, log = tmp_path / "runs" / "two", tmp_path / "launch.log"
+    proc = _launch([str(script), "distill", str(tmp_path / "run.yaml"), "--run-dir", str(run_dir)], _env(tmp_path), log)
+    launched.append(proc)
+    assert _wait_group_gone(proc, time.time() + 120), f"deadlocked:\n{log.read_text()[-3000:]}"
+    assert proc.returncode == 0, log.read_text()[-3000:]
+    assert read_status(run_dir)["state"] == "finished"
+    cached = {i["split"]: i["cached"] for i in read_report(run_dir)["teacher_logits"]}
+    assert cached == {"validation": True, "train": False, "test": False}  # rank 0's cache decided
