@@ -170,3 +170,18 @@ def test_ranks_that_disagree_on_the_cache_do_not_deadlock(tiny_config, tmp_path,
     assert read_status(run_dir)["state"] == "finished"
     cached = {i["split"]: i["cached"] for i in read_report(run_dir)["teacher_logits"]}
     assert cached == {"validation": True, "train": False, "test": False}  # rank 0's cache decided
+
+
+def test_several_processes_need_a_run_dir(tiny_config, tmp_path, monkeypatch, capsys):
+    """Without --run-dir each rank would pick its own folder: refused in one line, on every rank."""
+    from workbench.cli import main
+
+    dump_config(tiny_config, tmp_path / "run.yaml")
+    for rank in ("0", "1"):
+        monkeypatch.setenv("WORLD_SIZE", "2")
+        monkeypatch.setenv("RANK", rank)
+        assert main(["distill", str(tmp_path / "run.yaml")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: 2 processes need --run-dir") and err.count("\n") == 1
+    runs = Path(os.environ["WORKBENCH_RUNS_DIR"])
+    assert not runs.exists() or not any(runs.iterdir())  # no run folder was made
