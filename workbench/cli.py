@@ -3,7 +3,7 @@
     python -m workbench init-config [--preset quick|default|article] > run.yaml
     python -m workbench validate run.yaml
     python -m workbench teacher run.yaml [--run-dir DIR]
-    python -m workbench distill run.yaml [--run-dir DIR]
+    python -m workbench distill run.yaml [--run-dir DIR]      (--run-dir required with several processes)
     python -m workbench resume RUN_DIR
     python -m workbench evaluate RUN_DIR
     python -m workbench sweep run.yaml [--study NAME] [--storage URL] [--seeds N] [--temperatures 1,2,4] [--alphas 0,0.5,1]
@@ -45,7 +45,8 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument(
             "--run-dir",
             default=None,
-            help="folder for this run (default: a new one under $WORKBENCH_RUNS_DIR or ./runs)",
+            help="folder for this run (default: a new one under $WORKBENCH_RUNS_DIR or ./runs; "
+            "required when several processes run it, e.g. under `accelerate launch`)",
         )
     re_ = sub.add_parser("resume", help="continue an interrupted run from its last checkpoint")
     re_.add_argument("run_dir")
@@ -113,9 +114,14 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command in ("teacher", "distill"):
         from workbench.runner import execute, prepare_run_dir
 
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        if world > 1 and not args.run_dir:
+            # each rank would otherwise pick its own folder (or none): every rank gets the same argv,
+            # so all of them stop here together rather than deadlock or crash at the first checkpoint
+            raise WorkbenchError(f"{world} processes need --run-dir: every process must use the same run folder")
         cfg = config_mod.load_config(args.config)
         is_main = int(os.environ.get("RANK", "0")) == 0
-        run_dir = prepare_run_dir(cfg, args.command, args.run_dir) if is_main else Path(args.run_dir or ".")
+        run_dir = prepare_run_dir(cfg, args.command, args.run_dir) if is_main else Path(args.run_dir)
         if is_main:
             print(f"run folder: {run_dir}", flush=True)
         return execute(args.command, cfg, run_dir, is_main=is_main)

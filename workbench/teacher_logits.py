@@ -32,7 +32,10 @@ def teacher_logits(
 ) -> tuple[torch.Tensor, dict[str, Any]]:
     """The teacher's logits on a split: from the content-keyed cache, or computed once and stored.
 
-    Each process computes its share when several run. -> ((n, C) fp32 on CPU, info).
+    Each process computes its share when several run. Rank 0 alone decides hit or miss and sends
+    its answer (the logits or None) to the others before anything else: ranks deciding on their
+    own (one machine's cache holds the entry, another's does not) would take different paths, and
+    the one computing would wait for ever in a gather the other never joins. -> ((n, C) fp32 on CPU, info).
     """
     enc = teacher.encoded[split]
     texts = data.split(split).texts
@@ -40,8 +43,14 @@ def teacher_logits(
     key = None
     if tc.cache_teacher_logits:
         key = cache.logits_key(teacher.cache_fingerprint(), texts, tc.max_length, precision)
-        hit = cache.load_logits(key)
-        if hit is not None and hit.shape[0] == len(enc):
+        hit = cache.load_logits(key) if accelerator.is_main_process else None
+        if hit is not None and hit.shape[0] != len(enc):
+            hit = None
+        if accelerator.num_processes > 1:
+            from accelerate.utils import broadcast_object_list
+
+            hit = broadcast_object_list([hit], from_process=0)[0]  # (n, C) or None, rank 0's on every rank
+        if hit is not None:
             info = {"split": split, "cached": True, "key": key, "seconds": time.perf_counter() - start}
             if emit:
                 emit({"type": "phase", "phase": "teacher_logits", **info})

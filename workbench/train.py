@@ -52,6 +52,23 @@ def is_distributed() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
+def stop_agreed(accelerator: Any, local: bool) -> bool:
+    """Does any process want to stop? The same answer on every rank, so all leave the loop together.
+
+    A SIGTERM reaches one process (the pid in status.json is rank 0's) and a STOP file may appear
+    between two ranks' looks at it; a rank that left the loop alone would leave the others waiting
+    in their next all-reduce for ever. Each rank's flag goes into one all-reduce (MAX) of one
+    element: every rank must call this at the same steps.
+    """
+    if accelerator.num_processes == 1:
+        return local
+    import torch.distributed as dist
+
+    flag = torch.tensor([1 if local else 0], dtype=torch.int32, device=accelerator.device)
+    dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+    return bool(flag.item())
+
+
 def make_accelerator(tc: TrainConfig) -> tuple[Any, str]:
     """An Accelerator for this config, and the precision it resolved to (fp32 / bf16 / fp16)."""
     from accelerate import Accelerator
@@ -182,6 +199,11 @@ def train_loop(
     # reading a CPU tensor costs no device sync; with several processes the check waits for the
     # logged (reduced) loss, so every rank sees the same value and they stop together
     check_every_step = device.type == "cpu" and world == 1
+    # a single process looks at its flag every step (no sync). Several agree (`stop_agreed`): on the
+    # CPU every step (one all-reduce of one element; its cost is in the README's multi-process
+    # section); on a GPU, where reading the result syncs the host, at the steps that sync anyway
+    # (log, eval, checkpoint, the last one)
+    stop_every = 1 if device.type == "cpu" or world == 1 else log_every
 
     step, epoch, seen, skip = 0, 0, 0, 0
     best_acc, best_step, best_state = -1.0, 0, None
@@ -274,7 +296,9 @@ def train_loop(
                     step, epoch, batch_no + 1, best_acc, best_step, time.perf_counter() - start, seen
                 )
                 checkpoint.save(checkpoint_dir, accelerator, model, optimizer, scheduler, pos, best_state)
-            if should_stop():
+            at_sync = step % log_every == 0 or step % eval_every == 0 or step >= total_steps
+            at_sync = at_sync or bool(ckpt_every and step % ckpt_every == 0)
+            if (step % stop_every == 0 or at_sync) and stop_agreed(accelerator, should_stop()):
                 return _finish(unwrapped, best_state, "stopped", step, total_steps, best_acc, best_step, start, seen)
             if step >= total_steps:
                 break
