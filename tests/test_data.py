@@ -329,3 +329,20 @@ def test_hub_offline_fails_fast_with_one_line(monkeypatch):
         load_data(DataConfig(source="hub", name="no-such-org/no-such-dataset"))
     assert time.perf_counter() - start < 20
     assert "could not load hub data set 'no-such-org/no-such-dataset'" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_hub_splits_are_checked_for_overlap_and_missing_names(monkeypatch):
+    """The hub path through a fake `load_dataset` (no network): shared texts dropped, a split typo said."""
+    import datasets
+
+    train = {"text": [f"Review {i}" for i in range(40)], "label": [i % 2 for i in range(40)]}
+    test = {"text": ["review 1", "REVIEW 2", "unseen a", "unseen b"], "label": [1, 0, 0, 1]}
+    features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=["neg", "pos"])})
+    fake = datasets.DatasetDict(
+        {"train": datasets.Dataset.from_dict(train, features), "test": datasets.Dataset.from_dict(test, features)}
+    )
+    monkeypatch.setattr(datasets, "load_dataset", lambda *a, **k: fake)
+    data = load_data(DataConfig(source="hub", name="fake/set", validation_split="valid"))
+    assert data.test.texts == ["unseen a", "unseen b"] and data.label_names == ["neg", "pos"]
+    assert "2 test text(s) also in train or validation were dropped from test" in data.notes
+    assert "hub data set has no split 'valid' (it has train, test); carved validation from train" in data.notes

@@ -10,6 +10,7 @@ selected on. The training split is never touched: a duplicate is dropped from th
 validation when it is also in train, test when it is also in train or validation (test has to be
 independent of everything used to choose the model). Each drop is a note that says how many; a split
 that would become empty is a one-line error instead, since the data then cannot measure anything.
+Splits carved from train take every copy of a text together, so carving itself never leaks.
 
 Bad files. Every degenerate input (empty, header-only, binary junk, not the format its extension
 says, all texts empty, unusable labels, a class too small to train on) is a one-line
@@ -252,6 +253,8 @@ def load_hub(cfg: DataConfig) -> TextData:
         if frame is not None and cfg.label_column in frame and (frame[cfg.label_column] == -1).all():
             notes.append(f"hub split {split_name!r} has no labels (all -1); carved {name} from train instead")
             frame = None
+        if split_name and split_name not in ds:
+            notes.append(f"hub data set has no split {split_name!r} (it has {', '.join(ds)}); carved {name} from train")
         frames[name] = frame
     data = frames_to_data(frames, cfg, label_names)
     data.description = f"hub data set {cfg.name}" + (f" ({cfg.subset})" if cfg.subset else "")
