@@ -72,3 +72,74 @@ def test_engine_calls_tokenizers_only_through_the_locked_helper():
         if direct.search(line) and not line.lstrip().startswith(("def ", "#")) and p.name != "batching.py"
     ]
     assert not offenders, offenders
+
+
+def test_atomic_writes_from_threads_of_one_process(tmp_path):
+    """Sessions are threads of one server process, so a temp file named by pid alone is shared by
+    them: one thread's rename takes the other's half-written file, or finds it gone. Every write
+    must succeed, a reader must only ever see one whole payload, and no temp file may be left."""
+    import json
+
+    from workbench.fsutil import read_json, write_json_atomic
+
+    target = tmp_path / "status.json"
+    payloads = [{"writer": i, "filler": "x" * (2000 + 500 * i)} for i in range(8)]
+    seen_bad: list[object] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            if target.exists():
+                got = read_json(target, default="unreadable")
+                if got not in payloads:
+                    seen_bad.append(got)
+
+    watcher = threading.Thread(target=reader)
+    watcher.start()
+    try:
+        errors = run_threads(8, lambda i: [write_json_atomic(target, payloads[i]) for _ in range(60)])
+    finally:
+        stop.set()
+        watcher.join()
+    assert not errors, f"{len(errors)} write(s) failed, first: {errors[0]!r}"
+    assert not seen_bad, f"a reader saw a torn file: {str(seen_bad[0])[:80]}"
+    assert json.loads(target.read_text(encoding="utf-8")) in payloads
+    assert [p.name for p in tmp_path.iterdir()] == ["status.json"]
+
+
+def test_same_upload_saved_by_two_sessions_at_once(tmp_path):
+    """Two tabs uploading the same file: same content hash, same target, one temp name per pid."""
+    from workbench.uploads import save_upload
+
+    data = b"text,label\n" + b"a fine film,positive\n" * 20000
+    paths: list[object] = []
+
+    def work(_: int) -> None:
+        for _ in range(10):
+            target = save_upload("reviews.csv", data, root=tmp_path)
+            paths.append(target)
+            target.unlink(missing_ok=True)  # the next save writes it again, racing the others
+
+    errors = run_threads(8, work)
+    assert not errors, f"{len(errors)} save(s) failed, first: {errors[0]!r}"
+    assert len(paths) == 80
+    assert not [p.name for p in (tmp_path / "uploads").iterdir() if p.suffix == ".tmp"]
+
+
+def test_teacher_logits_saved_by_threads_at_once():
+    """Two sessions computing the same teacher logits save the same cache key concurrently."""
+    import torch
+
+    from workbench import cache
+
+    logits = torch.arange(2000, dtype=torch.float32).reshape(1000, 2)
+
+    def work(_: int) -> None:
+        for _ in range(20):
+            cache.save_logits("k" * 32, logits, {"what": "test"})
+            got = cache.load_logits("k" * 32)
+            assert got is not None and torch.equal(got, logits)
+
+    errors = run_threads(8, work)
+    assert not errors, f"{len(errors)} save(s) failed, first: {errors[0]!r}"
+    assert not [p.name for p in cache.cache_dir().iterdir() if p.suffix == ".tmp"]
