@@ -8,6 +8,7 @@ rename carried away the other's half-written file (or found it gone: FileNotFoun
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -50,3 +51,23 @@ def read_json(path: str | Path, default: Any = None) -> Any:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return default
+
+
+def files_stamp(*paths: str | Path) -> str:
+    """A short hash of (name, inode, mtime, size) of every file under `paths` (a folder: its files,
+    recursively; a missing path counts as missing). Only `stat`, no reading.
+
+    A cache keyed by a path alone serves what was there before a run was resumed or re-evaluated
+    (model/ and report.json are rewritten in place); keyed by path + this stamp it loads afresh.
+    """
+    h = hashlib.sha256()
+    for path in map(Path, paths):
+        files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+        for f in files:
+            try:
+                st = f.stat()
+            except OSError:
+                h.update(f"{f}|missing\n".encode())
+                continue
+            h.update(f"{f}|{st.st_ino}|{st.st_mtime_ns}|{st.st_size}\n".encode())
+    return h.hexdigest()[:16]
