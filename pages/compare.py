@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import charts
+from ui import cached, charts
 from ui.export import model_zip
 from ui.guard import ensure_navigation
 from ui.summary import headline, human_bytes, human_count, pct, teacher_warning
@@ -136,13 +136,6 @@ if preds is not None:
 st.subheader("Try a sentence")
 
 
-@st.cache_resource(show_spinner="Loading both models…", max_entries=2)
-def run_models(run_dir: str):
-    from workbench.tryout import load_run_models
-
-    return load_run_models(run_dir)
-
-
 with st.form("cmp_try"):
     text = st.text_input("A sentence to classify", placeholder="An unexpectedly moving film with a sharp script.")
     go = st.form_submit_button("Classify with both models")
@@ -150,7 +143,7 @@ if go:
     try:
         from workbench.tryout import classify_both
 
-        teacher, student, max_length = run_models(str(info.run_dir))
+        teacher, student, max_length = cached.run_models(info.run_dir)
         result = pd.DataFrame(classify_both(teacher, student, text, max_length))
         st.dataframe(result, hide_index=True)
         verdict = "Both models agree." if result["prediction"].nunique() == 1 else "The models disagree on this one."

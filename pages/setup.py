@@ -100,7 +100,7 @@ with col_s:
     )
     if s.kind == "layers":
         try:
-            n = cached.layer_count(cached.key_of(cfg.teacher))
+            n = cached.layer_count(cfg.teacher)
         except WorkbenchError as exc:
             st.error(str(exc))
             n = None
@@ -218,7 +218,7 @@ c1, c2 = st.columns(2)
 c1.plotly_chart(charts.label_balance(label_balance(data)), key="setup_balance")
 c1.caption("How many examples of each label. Very uneven bars mean accuracy alone can mislead.")
 try:
-    tok = cached.tokenizer(cached.key_of(cfg.teacher))
+    tok = cached.tokenizer(cfg.teacher)
     lengths = token_lengths(tok, data.train.texts)
     c2.plotly_chart(charts.token_lengths(lengths, cfg.training.max_length), key="setup_lengths")
     over = sum(n > cfg.training.max_length for n in lengths)

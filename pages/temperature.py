@@ -6,12 +6,11 @@ import copy
 
 import pandas as pd
 import streamlit as st
-import yaml
 
 from ui import cached, charts
 from ui.guard import ensure_navigation
 from ui.state import bind, get_cfg
-from workbench.config import ModelConfig, to_dict
+from workbench.config import ModelConfig
 from workbench.errors import WorkbenchError
 from workbench.explorer import explain, temperature_curve
 from workbench.overview import finished_teacher_runs
@@ -65,7 +64,7 @@ elif not runs:
 
 try:
     data = cached.data_for(explore)
-    model_key = yaml.safe_dump({k: to_dict(explore)[k] for k in ("teacher", "student", "seed")}, sort_keys=True)
+    model_key = cached.explorer_key(explore)
     teacher, student = cached.explorer_models(model_key, tuple(data.label_names))
 except WorkbenchError as exc:
     st.error(str(exc))

@@ -5,15 +5,12 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
-import yaml
 
 import workbench.jobs as jobs
 from ui.guard import ensure_navigation
-from ui.runview import render_run
+from ui.runview import history_frame, render_run
 from ui.state import OPEN_RUN_KEY, bind, get_cfg
-from ui.summary import history_row
 from workbench.checkpoint import saved_position
 from workbench.commands import cli_commands
 from workbench.config import TrainConfig, to_commented_yaml, validate_values
@@ -155,15 +152,8 @@ infos = list_runs()
 if not infos:
     st.caption("Finished, failed and stopped runs will be listed here.")
 else:
-    rows = []
-    for info in infos:
-        try:
-            config = yaml.safe_load((info.run_dir / "config.yaml").read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
-            config = {}
-        rows.append(history_row(info.id, info.status, info.report, config))
     st.dataframe(
-        pd.DataFrame(rows),
+        history_frame(infos),
         hide_index=True,
         column_config={"test accuracy": st.column_config.NumberColumn(format="percent")},
     )

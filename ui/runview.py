@@ -16,13 +16,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+import yaml
 
 import workbench.jobs as jobs
 from ui import charts
-from ui.summary import headline, human_seconds, metric_series, progress, teacher_warning
-from workbench.runs import ACTIVE_STATES, MetricsTail, read_report
+from ui.summary import headline, history_row, human_seconds, metric_series, progress, teacher_warning
+from ui.tables import one_type_per_column
+from workbench.runs import ACTIVE_STATES, MetricsTail, RunInfo, read_report
 
 KIND_WORDS = {"teacher": "Teacher fine-tuning", "distill": "Distillation"}
 STATE_BADGES = {
@@ -152,3 +155,15 @@ def render_run(run_dir: Path, status: dict[str, Any], key: str, min_redraw_s: fl
             warning = teacher_warning(report)
             if warning:
                 st.warning(warning)
+
+
+def history_frame(infos: list[RunInfo]) -> pd.DataFrame:
+    """The History table: one row per run, each column of one type (Arrow refuses mixed columns)."""
+    rows = []
+    for info in infos:
+        try:
+            config = yaml.safe_load((info.run_dir / "config.yaml").read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            config = {}
+        rows.append(history_row(info.id, info.status, info.report, config if isinstance(config, dict) else {}))
+    return one_type_per_column(pd.DataFrame(rows))

@@ -4,12 +4,21 @@ Each model gets its own tokenizer and only the inputs its `forward` accepts (Dis
 `token_type_ids`). Texts are tokenised once without padding; a batch is padded to its own longest
 text, and batches are formed from texts of similar length, so little compute goes to pad tokens
 (the article this project grew from padded every example to the longest in the whole data set).
+
+Every call of a tokenizer goes through `tokenize`, which holds that tokenizer's lock. A fast (Rust)
+tokenizer keeps truncation and padding as state that each call with `truncation=`/`max_length=`/
+`padding=` overwrites before encoding, and the UI shares one loaded tokenizer between every browser
+session (each a thread of the server): without the lock a session's texts are cut at another
+session's max_length, or the call fails with `RuntimeError: Already borrowed`.
 """
 
 from __future__ import annotations
 
 import random
+import threading
+import weakref
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -33,11 +42,35 @@ class Encoded:
         return [len(ids) for ids in self.features["input_ids"]]
 
 
-def encode(tokenizer, texts: list[str], labels: list[int], max_length: int, inputs: set[str]) -> Encoded:
+_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def tokenizer_lock(tokenizer: Any) -> threading.Lock:
+    """The one lock of this tokenizer object (made on first use, gone with the tokenizer)."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(tokenizer)
+        if lock is None:
+            lock = _LOCKS[tokenizer] = threading.Lock()
+        return lock
+
+
+def tokenize(tokenizer: Any, texts: list[str], **kwargs: Any) -> Any:
+    """`tokenizer(texts, **kwargs)` under the tokenizer's lock: safe on a tokenizer shared by threads.
+
+    The lock covers setting the truncation/padding state and encoding with it; the returned
+    BatchEncoding is the caller's own. Encoding is parallel inside the Rust library, so callers
+    that take turns lose little.
+    """
+    with tokenizer_lock(tokenizer):
+        return tokenizer(texts, **kwargs)
+
+
+def encode(tokenizer: Any, texts: list[str], labels: list[int], max_length: int, inputs: set[str]) -> Encoded:
     """Tokenise `texts` (truncating at `max_length`), keeping only the features in `inputs`."""
-    enc = tokenizer(texts, truncation=True, max_length=max_length, padding=False)
+    enc = tokenize(tokenizer, texts, truncation=True, max_length=max_length, padding=False)
     at_limit = [texts[i] for i, ids in enumerate(enc["input_ids"]) if len(ids) >= max_length]
-    full = tokenizer(at_limit, truncation=False, padding=False)["input_ids"] if at_limit else []
+    full = tokenize(tokenizer, at_limit, truncation=False, padding=False)["input_ids"] if at_limit else []
     truncated = sum(len(ids) > max_length for ids in full)
     keep = [k for k in MODEL_INPUTS if k in enc and k in inputs and k != "attention_mask"]
     features = {k: list(enc[k]) for k in keep}

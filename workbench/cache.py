@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from workbench.fsutil import write_json_atomic
+from workbench.fsutil import temp_path_beside, write_json_atomic
 
 
 def cache_dir() -> Path:
@@ -74,9 +74,13 @@ def save_logits(key: str, logits: torch.Tensor, meta: dict[str, Any]) -> Path:
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{key}.safetensors"
-    tmp = folder / f".{key}.{os.getpid()}.tmp"
-    save_file({"logits": logits.contiguous().float()}, str(tmp))
-    os.replace(tmp, path)
+    tmp = temp_path_beside(path)  # sessions are threads of one process: a pid alone is not unique
+    try:
+        save_file({"logits": logits.contiguous().float()}, str(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     write_json_atomic(folder / f"{key}.json", {**meta, "key": key, "created": time.time(), "shape": list(logits.shape)})
     return path
 

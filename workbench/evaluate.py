@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from workbench.batching import Encoded, collate, encode, model_inputs, sorted_batches
+from workbench.batching import Encoded, collate, encode, model_inputs, sorted_batches, tokenize
 from workbench.hardware import autocast
 from workbench.models import accepted_inputs
 
@@ -99,7 +99,7 @@ def measure_latency(
     best: dict[str, dict[str, float]] = {name: {} for name in models}
 
     def run(model: torch.nn.Module, tokenizer: Any, chunk: list[str]) -> None:
-        enc = tokenizer(chunk, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+        enc = tokenize(tokenizer, chunk, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
         inputs = accepted_inputs(model)
         model(**{k: v.to(device) for k, v in enc.items() if k in inputs})
 

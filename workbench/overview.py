@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from workbench.batching import tokenize
 from workbench.config import ModelConfig
 from workbench.data import TextData
 from workbench.errors import WorkbenchError
@@ -38,7 +39,7 @@ def token_lengths(tokenizer: Any, texts: list[str], limit: int = 2000) -> list[i
     """Untruncated token counts of up to `limit` texts (special tokens included)."""
     if not texts:
         return []
-    return [len(ids) for ids in tokenizer(texts[:limit], truncation=False, padding=False)["input_ids"]]
+    return [len(ids) for ids in tokenize(tokenizer, texts[:limit], truncation=False, padding=False)["input_ids"]]
 
 
 def model_tokenizer(cfg: ModelConfig) -> Any:

@@ -11,12 +11,12 @@ the uploads folder. Size is capped here as well as in Streamlit's own `server.ma
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import unicodedata
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
+from workbench.fsutil import write_bytes_atomic
 from workbench.runs import runs_root
 
 ALLOWED_SUFFIXES = (".csv", ".jsonl", ".parquet")
@@ -59,7 +59,5 @@ def save_upload(name: str, data: bytes, root: Path | None = None, max_bytes: int
     if target.parent != folder:
         raise WorkbenchError(f"refusing to save {name!r} outside the uploads folder")
     if not target.exists():
-        tmp = folder / f".{target.name}.{os.getpid()}.tmp"
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        write_bytes_atomic(target, data)
     return target
