@@ -187,6 +187,8 @@ else:
                 else:
                     st.session_state[OPEN_RUN_KEY] = str(info.run_dir)
                     st.rerun()
+        elif info.state in ("failed", "stopped"):
+            st.caption("This run cannot be resumed: it ended before it saved any progress. Start it again above.")
         comparable = info.kind == "distill" and info.state in ("finished", "stopped") and info.report
         if comparable and st.button("Compare teacher and student", key="hist_compare"):
             st.session_state["compare_run"] = info.id
