@@ -84,6 +84,8 @@ def test_streamlit_config_is_safe():
     # polling tabs cost the training CPU: these two were most of the server's work (benchmarks/watchers.py)
     assert conf["server"]["fileWatcherType"] == "none"
     assert conf["runner"]["postScriptGC"] is False
+    # no Deploy button (it sends people to a cloud sign-up), no developer menu items
+    assert conf["client"]["toolbarMode"] == "viewer"
 
 
 # --------------------------------------------------------------------------- setup
