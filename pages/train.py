@@ -12,11 +12,11 @@ import yaml
 import workbench.jobs as jobs
 from ui.guard import ensure_navigation
 from ui.runview import render_run
-from ui.state import OPEN_RUN_KEY, bind, get_cfg
+from ui.state import OPEN_RUN_KEY, bind, config_problem, get_cfg, save_cfg
 from ui.summary import history_row
 from workbench.checkpoint import saved_position
 from workbench.commands import cli_commands
-from workbench.config import TrainConfig, to_commented_yaml, validate_values
+from workbench.config import TrainConfig, to_commented_yaml
 from workbench.errors import WorkbenchError
 from workbench.runs import ACTIVE_STATES, list_runs, read_status, runs_root
 
@@ -81,8 +81,12 @@ def train_settings(tc: TrainConfig, prefix: str) -> None:
 
 
 def start(kind: str) -> None:
+    save_cfg()
+    problem = config_problem(cfg)
+    if problem:
+        st.error(f"Cannot start: {problem}")
+        return
     try:
-        validate_values(cfg)
         run_dir = jobs.launch(copy.deepcopy(cfg), kind, runs_root())
     except WorkbenchError as exc:
         st.error(str(exc))
@@ -110,7 +114,8 @@ with col_t:
     st.subheader("1 · Fine-tune the teacher")
     st.caption("Teaches the teacher the task first, so its soft targets mean something. Needed for the bundled MiniLM.")
     train_settings(cfg.teacher_training, "tt")
-    if st.button("Fine-tune the teacher", type="secondary", icon=":material/school:"):
+    problem = config_problem(cfg)
+    if st.button("Fine-tune the teacher", type="secondary", icon=":material/school:", disabled=problem is not None):
         start("teacher")
 with col_d:
     st.subheader("2 · Distil the student")
@@ -127,8 +132,12 @@ with col_d:
     )
     if cfg.teacher.source == "bundled" and not cfg.allow_weak_teacher:
         st.warning("The bundled teacher is untrained: fine-tune it first (left), or tick *Allow a weak teacher*.")
-    if st.button("Distil the student", type="primary", icon=":material/science:"):
+    problem = config_problem(cfg)
+    if st.button("Distil the student", type="primary", icon=":material/science:", disabled=problem is not None):
         start("distill")
+save_cfg()  # the draft: a reload or another page finds these settings
+if problem:
+    st.error(f"Cannot start yet: {problem.rstrip('.')}.")
 
 with st.expander("Command preview: run this configuration from a terminal"):
     kind = st.radio(
