@@ -574,3 +574,22 @@ def test_start_is_disabled_with_a_reason_for_an_invalid_setting(launched):
     assert "Cannot start yet" in message and "none has been uploaded" in message
     assert "data.path" not in message and "data.source" not in message  # no config keys
     assert launched["launch"] == []
+
+
+def test_a_run_that_learned_nothing_is_not_shown_green(runs_dir):
+    run = make_finished_distill(runs_dir, "20261127-100000-distill-zero")
+    report = json.loads((run / "report.json").read_text())
+    report["student"]["test"].update(accuracy=0.0, confusion_matrix=[[0, 2], [2, 0]])
+    (run / "report.json").write_text(json.dumps(report))
+    at = page("train").run()
+    assert not at.exception
+    assert "keeps" not in texts(at.success)
+    assert "below what always answering the most common label scores (50%)" in texts(at.error)
+
+
+def test_train_says_why_a_stopped_run_without_checkpoint_cannot_resume(runs_dir):
+    make_run(runs_dir, "20261127-110000-distill-early", state="stopped")
+    at = page("train").run()
+    assert not at.exception
+    assert not any(b.label.startswith("Resume") for b in at.button)
+    assert "cannot be resumed: it ended before it saved any progress" in texts(at.caption)
