@@ -21,6 +21,7 @@ import streamlit as st
 
 import workbench.jobs as jobs
 from ui import charts
+from ui.quality import run_quality
 from ui.summary import headline, human_seconds, metric_series, progress, teacher_warning
 from workbench.runs import ACTIVE_STATES, MetricsTail, read_report
 
@@ -148,7 +149,9 @@ def render_run(run_dir: Path, status: dict[str, Any], key: str, min_redraw_s: fl
     if state in ("finished", "stopped"):
         report = read_report(run_dir) or {}
         if report:
-            st.success(headline(report))
+            level, why = run_quality(report)  # colour follows quality: 0% is never green
+            box = {"good": st.success, "near": st.warning, "bad": st.error}[level]
+            box(headline(report) + (f" {why}" if why else ""))
             warning = teacher_warning(report)
             if warning:
                 st.warning(warning)
