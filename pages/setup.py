@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import cached, charts
 from ui.guard import ensure_navigation
-from ui.state import bind, config_problem, get_cfg, save_cfg
+from ui.state import bind, config_problem, get_cfg, plain_problem, save_cfg
 from ui.summary import human_bytes, human_count, human_seconds
 from workbench.config import ModelConfig, to_commented_yaml
 from workbench.errors import WorkbenchError
@@ -104,7 +104,7 @@ with col_s:
         try:
             n = cached.layer_count(cached.key_of(cfg.teacher))
         except WorkbenchError as exc:
-            st.error(str(exc))
+            st.error(plain_problem(str(exc)))
             n = None
         if n:
             chosen = [i for i in (s.layers or default_layers(n)) if i < n]
@@ -158,13 +158,13 @@ with col_d:
                 d.path = str(path)
             except WorkbenchError as exc:
                 d.path = None  # a failed upload must not leave the previous file in use
-                st.error(str(exc))
+                st.error(plain_problem(str(exc)))
         elif d.path:  # chosen in an earlier visit (the draft keeps it)
             shown = display_name(d.path)
             try:
                 frame = read_upload(d.path)
             except WorkbenchError as exc:
-                st.error(str(exc))
+                st.error(plain_problem(str(exc)))
         if frame is not None:
             columns = [str(c) for c in frame.columns]
             st.caption(f"Using {len(frame)} rows from {shown}; validation and test are carved from it.")
@@ -211,7 +211,7 @@ st.download_button(
     to_commented_yaml(cfg),
     file_name=f"{slug(cfg.name)}.yaml",
     mime="text/yaml",
-    help="Run it without the UI: python -m workbench distill THIS.yaml",
+    help="Keeps these settings in a file; the Train page shows how to run it from a terminal.",
 )
 
 # --------------------------------------------------------------------------- data preview
@@ -220,7 +220,7 @@ st.header("The data")
 try:
     data = cached.data_for(cfg)
 except WorkbenchError as exc:
-    st.error(str(exc))
+    st.error(plain_problem(str(exc)))
     st.stop()
 sizes = {n: len(data.split(n)) for n in ("train", "validation", "test")}
 st.write(
@@ -243,7 +243,7 @@ try:
         f"{over} of {len(lengths)} here."
     )
 except WorkbenchError as exc:
-    c2.error(str(exc))
+    c2.error(plain_problem(str(exc)))
 
 # --------------------------------------------------------------------------- compatibility
 st.divider()
@@ -260,7 +260,7 @@ if st.button("Run the compatibility check", type="primary"):
             st.session_state["setup_preflight"] = (cfg_key, run_preflight(cfg).to_dict())
         except WorkbenchError as exc:
             st.session_state.pop("setup_preflight", None)
-            st.error(str(exc))
+            st.error(plain_problem(str(exc)))
 stored = st.session_state.get("setup_preflight")
 if stored:
     key, pf = stored

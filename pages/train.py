@@ -12,7 +12,7 @@ import yaml
 import workbench.jobs as jobs
 from ui.guard import ensure_navigation
 from ui.runview import render_run
-from ui.state import OPEN_RUN_KEY, bind, config_problem, get_cfg, save_cfg
+from ui.state import OPEN_RUN_KEY, bind, config_problem, get_cfg, plain_problem, save_cfg
 from ui.summary import history_row
 from workbench.checkpoint import saved_position
 from workbench.commands import cli_commands
@@ -89,7 +89,7 @@ def start(kind: str) -> None:
     try:
         run_dir = jobs.launch(copy.deepcopy(cfg), kind, runs_root())
     except WorkbenchError as exc:
-        st.error(str(exc))
+        st.error(plain_problem(str(exc)))
         return
     st.session_state[OPEN_RUN_KEY] = str(run_dir)
     st.session_state.pop("hist_open", None)

@@ -127,7 +127,8 @@ def plain_problem(message: str) -> str:
         section, name = m.group(1), m.group(2)
         return _SECTIONS[section] + _FIELDS.get(name, name.replace("_", " "))
 
-    return re.sub(r"\b(teacher_training|training|data|teacher|student)\.(\w+)\b", words, message)
+    message = re.sub(r"\b(teacher_training|training|data|teacher|student)\.(\w+)\b", words, message)
+    return message.replace("hidden_size", "hidden size")
 
 
 def config_problem(cfg: RunConfig) -> str | None:
