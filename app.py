@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.guard import return_to_requested_page
+from ui.state import keep_draft
 
 st.set_page_config(page_title="Distillation Workbench", page_icon=":material/science:", layout="wide")
 
@@ -16,4 +17,5 @@ PAGES = [
 
 page = st.navigation(PAGES)
 return_to_requested_page()  # a page URL opened before navigation existed (see ui/guard.py)
-page.run()
+with keep_draft():  # the settings outlive a reload (see ui/state.py)
+    page.run()

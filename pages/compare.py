@@ -8,6 +8,7 @@ import streamlit as st
 from ui import cached, charts
 from ui.export import model_zip
 from ui.guard import ensure_navigation
+from ui.state import sticky
 from ui.summary import headline, human_bytes, human_count, pct, teacher_warning
 from workbench.errors import WorkbenchError
 from workbench.runs import list_runs
@@ -137,7 +138,11 @@ st.subheader("Try a sentence")
 
 
 with st.form("cmp_try"):
-    text = st.text_input("A sentence to classify", placeholder="An unexpectedly moving film with a sharp script.")
+    text = st.text_input(
+        "A sentence to classify",
+        key=sticky("cmp_try_text"),  # still there after a visit to another page
+        placeholder="An unexpectedly moving film with a sharp script.",
+    )
     go = st.form_submit_button("Classify with both models")
 if go:
     try:

@@ -7,14 +7,14 @@ import streamlit as st
 
 from ui import cached, charts
 from ui.guard import ensure_navigation
-from ui.state import bind, get_cfg
+from ui.state import bind, config_problem, get_cfg, plain_problem, save_cfg
 from ui.summary import human_bytes, human_count, human_seconds
-from workbench.config import ModelConfig, to_commented_yaml, validate_values
-from workbench.data import read_table
+from workbench.config import ModelConfig, to_commented_yaml
 from workbench.errors import WorkbenchError
 from workbench.models import default_layers
 from workbench.overview import finished_teacher_runs, label_balance, preview_rows, token_lengths
 from workbench.runs import slug
+from workbench.uploads import base_name, check_columns, display_name, read_upload, save_upload
 
 ensure_navigation("pages/setup.py")
 
@@ -35,8 +35,10 @@ DATASETS = {
     "local": "Upload a CSV / JSONL / Parquet file",
 }
 ICONS = {"ok": "ok", "warn": "warning", "error": "PROBLEM"}
+MAX_EXAMPLES = 10_000_000  # a bound, so the box cannot hold a number the config would not take
 
 cfg = get_cfg()
+column_problem = None  # why the uploaded file's column choice cannot train
 st.title("Setup")
 st.caption(
     "Pick a big **teacher** model, a smaller **student** that will learn from it, and the **data** they work on. "
@@ -102,7 +104,7 @@ with col_s:
         try:
             n = cached.layer_count(cfg.teacher)
         except WorkbenchError as exc:
-            st.error(str(exc))
+            st.error(plain_problem(str(exc)))
             n = None
         if n:
             chosen = [i for i in (s.layers or default_layers(n)) if i < n]
@@ -148,46 +150,60 @@ with col_d:
         d.label_column = st.text_input("Label column", key=bind("setup_data_label", d.label_column))
     elif d.source == "local":
         up = st.file_uploader("Training file", type=["csv", "jsonl", "parquet"], key="setup_upload")
+        frame, shown = None, None
         if up is not None:
             try:
-                from workbench.uploads import save_upload
-
-                d.path = str(save_upload(up.name, up.getvalue()))
+                path = save_upload(up.name, up.getvalue())
+                shown, frame = base_name(up.name), read_upload(path, up.name)
+                d.path = str(path)
             except WorkbenchError as exc:
-                st.error(str(exc))
-        if d.path:
+                d.path = None  # a failed upload must not leave the previous file in use
+                st.error(plain_problem(str(exc)))
+        elif d.path:  # chosen in an earlier visit (the draft keeps it)
+            shown = display_name(d.path)
             try:
-                frame, _ = read_table(d.path)
-                columns = [str(c) for c in frame.columns]
-                st.caption(
-                    f"Using {len(frame)} rows from `{d.path.rsplit('/', 1)[-1]}`; validation and test are carved from it."
-                )
-                for key, attr, label, fallback in (
-                    ("setup_col_text", "text_column", "Text column", 0),
-                    ("setup_col_label", "label_column", "Label column", min(1, len(columns) - 1)),
-                ):
-                    if st.session_state.get(key) not in columns:
-                        st.session_state.pop(key, None)
-                    current = getattr(d, attr) if getattr(d, attr) in columns else columns[fallback]
-                    setattr(d, attr, st.selectbox(label, columns, key=bind(key, current)))
+                frame = read_upload(d.path)
             except WorkbenchError as exc:
-                st.error(str(exc))
-        else:
+                st.error(plain_problem(str(exc)))
+        if frame is not None:
+            columns = [str(c) for c in frame.columns]
+            st.caption(f"Using {len(frame)} rows from {shown}; validation and test are carved from it.")
+            for key, attr, label, fallback in (
+                ("setup_col_text", "text_column", "Text column", 0),
+                ("setup_col_label", "label_column", "Label column", min(1, len(columns) - 1)),
+            ):
+                if st.session_state.get(key) not in columns:
+                    st.session_state.pop(key, None)
+                current = getattr(d, attr) if getattr(d, attr) in columns else columns[fallback]
+                setattr(d, attr, st.selectbox(label, columns, key=bind(key, current)))
+            try:
+                check_columns(frame, d.text_column, d.label_column, shown)
+            except WorkbenchError as exc:
+                column_problem = str(exc)
+        elif up is None and not d.path:
             st.info("Upload a file to continue.")
     st.markdown("**Example limits** (small = fast; 0 = use everything)")
     a, b = st.columns(2)
     n_train = a.number_input(
-        "Training examples", min_value=0, step=100, key=bind("setup_max_train", d.max_train_examples or 0)
+        "Training examples",
+        min_value=0,
+        max_value=MAX_EXAMPLES,
+        step=100,
+        key=bind("setup_max_train", min(d.max_train_examples or 0, MAX_EXAMPLES)),
     )
     n_eval = b.number_input(
-        "Validation / test examples", min_value=0, step=50, key=bind("setup_max_eval", d.max_eval_examples or 0)
+        "Validation / test examples",
+        min_value=0,
+        max_value=MAX_EXAMPLES,
+        step=50,
+        key=bind("setup_max_eval", min(d.max_eval_examples or 0, MAX_EXAMPLES)),
     )
     d.max_train_examples, d.max_eval_examples = int(n_train) or None, int(n_eval) or None
 
-try:
-    validate_values(cfg)
-except WorkbenchError as exc:
-    st.error(str(exc))
+save_cfg()  # the draft: a reload or another page finds these choices
+problem = config_problem(cfg)
+if problem or column_problem:
+    st.error(problem or column_problem)
     st.stop()
 
 st.download_button(
@@ -195,7 +211,7 @@ st.download_button(
     to_commented_yaml(cfg),
     file_name=f"{slug(cfg.name)}.yaml",
     mime="text/yaml",
-    help="Run it without the UI: python -m workbench distill THIS.yaml",
+    help="Keeps these settings in a file; the Train page shows how to run it from a terminal.",
 )
 
 # --------------------------------------------------------------------------- data preview
@@ -204,7 +220,7 @@ st.header("The data")
 try:
     data = cached.data_for(cfg)
 except WorkbenchError as exc:
-    st.error(str(exc))
+    st.error(plain_problem(str(exc)))
     st.stop()
 sizes = {n: len(data.split(n)) for n in ("train", "validation", "test")}
 st.write(
@@ -223,10 +239,11 @@ try:
     c2.plotly_chart(charts.token_lengths(lengths, cfg.training.max_length), key="setup_lengths")
     over = sum(n > cfg.training.max_length for n in lengths)
     c2.caption(
-        f"Texts longer than max_length ({cfg.training.max_length} tokens, set on the Train page) are cut: {over} of {len(lengths)} here."
+        f"Texts longer than the maximum length ({cfg.training.max_length} tokens, set on the Train page) are cut: "
+        f"{over} of {len(lengths)} here."
     )
 except WorkbenchError as exc:
-    c2.error(str(exc))
+    c2.error(plain_problem(str(exc)))
 
 # --------------------------------------------------------------------------- compatibility
 st.divider()
@@ -243,7 +260,7 @@ if st.button("Run the compatibility check", type="primary"):
             st.session_state["setup_preflight"] = (cfg_key, run_preflight(cfg).to_dict())
         except WorkbenchError as exc:
             st.session_state.pop("setup_preflight", None)
-            st.error(str(exc))
+            st.error(plain_problem(str(exc)))
 stored = st.session_state.get("setup_preflight")
 if stored:
     key, pf = stored

@@ -9,7 +9,7 @@ import streamlit as st
 
 from ui import cached, charts
 from ui.guard import ensure_navigation
-from ui.state import bind, get_cfg
+from ui.state import KEPT_PREFIX, bind, get_cfg, save_cfg, sticky
 from workbench.config import ModelConfig
 from workbench.errors import WorkbenchError
 from workbench.explorer import explain, temperature_curve
@@ -58,6 +58,7 @@ if picked_teacher != SETUP:
         for key in ("setup_teacher_source", "setup_teacher_run"):
             st.session_state.pop(key, None)
         st.session_state["temp_teacher"] = SETUP
+        save_cfg()
         st.rerun()
 elif not runs:
     st.caption("Fine-tune a teacher on the **Train** page and it will be offered here.")
@@ -94,8 +95,16 @@ with left:
         key=bind("temp_examples", choices[:3]),
         max_selections=6,
     )
-    typed = st.text_input("…or type a sentence of your own", key="temp_typed", placeholder="A warm, funny film.")
-    typed_label = st.selectbox("Its true label", names, key="temp_typed_label") if typed.strip() else None
+    # sticky: a typed sentence and its label are still there after a visit to another page
+    typed = st.text_input(
+        "…or type a sentence of your own", key=sticky("temp_typed"), placeholder="A warm, funny film."
+    )
+    if st.session_state.get(KEPT_PREFIX + "temp_typed_label", names[0]) not in names:  # labels of other data
+        st.session_state.pop(KEPT_PREFIX + "temp_typed_label", None)
+        st.session_state.pop("temp_typed_label", None)
+    typed_label = (
+        st.selectbox("Its true label", names, key=sticky("temp_typed_label", names[0])) if typed.strip() else None
+    )
 with right:
     t_value = min(10.0, max(0.5, round(cfg.distill.temperature * 2) / 2))
     T = st.slider("Temperature T", 0.5, 10.0, step=0.5, format="%.1f", key=bind("temp_T", t_value))
@@ -107,6 +116,7 @@ with right:
         key=bind("temp_alpha", float(cfg.distill.alpha)),
     )
     cfg.distill.temperature, cfg.distill.alpha = float(T), float(alpha)
+    save_cfg()  # the draft: a reload or another page finds T and alpha
     st.success(
         f"Training will use **T = {T:g}** and **alpha = {alpha:g}**: {alpha:.0%} teacher, {1 - alpha:.0%} labels."
     )

@@ -10,10 +10,10 @@ import streamlit as st
 import workbench.jobs as jobs
 from ui.guard import ensure_navigation
 from ui.runview import history_frame, render_run
-from ui.state import OPEN_RUN_KEY, bind, get_cfg
+from ui.state import OPEN_RUN_KEY, bind, config_problem, get_cfg, plain_problem, save_cfg
 from workbench.checkpoint import saved_position
 from workbench.commands import cli_commands
-from workbench.config import TrainConfig, to_commented_yaml, validate_values
+from workbench.config import TrainConfig, to_commented_yaml
 from workbench.errors import WorkbenchError
 from workbench.runs import ACTIVE_STATES, list_runs, read_status, runs_root
 
@@ -78,11 +78,15 @@ def train_settings(tc: TrainConfig, prefix: str) -> None:
 
 
 def start(kind: str) -> None:
+    save_cfg()
+    problem = config_problem(cfg)
+    if problem:
+        st.error(f"Cannot start: {problem}")
+        return
     try:
-        validate_values(cfg)
         run_dir = jobs.launch(copy.deepcopy(cfg), kind, runs_root())
     except WorkbenchError as exc:
-        st.error(str(exc))
+        st.error(plain_problem(str(exc)))
         return
     st.session_state[OPEN_RUN_KEY] = str(run_dir)
     st.session_state.pop("hist_open", None)
@@ -107,7 +111,8 @@ with col_t:
     st.subheader("1 · Fine-tune the teacher")
     st.caption("Teaches the teacher the task first, so its soft targets mean something. Needed for the bundled MiniLM.")
     train_settings(cfg.teacher_training, "tt")
-    if st.button("Fine-tune the teacher", type="secondary", icon=":material/school:"):
+    problem = config_problem(cfg)
+    if st.button("Fine-tune the teacher", type="secondary", icon=":material/school:", disabled=problem is not None):
         start("teacher")
 with col_d:
     st.subheader("2 · Distil the student")
@@ -124,8 +129,12 @@ with col_d:
     )
     if cfg.teacher.source == "bundled" and not cfg.allow_weak_teacher:
         st.warning("The bundled teacher is untrained: fine-tune it first (left), or tick *Allow a weak teacher*.")
-    if st.button("Distil the student", type="primary", icon=":material/science:"):
+    problem = config_problem(cfg)
+    if st.button("Distil the student", type="primary", icon=":material/science:", disabled=problem is not None):
         start("distill")
+save_cfg()  # the draft: a reload or another page finds these settings
+if problem:
+    st.error(f"Cannot start yet: {problem.rstrip('.')}.")
 
 with st.expander("Command preview: run this configuration from a terminal"):
     kind = st.radio(
@@ -177,6 +186,8 @@ else:
                 else:
                     st.session_state[OPEN_RUN_KEY] = str(info.run_dir)
                     st.rerun()
+        elif info.state in ("failed", "stopped"):
+            st.caption("This run cannot be resumed: it ended before it saved any progress. Start it again above.")
         comparable = info.kind == "distill" and info.state in ("finished", "stopped") and info.report
         if comparable and st.button("Compare teacher and student", key="hist_compare"):
             st.session_state["compare_run"] = info.id

@@ -59,6 +59,7 @@ def test_missing_sections_take_defaults():
         ("data: {source: local}", "data.path is required"),
         ("student: {kind: scratch, hidden_size: 100, num_heads: 3}", "must divide hidden_size"),
         ("[1, 2", "not valid YAML"),
+        ("data: {text_column: review, label_column: review}", "two different columns (both are 'review')"),
     ],
 )
 def test_bad_values_give_one_line_errors(tmp_path, text, needle):

@@ -209,3 +209,21 @@ def test_explain_from_cached_lists():
     assert ex.teacher_entropy[1] == pytest.approx(1.0)  # equal logits: a coin toss
     assert ex.student_probs[0] == pytest.approx([0.5, 0.5])
     assert len(ex.loss.total) == 2 and ex.loss.soft[1] > 0
+
+
+def test_engine_reasons_are_shown_without_config_keys():
+    from ui.state import config_problem, plain_problem
+    from workbench.config import RunConfig
+
+    assert plain_problem("training.epochs must be > 0, got 0") == "distillation: epochs must be > 0, got 0"
+    assert plain_problem("teacher_training.max_length must be at least 8 tokens, got 4") == (
+        "teacher fine-tuning: maximum length must be at least 8 tokens, got 4"
+    )
+    assert plain_problem("teacher.name is required when teacher.source is hub") == (
+        "the teacher's model id or folder is required when the teacher's source is hub"
+    )
+    cfg = RunConfig()
+    assert config_problem(cfg) is None
+    cfg.student.kind, cfg.student.hidden_size, cfg.student.num_heads = "scratch", 100, 3
+    problem = config_problem(cfg)
+    assert "attention heads" in problem and "student." not in problem

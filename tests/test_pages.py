@@ -84,6 +84,8 @@ def test_streamlit_config_is_safe():
     # polling tabs cost the training CPU: these two were most of the server's work (benchmarks/watchers.py)
     assert conf["server"]["fileWatcherType"] == "none"
     assert conf["runner"]["postScriptGC"] is False
+    # no Deploy button (it sends people to a cloud sign-up), no developer menu items
+    assert conf["client"]["toolbarMode"] == "viewer"
 
 
 # --------------------------------------------------------------------------- setup
@@ -97,7 +99,7 @@ def test_setup_shows_data_preview_and_charts():
     assert "negative, positive" in body
     preview = at.dataframe[0].value
     assert list(preview.columns) == ["text", "label"] and len(preview) == 8
-    assert "max_length (32 tokens" in texts(at.caption)
+    assert "maximum length (32 tokens" in texts(at.caption)
 
 
 def test_setup_limits_update_the_config():
@@ -427,3 +429,167 @@ def test_choices_survive_switching_pages():
     assert at.radio(key="setup_student_kind").value == "scratch"
     assert at.slider(key="setup_scratch_layers").value == 2
     assert at.session_state["wb_cfg"].student.num_layers == 2
+
+
+# --------------------------------------------------------------------------- nothing silently lost
+
+
+def app_session() -> AppTest:
+    """A fresh browser session (a reload): nothing in session_state, only what is on disk."""
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=MODEL_TIMEOUT)
+
+
+def test_settings_survive_a_reload_and_a_page_change(runs_dir):
+    from workbench.drafts import draft_path, load_draft, save_draft
+
+    save_draft(tiny_config(), runs_dir)  # what an earlier session left (tiny: fast pages)
+    at = app_session().run()
+    assert not at.exception
+    assert at.number_input(key="setup_max_train").value == 64  # the draft came back, not the defaults
+    at.number_input(key="setup_max_train").set_value(128).run()
+    at.switch_page("pages/train.py").run()
+    at.number_input(key="dt_epochs").set_value(2.0).run()
+    assert not at.exception
+    assert load_draft(runs_dir).training.epochs == 2.0  # a change writes the draft at once
+    assert draft_path(runs_dir).parent.name == ".drafts"
+
+    reloaded = app_session().run()  # a browser reload: a new session on the same runs folder
+    assert not reloaded.exception
+    assert reloaded.number_input(key="setup_max_train").value == 128
+    reloaded.switch_page("pages/train.py").run()
+    assert reloaded.number_input(key="dt_epochs").value == 2.0
+    assert reloaded.session_state["wb_cfg"].training.epochs == 2.0
+
+
+def test_unreadable_draft_starts_from_defaults_and_says_so(runs_dir):
+    from workbench.drafts import draft_path, save_draft
+
+    save_draft(tiny_config(), runs_dir)
+    draft_path(runs_dir).write_text("data: [not, a, mapping\n")
+    at = AppTest.from_file(str(ROOT / "pages" / "train.py"), default_timeout=30).run()
+    assert not at.exception
+    assert "default settings" in texts(at.toast)
+    assert at.session_state["wb_cfg"].data.max_train_examples == default_config().data.max_train_examples
+
+
+def test_typed_sentence_survives_a_page_change(runs_dir):
+    from workbench.drafts import save_draft
+
+    save_draft(tiny_config(), runs_dir)
+    at = app_session().run()
+    at.switch_page("pages/temperature.py").run()
+    at.text_input(key="temp_typed").input("a wonderful, moving film").run()
+    at.selectbox(key="temp_typed_label").set_value("positive").run()
+    at.switch_page("pages/train.py").run()
+    at.switch_page("pages/temperature.py").run()
+    assert not at.exception
+    assert at.text_input(key="temp_typed").value == "a wonderful, moving film"
+    assert at.selectbox(key="temp_typed_label").value == "positive"
+    assert "typed" in at.dataframe[0].value["example"].tolist()
+
+
+def test_compare_sentence_survives_a_page_change(runs_dir, monkeypatch):
+    import workbench.tryout
+
+    make_finished_distill(runs_dir)
+    monkeypatch.setattr(workbench.tryout, "load_run_models", lambda run_dir: ("T", "S", 32))
+    monkeypatch.setattr(workbench.tryout, "classify_both", lambda *a: [{"model": "teacher", "prediction": "positive"}])
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=MODEL_TIMEOUT)
+    at.session_state["wb_cfg"] = tiny_config()
+    at.run()
+    at.switch_page("pages/compare.py").run()
+    at.text_input(key="cmp_try_text").input("a great film")
+    next(b for b in at.button if "Classify" in b.label).click().run()
+    at.switch_page("pages/train.py").run()
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception
+    assert at.text_input(key="cmp_try_text").value == "a great film"
+
+
+# --------------------------------------------------------------------------- uploads and invalid fields
+
+INTERNALS = ("C error", "Expected", "Traceback", "tokenizing")
+
+
+def local_setup(runs_dir, rows: str, name: str = "reviews.csv") -> AppTest:
+    """Setup with a good upload already chosen (the draft), then `rows` uploaded as `name`."""
+    from workbench.uploads import save_upload
+
+    good = "text,label\n" + "".join(f"film number {i},{'good' if i % 2 else 'bad'}\n" for i in range(40))
+    cfg = tiny_config()
+    cfg.data.source, cfg.data.path = "local", str(save_upload("old.csv", good.encode(), root=runs_dir))
+    at = page("setup", cfg, timeout=MODEL_TIMEOUT).run()
+    assert not at.exception and not at.error
+    at.file_uploader(key="setup_upload").set_value((name, rows.encode(), "text/csv")).run()
+    assert not at.exception
+    return at
+
+
+def test_upload_error_names_the_file_without_parser_internals(runs_dir):
+    rows = "review\n" + "".join(f"fine film number {i}\n" for i in range(6)) + "good,bad,ugly\n"
+    at = local_setup(runs_dir, rows)
+    message = texts(at.error)
+    assert "reviews.csv: line 8 has 3 fields where the header has 1. Is the separator a comma?" in message
+    assert not any(bad in message for bad in INTERNALS)
+    assert "-reviews.csv" not in message  # not the stored, hashed name
+
+
+def test_failed_upload_clears_the_previous_file(runs_dir):
+    at = local_setup(runs_dir, "review\nfine\nbad,worse,worst\n")
+    assert at.session_state["wb_cfg"].data.path is None  # the old file is no longer used
+    assert not at.dataframe  # no preview of the old data
+    assert "Upload a file" in texts(at.error) or "uploaded" in texts(at.error)
+
+
+def test_headerless_upload_is_detected(runs_dir):
+    rows = "".join(f"film number {i},{'positive' if i % 2 else 'negative'}\n" for i in range(30))
+    at = local_setup(runs_dir, rows, "noheader.csv")
+    assert "noheader.csv seems to have no header row" in texts(at.error)
+    assert at.session_state["wb_cfg"].data.path is None
+
+
+def test_same_column_for_text_and_label_is_refused(runs_dir):
+    rows = "review,stars\n" + "".join(f"film number {i},{i % 2}\n" for i in range(30))
+    at = local_setup(runs_dir, rows)
+    at.selectbox(key="setup_col_label").set_value("review").run()
+    assert not at.exception
+    assert "two different columns (both are 'review')" in texts(at.error)
+    assert not at.dataframe  # nothing goes on with that choice
+
+
+def test_too_few_rows_of_a_class_says_which(runs_dir):
+    rows = "text,label\n" + "".join(f"film number {i},{'good' if i % 2 else 'bad'}\n" for i in range(30))
+    at = local_setup(runs_dir, rows + "one odd film,meh\n")
+    assert "reviews.csv: class 'meh' has only 1 row" in texts(at.error)
+
+
+def test_start_is_disabled_with_a_reason_for_an_invalid_setting(launched):
+    cfg = tiny_config()
+    cfg.data.source, cfg.data.path = "local", None
+    at = page("train", cfg).run()
+    assert not at.exception
+    buttons = {b.label: b for b in at.button}
+    assert buttons["Distil the student"].disabled and buttons["Fine-tune the teacher"].disabled
+    message = texts(at.error)
+    assert "Cannot start yet" in message and "none has been uploaded" in message
+    assert "data.path" not in message and "data.source" not in message  # no config keys
+    assert launched["launch"] == []
+
+
+def test_a_run_that_learned_nothing_is_not_shown_green(runs_dir):
+    run = make_finished_distill(runs_dir, "20261127-100000-distill-zero")
+    report = json.loads((run / "report.json").read_text())
+    report["student"]["test"].update(accuracy=0.0, confusion_matrix=[[0, 2], [2, 0]])
+    (run / "report.json").write_text(json.dumps(report))
+    at = page("train").run()
+    assert not at.exception
+    assert "keeps" not in texts(at.success)
+    assert "below what always answering the most common label scores (50%)" in texts(at.error)
+
+
+def test_train_says_why_a_stopped_run_without_checkpoint_cannot_resume(runs_dir):
+    make_run(runs_dir, "20261127-110000-distill-early", state="stopped")
+    at = page("train").run()
+    assert not at.exception
+    assert not any(b.label.startswith("Resume") for b in at.button)
+    assert "cannot be resumed: it ended before it saved any progress" in texts(at.caption)

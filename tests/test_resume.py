@@ -71,3 +71,29 @@ def test_resume_without_checkpoint_starts_over(tiny_config):
     assert execute("distill", tiny_config, run_dir, resume=True) == 0
     assert steps_of(run_dir) == list(range(1, steps_of(run_dir)[-1] + 1))
     assert read_metrics(run_dir)[0].get("loss") != 9
+
+
+def test_a_stopped_run_can_be_resumed_and_finishes(tiny_config, monkeypatch):
+    """Stop at step 2, long before the first periodic checkpoint (step 200): the stop itself leaves one."""
+    import workbench.runner
+
+    tiny_config.training.epochs = 1  # 6 steps
+    tiny_config.training.log_every_steps = 1
+    tiny_config.training.checkpoint_every_steps = 200
+    run_dir = prepare_run_dir(tiny_config, "distill", None)
+
+    class StopAtStep2(workbench.runner.StopFlag):
+        def __call__(self) -> bool:
+            return any(e.get("type") == "step" and e["step"] >= 2 for e in read_metrics(run_dir))
+
+    monkeypatch.setattr(workbench.runner, "StopFlag", StopAtStep2)
+    assert execute("distill", tiny_config, run_dir) == 0
+    assert read_status(run_dir)["state"] == "stopped"
+    assert steps_of(run_dir) == [1, 2]
+    assert (run_dir / "checkpoint" / "state.pt").is_file()
+
+    monkeypatch.undo()
+    resumable(run_dir)  # no error: a stopped run may be resumed
+    assert execute("distill", tiny_config, run_dir, resume=True) == 0
+    assert read_status(run_dir)["state"] == "finished", (run_dir / "log.txt").read_text()[-2000:]
+    assert steps_of(run_dir) == list(range(1, 7))  # continued from step 3, every step once

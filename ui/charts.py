@@ -72,7 +72,7 @@ def label_balance(rows: list[dict[str, Any]]) -> go.Figure:
 
 def token_lengths(lengths: list[int], max_length: int) -> go.Figure:
     fig = px.histogram(pd.DataFrame({"tokens": lengths}), x="tokens", nbins=40, title="Text length in tokens")
-    fig.add_vline(x=max_length, line_dash="dash", line_color="red", annotation_text=f"max_length {max_length}")
+    fig.add_vline(x=max_length, line_dash="dash", line_color="red", annotation_text=f"maximum length {max_length}")
     return _tidy(fig, showlegend=False)
 
 

@@ -335,6 +335,10 @@ def validate_values(cfg: RunConfig) -> None:
         raise WorkbenchError(f"data.source must be bundled, hub or local, got {cfg.data.source!r}")
     if cfg.data.source == "local" and not cfg.data.path:
         raise WorkbenchError("data.path is required when data.source is local")
+    if cfg.data.text_column == cfg.data.label_column:
+        raise WorkbenchError(
+            f"the text and the label must come from two different columns (both are {cfg.data.text_column!r})"
+        )
     for name in ("max_train_examples", "max_eval_examples"):
         v = getattr(cfg.data, name)
         if v is not None and v <= 0:

@@ -299,6 +299,11 @@ def train_loop(
             at_sync = step % log_every == 0 or step % eval_every == 0 or step >= total_steps
             at_sync = at_sync or bool(ckpt_every and step % ckpt_every == 0)
             if (step % stop_every == 0 or at_sync) and stop_agreed(accelerator, should_stop()):
+                if checkpoint_dir is not None:  # a stopped run can always be resumed, whatever ckpt_every says
+                    pos = checkpoint.Position(
+                        step, epoch, batch_no + 1, best_acc, best_step, time.perf_counter() - start, seen
+                    )
+                    checkpoint.save(checkpoint_dir, accelerator, model, optimizer, scheduler, pos, best_state)
                 return _finish(unwrapped, best_state, "stopped", step, total_steps, best_acc, best_step, start, seen)
             if step >= total_steps:
                 break
