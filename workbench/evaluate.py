@@ -1,8 +1,9 @@
 """Metrics, batched predictions and measured latency.
 
 Predictions run on pre-tokenised splits in length-sorted batches (little padding) and come back in
-the original order. Metrics are computed here with torch, no scikit-learn: accuracy, macro-F1 and the
-confusion matrix are a few lines each and the tests pin them against hand-worked values.
+the original order. Metrics are computed here with torch, no scikit-learn at run time: accuracy,
+macro-F1 and the confusion matrix are a few lines each, and tests/test_metrics.py pins them against
+scikit-learn and hand-worked values.
 """
 
 from __future__ import annotations
@@ -55,17 +56,24 @@ def confusion_matrix(
 def classification_metrics(
     labels: list[int] | torch.Tensor, preds: list[int] | torch.Tensor, num_labels: int
 ) -> dict[str, Any]:
-    """accuracy, macro-F1 (mean of per-class F1, a class with no support and no prediction scores 0)
-    and the confusion matrix."""
+    """accuracy, macro-F1 and the confusion matrix.
+
+    Macro-F1 is the mean per-class F1 over the classes *present* in the labels or the predictions,
+    scikit-learn's `f1_score(average="macro", labels=present, zero_division=0)`: a class that is
+    neither true nor predicted anywhere (a small validation split) says nothing about the model, and
+    counting it as F1 = 0 would score a perfect classifier 0.667 with one of three classes missing.
+    No examples at all give 0.
+    """
     cm = torch.tensor(confusion_matrix(labels, preds, num_labels), dtype=torch.float64)
     total = cm.sum().item()
     tp = cm.diag()
     precision = tp / cm.sum(0).clamp(min=1)
     recall = tp / cm.sum(1).clamp(min=1)
+    present = (cm.sum(0) + cm.sum(1)) > 0  # (C,) classes true or predicted at least once
     f1 = torch.where(precision + recall > 0, 2 * precision * recall / (precision + recall).clamp(min=1e-12), 0.0)
     return {
         "accuracy": tp.sum().item() / total if total else 0.0,
-        "macro_f1": f1.mean().item(),
+        "macro_f1": f1[present].mean().item() if present.any() else 0.0,
         "confusion_matrix": cm.long().tolist(),
     }
 
