@@ -81,7 +81,9 @@ class TrainConfig:
     warmup_ratio: float = _opt(0.06, "share of steps spent warming the learning rate up")
     weight_decay: float = _opt(0.01, "AdamW weight decay")
     max_grad_norm: float = _opt(1.0, "gradient clipping norm; 0 turns clipping off")
-    gradient_accumulation_steps: int = _opt(1, "micro-batches per optimizer step")
+    gradient_accumulation_steps: int = _opt(
+        1, "micro-batches per optimizer step; an epoch's last, shorter window still ends in a step"
+    )
     eval_every_steps: int = _opt(0, "evaluate on validation every N steps; 0 = once per epoch")
     log_every_steps: int = _opt(10, "write a step event every N optimizer steps")
     checkpoint_every_steps: int = _opt(200, "save a resumable checkpoint every N steps; 0 = never")
