@@ -88,6 +88,10 @@ class TrainConfig:
     log_every_steps: int = _opt(10, "write a step event every N optimizer steps")
     checkpoint_every_steps: int = _opt(200, "save a resumable checkpoint every N steps; 0 = never")
     precision: str = _opt("auto", "auto | fp32 | bf16 | fp16 (auto = bf16 where the hardware has it)")
+    latency_precision: str = _opt(
+        "fp32",
+        "fp32 | bf16 | match: the precision both models are timed in for the report (match = the training precision)",
+    )
     device: str = _opt("auto", "auto | cpu | cuda")
     group_by_length: bool = _opt(True, "batch texts of similar length together (less padding)")
     cache_teacher_logits: bool = _opt(True, "reuse teacher logits across runs (keyed by content)")
@@ -288,6 +292,8 @@ def _check_train(tc: TrainConfig, where: str) -> None:
         raise WorkbenchError(f"{where}.warmup_ratio must be in [0, 1), got {tc.warmup_ratio}")
     if tc.precision not in ("auto", "fp32", "bf16", "fp16"):
         raise WorkbenchError(f"{where}.precision must be auto, fp32, bf16 or fp16, got {tc.precision!r}")
+    if tc.latency_precision not in ("fp32", "bf16", "match"):
+        raise WorkbenchError(f"{where}.latency_precision must be fp32, bf16 or match, got {tc.latency_precision!r}")
     if tc.device not in ("auto", "cpu", "cuda"):
         raise WorkbenchError(f"{where}.device must be auto, cpu or cuda, got {tc.device!r}")
 

@@ -109,6 +109,20 @@ def make_optimizer(model: torch.nn.Module, tc: TrainConfig, device: torch.device
     return torch.optim.AdamW(_param_groups(model, tc.weight_decay), lr=tc.learning_rate, fused=fused or None)
 
 
+def plain_model(accelerator: Any, model: torch.nn.Module) -> torch.nn.Module:
+    """The model as it leaves training: no DDP wrapper and no Accelerate autocast forward.
+
+    `accelerator.prepare` replaces `model.forward` with an autocast-wrapped one, and `unwrap_model`
+    keeps it by default, so a trained student used to be timed in bf16 beside an fp32 teacher.
+    `keep_fp32_wrapper=False` takes the wrapper off, but Accelerate 1.x follows `__wrapped__` past
+    transformers' own forward decorators too (`return_dict=False` then fails), so the instance-level
+    `forward` it leaves is dropped as well and the class's forward is back.
+    """
+    model = accelerator.unwrap_model(model, keep_fp32_wrapper=False)
+    model.__dict__.pop("forward", None)
+    return model
+
+
 def shard_indices(n: int, accelerator: Any) -> list[int]:
     return list(range(n))[accelerator.process_index :: accelerator.num_processes]
 
@@ -184,6 +198,8 @@ def train_loop(
     optimizer = make_optimizer(model, tc, accelerator.device)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(tc.warmup_ratio * total_steps), total_steps)
     model, optimizer = accelerator.prepare(model, optimizer)
+    # keeps Accelerate's autocast forward on purpose: in one process this is the very object being
+    # trained; callers take it off with `plain_model` once training is over
     unwrapped = accelerator.unwrap_model(model)
     device = accelerator.device
     # reading a CPU tensor costs no device sync; with several processes the check waits for the
