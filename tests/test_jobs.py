@@ -65,3 +65,26 @@ def test_stop_works_from_a_restarted_server(tiny_config):
     assert jobs.refresh(run_dir)["state"] == "running"
     jobs.stop(run_dir)
     assert wait_for(lambda: jobs.refresh(run_dir)["state"] == "stopped", timeout=60)
+
+
+def test_resume_started_from_a_shell_is_seen_alive(tiny_config):
+    """`python -m workbench resume` typed in a terminal (not jobs.resume) must record its own start time."""
+    import subprocess
+    import sys
+
+    from workbench.runner import prepare_run_dir
+    from workbench.runs import write_status
+
+    tiny_config.training.epochs = 200
+    run_dir = prepare_run_dir(tiny_config, "distill", runs_root() / "shell")
+    # what the earlier attempt left: its (dead) pid and that process's start time
+    write_status(run_dir, state="stopped", kind="distill", name="tiny", pid=1, pid_created=123.0)
+    proc = subprocess.Popen([sys.executable, "-m", "workbench", "resume", str(run_dir)], stdin=subprocess.DEVNULL)
+    try:
+        assert wait_for(lambda: any(e["type"] == "step" for e in read_metrics(run_dir)), timeout=120)
+        assert jobs.refresh(run_dir)["state"] == "running", read_status(run_dir)
+        assert read_status(run_dir)["pid"] == proc.pid
+    finally:
+        jobs.stop(run_dir)
+        proc.wait(timeout=60)
+    assert read_status(run_dir)["state"] == "stopped"

@@ -1,9 +1,10 @@
 """Teacher logits, computed once per (teacher weights, tokenizer, texts, max_length, precision).
 
 Teacher logits do not depend on T, alpha, the learning rate or the student, so a second run that
-changes only those reuses them. The key is a hash of the *content* (every weight tensor, the
-tokenizer's vocabulary and settings, every text), so changing any input gives a new key and a stale
-entry is never read. Entries are safetensors files (no pickle) written atomically.
+changes only those reuses them. The key is a hash of the *content* (every weight tensor, the model
+config fields that change the forward pass, the tokenizer's vocabulary, special tokens and
+normalizer/pre-tokenizer/post-processor, every text), so changing any input gives a new key and a
+stale entry is never read. Entries are safetensors files (no pickle) written atomically.
 """
 
 from __future__ import annotations
@@ -28,9 +29,46 @@ def cache_dir() -> Path:
     return base / "teacher-logits"
 
 
+# Config fields that never change a forward pass in eval mode: names, versions, label *names* (their
+# count is in the head's weight shape), output switches and training-only settings. Everything else
+# in the config (hidden_act, layer_norm_eps, position_embedding_type, ...) is part of the key: it
+# changes the logits without changing any weight.
+CONFIG_FIELDS_IGNORED = frozenset(
+    {
+        "_name_or_path",
+        "name_or_path",
+        "_commit_hash",
+        "transformers_version",
+        "architectures",
+        "id2label",
+        "label2id",
+        "finetuning_task",
+        "problem_type",
+        "initializer_range",
+        "output_attentions",
+        "output_hidden_states",
+        "return_dict",
+        "use_cache",
+        "dtype",
+        "torch_dtype",
+    }
+)
+
+
+def config_fingerprint(model: torch.nn.Module) -> str:
+    """sha256 of the model class, its config minus `CONFIG_FIELDS_IGNORED`, and the attention kernel."""
+    config = getattr(model, "config", None)
+    fields = {k: v for k, v in config.to_dict().items() if k not in CONFIG_FIELDS_IGNORED} if config else {}
+    fields["__class__"] = type(model).__name__
+    fields["__attn_implementation__"] = getattr(config, "_attn_implementation", None)
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def model_fingerprint(model: torch.nn.Module) -> str:
-    """sha256 of every parameter and buffer (names, dtypes, shapes, bytes)."""
+    """sha256 of every parameter and buffer (names, dtypes, shapes, bytes) and of the config fields
+    that shape the forward pass."""
     h = hashlib.sha256()
+    h.update(config_fingerprint(model).encode())
     for name, tensor in sorted(model.state_dict().items()):
         t = tensor.detach().cpu().contiguous()
         h.update(f"{name}|{t.dtype}|{tuple(t.shape)}".encode())
@@ -39,10 +77,27 @@ def model_fingerprint(model: torch.nn.Module) -> str:
 
 
 def tokenizer_fingerprint(tokenizer: Any) -> str:
+    """sha256 of what turns a text into ids: the vocabulary, the special tokens and, for a fast
+    tokenizer, its whole pipeline (normalizer, pre-tokenizer, model, post-processor, added tokens).
+
+    The backend's truncation and padding state is left out: it is whatever the last call set, and
+    max_length is part of the key on its own.
+    """
     h = hashlib.sha256()
     h.update(type(tokenizer).__name__.encode())
     h.update(json.dumps(sorted(tokenizer.get_vocab().items())).encode())
     h.update(str(getattr(tokenizer, "do_lower_case", "")).encode())
+    specials = getattr(tokenizer, "special_tokens_map", {}) or {}
+    h.update(json.dumps(specials, sort_keys=True, default=str).encode())
+    h.update(
+        json.dumps([getattr(tokenizer, "padding_side", None), getattr(tokenizer, "truncation_side", None)]).encode()
+    )
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        pipeline = json.loads(backend.to_str())
+        pipeline.pop("truncation", None)
+        pipeline.pop("padding", None)
+        h.update(json.dumps(pipeline, sort_keys=True).encode())
     return h.hexdigest()
 
 

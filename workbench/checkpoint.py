@@ -3,13 +3,17 @@
     RUN/checkpoint/
         model.safetensors     the model's weights now
         best.safetensors      the weights of the best validation accuracy so far (if any)
-        state.pt              optimizer + scheduler state, step, epoch, batch position, best score
+        state.pt              optimizer + scheduler state, step, epoch, batch position, best score,
+                              and the fp16 GradScaler's state (its loss scale) when there is one
         position.json         the same position, readable without loading the optimizer
         rng-<rank>.pt         torch / Python RNG states of each process
 
 Written into `checkpoint.tmp/` and renamed, so a kill mid-write leaves the previous checkpoint.
 `state.pt` and `rng-*.pt` are our own files, read back with `torch.load(weights_only=True)`:
-no arbitrary unpickling even of files in a run folder. Batch order is a pure function of
+no arbitrary unpickling even of files in a run folder. Not `accelerator.save_state`: it writes
+its own folder layout and pickled RNG files, and we need the write-then-rename around everything.
+The GradScaler is saved because a resume that restarted from the default scale (65536) would skip
+steps on overflow until the scale had backed off again: not the run it would have been. Batch order is a pure function of
 (seed, epoch), so a position is just (epoch, batches done in it).
 """
 
@@ -67,10 +71,15 @@ def save(
         save_file(_tensors(accelerator.unwrap_model(model).state_dict()), str(tmp / "model.safetensors"))
         if best_state is not None:
             save_file(_tensors(best_state), str(tmp / "best.safetensors"))
-        torch.save(
-            {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "position": position.__dict__},
-            tmp / "state.pt",
-        )
+        state = {
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "position": position.__dict__,
+        }
+        scaler = getattr(accelerator, "scaler", None)  # a GradScaler under fp16, else None
+        if scaler is not None:
+            state["scaler"] = scaler.state_dict()
+        torch.save(state, tmp / "state.pt")
         write_json_atomic(tmp / "position.json", position.__dict__)
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
@@ -99,6 +108,9 @@ def load(
     state = torch.load(folder / "state.pt", weights_only=True, map_location="cpu")
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
+    scaler = getattr(accelerator, "scaler", None)
+    if scaler is not None and "scaler" in state:
+        scaler.load_state_dict(state["scaler"])
     rng_path = folder / f"rng-{accelerator.process_index}.pt"
     if rng_path.is_file():
         rng = torch.load(rng_path, weights_only=True)

@@ -81,11 +81,17 @@ class TrainConfig:
     warmup_ratio: float = _opt(0.06, "share of steps spent warming the learning rate up")
     weight_decay: float = _opt(0.01, "AdamW weight decay")
     max_grad_norm: float = _opt(1.0, "gradient clipping norm; 0 turns clipping off")
-    gradient_accumulation_steps: int = _opt(1, "micro-batches per optimizer step")
+    gradient_accumulation_steps: int = _opt(
+        1, "micro-batches per optimizer step; an epoch's last, shorter window still ends in a step"
+    )
     eval_every_steps: int = _opt(0, "evaluate on validation every N steps; 0 = once per epoch")
     log_every_steps: int = _opt(10, "write a step event every N optimizer steps")
     checkpoint_every_steps: int = _opt(200, "save a resumable checkpoint every N steps; 0 = never")
     precision: str = _opt("auto", "auto | fp32 | bf16 | fp16 (auto = bf16 where the hardware has it)")
+    latency_precision: str = _opt(
+        "fp32",
+        "fp32 | bf16 | match: the precision both models are timed in for the report (match = the training precision)",
+    )
     device: str = _opt("auto", "auto | cpu | cuda")
     group_by_length: bool = _opt(True, "batch texts of similar length together (less padding)")
     cache_teacher_logits: bool = _opt(True, "reuse teacher logits across runs (keyed by content)")
@@ -302,6 +308,8 @@ def _check_train(tc: TrainConfig, where: str) -> None:
         raise WorkbenchError(f"{where}.warmup_ratio must be in [0, 1), got {tc.warmup_ratio}")
     if tc.precision not in ("auto", "fp32", "bf16", "fp16"):
         raise WorkbenchError(f"{where}.precision must be auto, fp32, bf16 or fp16, got {tc.precision!r}")
+    if tc.latency_precision not in ("fp32", "bf16", "match"):
+        raise WorkbenchError(f"{where}.latency_precision must be fp32, bf16 or match, got {tc.latency_precision!r}")
     if tc.device not in ("auto", "cpu", "cuda"):
         raise WorkbenchError(f"{where}.device must be auto, cpu or cuda, got {tc.device!r}")
     for name in ("eval_every_steps", "checkpoint_every_steps", "num_threads"):

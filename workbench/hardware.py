@@ -57,6 +57,13 @@ def autocast(device: torch.device, precision: str) -> contextlib.AbstractContext
     return contextlib.nullcontext()
 
 
+def serving_precision(latency_precision: str, training_precision: str) -> str:
+    """The precision models are timed in: fp32 or bf16 as configured, or `match` = the run's resolved
+    training precision. fp32 is the default because it is what a model saved by the workbench runs in
+    when a user loads it and calls it: timing it in bf16 would promise a speed they do not get."""
+    return training_precision if latency_precision == "match" else latency_precision
+
+
 def set_threads(num_threads: int = 0) -> int:
     """Use every core (or `num_threads`) for intra-op work; returns the count set."""
     torch.set_num_threads(max(1, num_threads or core_count()))

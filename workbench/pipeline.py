@@ -25,7 +25,7 @@ from workbench.models import LoadedModel, build_student, load_teacher, save_mode
 from workbench.prepared import tokenise, truncation_note
 from workbench.report import data_info, distill_report, teacher_report, training_info
 from workbench.teacher_logits import check_teacher, teacher_logits
-from workbench.train import Emit, make_accelerator, train_loop
+from workbench.train import Emit, make_accelerator, plain_model, train_loop
 
 
 def save_atomically(loaded: LoadedModel, run_dir: Path) -> Path:
@@ -64,7 +64,7 @@ def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
         checkpoint_dir=run_dir / "checkpoint",
         resume=resume,
     )
-    teacher.loaded.model = accelerator.unwrap_model(teacher.loaded.model)
+    teacher.loaded.model = plain_model(accelerator, teacher.loaded.model)
     teacher.loaded.head_trained = True
     emit({"type": "phase", "phase": "evaluating"})
     folder = save_atomically(teacher.loaded, run_dir) if accelerator.is_main_process else None
@@ -143,7 +143,7 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
         checkpoint_dir=run_dir / "checkpoint",
         resume=resume,
     )
-    student_loaded.model = accelerator.unwrap_model(student_loaded.model)
+    student_loaded.model = plain_model(accelerator, student_loaded.model)
     emit({"type": "phase", "phase": "evaluating"})
     folder = save_atomically(student_loaded, run_dir) if accelerator.is_main_process else None
     extra = {
@@ -153,11 +153,15 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
         "teacher_logits": logit_info,
         "training": training_info(result),
     }
-    return distill_report(accelerator, precision, cfg, data, teacher, student, t_logits, folder, run_dir, notes, extra)
+    # a stopped run should end in seconds: speed is measured for finished runs (or by `workbench evaluate`)
+    return distill_report(
+        accelerator, precision, cfg, data, teacher, student, t_logits, folder, run_dir, notes, extra,
+        measure_speed=result.state == "finished",
+    )  # fmt: skip
 
 
 def evaluate_run(run_dir: Path) -> dict[str, Any]:
-    """Re-evaluate a finished distillation run from its folder (config.yaml + model/)."""
+    """Re-evaluate a run from its folder (config.yaml + model/), finished or stopped, speed included."""
     from workbench.config import load_config
     from workbench.fsutil import read_json
     from workbench.models import load_classifier
@@ -193,4 +197,5 @@ def evaluate_run(run_dir: Path) -> dict[str, Any]:
         run_dir,
         list(data.notes),
         keep,
+        measure_speed=True,  # also for a stopped run: this is where its speed gets measured
     )

@@ -17,7 +17,7 @@ from workbench.config import RunConfig, TrainConfig
 from workbench.data import SPLITS, TextData
 from workbench.evaluate import classification_metrics, measure_latency
 from workbench.fsutil import write_json_atomic
-from workbench.hardware import describe_machine
+from workbench.hardware import describe_machine, serving_precision
 from workbench.models import LoadedModel, describe, folder_size, param_breakdown
 from workbench.prepared import Prepared
 from workbench.train import predict_sharded
@@ -40,13 +40,37 @@ def model_summary(
 
 
 def latencies(
-    named: dict[str, LoadedModel], data: TextData, max_length: int, device: torch.device
-) -> dict[str, dict[str, float]]:
-    """Measured ms per example at batch 1 and 32 for each model, on the same validation texts."""
+    named: dict[str, LoadedModel], data: TextData, max_length: int, device: torch.device, precision: str
+) -> dict[str, Any]:
+    """Measured ms per example at batch 1 and 32 for each model, on the same validation texts, all in
+    `precision` (see `evaluate.measure_latency` for the result's fields)."""
     for loaded in named.values():
         loaded.model.to(device)
     models = {name: (loaded.model, loaded.tokenizer) for name, loaded in named.items()}
-    return measure_latency(models, data.validation.texts[:64], max_length, device)
+    return measure_latency(models, data.validation.texts[:64], max_length, device, precision=precision)
+
+
+def latency_fields(measured: dict[str, Any] | None, name: str) -> dict[str, Any]:
+    """A model summary's speed: `latency_ms` (median ms per example, what consumers read; a
+    speed-up is a ratio of these), `latency_spread_ms` (min / p25 / p75 / max over rounds) and
+    `latency_busy` (other processes took a noticeable share of the CPU meanwhile: the figures are
+    unsure). Empty when speed was not measured."""
+    if not measured:
+        return {"latency_ms": {}, "latency_spread_ms": {}, "latency_busy": None}
+    per = measured["models"][name]
+    return {
+        "latency_ms": {k: v["median"] for k, v in per.items()},
+        "latency_spread_ms": {k: {q: v[q] for q in ("min", "p25", "p75", "max")} for k, v in per.items()},
+        "latency_busy": measured["busy"],
+    }
+
+
+def latency_conditions(measured: dict[str, Any] | None) -> dict[str, Any]:
+    """The report's top-level `latency_precision` and `latency_conditions` (how the timing went)."""
+    if not measured:
+        return {"latency_precision": None, "latency_conditions": None}
+    keys = ("rounds", "others_cpu_share", "load_average", "cores", "busy")
+    return {"latency_precision": measured["precision"], "latency_conditions": {k: measured[k] for k in keys}}
 
 
 def write_predictions(
@@ -108,9 +132,14 @@ def teacher_report(
     if not accelerator.is_main_process:
         return {}
     summary = model_summary(teacher.loaded, folder, logits, data, tc.max_length, accelerator.device)
-    lat = latencies({"teacher": teacher.loaded}, data, tc.max_length, accelerator.device) if measure_speed else {}
-    summary["latency_ms"] = lat.get("teacher", {})
-    report = {**base, "teacher": summary}
+    lat = None
+    if measure_speed:
+        named = {"teacher": teacher.loaded}
+        lat = latencies(
+            named, data, tc.max_length, accelerator.device, serving_precision(tc.latency_precision, precision)
+        )
+    summary.update(latency_fields(lat, "teacher"))
+    report = {**base, **latency_conditions(lat), "teacher": summary}
     write_predictions(run_dir / "predictions.csv", data, logits, None)
     write_json_atomic(run_dir / "report.json", report)
     return report
@@ -128,8 +157,10 @@ def distill_report(
     run_dir: Path,
     notes: list[str],
     extra: dict[str, Any],
+    measure_speed: bool = True,
 ) -> dict[str, Any]:
-    """Evaluate both models on validation and test, write report.json and predictions.csv."""
+    """Evaluate both models on validation and test (and time them with `measure_speed`); write
+    report.json and predictions.csv."""
     tc = cfg.training
     s_logits = {
         s: predict_sharded(accelerator, student.loaded.model, student.encoded[s], tc.eval_batch_size, precision)
@@ -141,16 +172,20 @@ def distill_report(
     t_sum = model_summary(teacher.loaded, None, eval_logits, data, tc.max_length, accelerator.device)
     t_sum["size_bytes"] = teacher_size(teacher.loaded)
     s_sum = model_summary(student.loaded, folder, s_logits, data, tc.max_length, accelerator.device)
-    if extra.get("state", "finished") == "finished":
-        lat = latencies({"teacher": teacher.loaded, "student": student.loaded}, data, tc.max_length, accelerator.device)
-    else:  # a stopped run should end in seconds; `workbench evaluate RUN` measures speed later
-        lat = {"teacher": {}, "student": {}}
-    t_sum["latency_ms"], s_sum["latency_ms"] = lat["teacher"], lat["student"]
+    lat = None
+    if measure_speed:
+        named = {"teacher": teacher.loaded, "student": student.loaded}
+        lat = latencies(
+            named, data, tc.max_length, accelerator.device, serving_precision(tc.latency_precision, precision)
+        )
+    t_sum.update(latency_fields(lat, "teacher"))
+    s_sum.update(latency_fields(lat, "student"))
     report = {
         "kind": "distill",
         "state": "finished",
         "machine": describe_machine(),
         "precision": precision,
+        **latency_conditions(lat),
         "processes": accelerator.num_processes,
         "temperature": cfg.distill.temperature,
         "alpha": cfg.distill.alpha,

@@ -23,7 +23,7 @@ from workbench import checkpoint
 from workbench.config import RunConfig, dump_config
 from workbench.errors import WorkbenchError
 from workbench.fsutil import write_text_atomic
-from workbench.processes import process_alive, training_slot
+from workbench.processes import create_time, process_alive, training_slot
 from workbench.runs import KINDS, MetricsLog, new_run_dir, read_metrics, write_status
 from workbench.train import StopFlag
 
@@ -42,6 +42,13 @@ def resumable(run_dir: Path) -> tuple[str, RunConfig]:
     if status.get("state") in ("running", "queued") and process_alive(status) and status.get("pid") != os.getpid():
         raise WorkbenchError(f"run {run_dir.name} is still running (pid {status['pid']})")
     return kind, load_config(run_dir / "config.yaml")
+
+
+def own_pid() -> dict[str, float | int | None]:
+    """This process's pid *and* start time: a status holding a pid without its start time would be
+    checked against the start time of whichever process wrote the pid before (a resume typed in a
+    shell was then shown as failed while it trained)."""
+    return {"pid": os.getpid(), "pid_created": create_time(os.getpid())}
 
 
 def prepare_run_dir(cfg: RunConfig, kind: str, run_dir: str | Path | None) -> Path:
@@ -78,7 +85,7 @@ def execute(kind: str, cfg: RunConfig, run_dir: Path, is_main: bool = True, resu
         return _execute(kind, cfg, run_dir, stop, is_main=False, resume=resume)
 
     def queued() -> None:
-        write_status(run_dir, state="queued", kind=kind, name=cfg.name, pid=os.getpid(), queued_since=time.time())
+        write_status(run_dir, state="queued", kind=kind, name=cfg.name, **own_pid(), queued_since=time.time())
 
     # one run trains at a time per runs folder; the others wait here, shown as queued
     with training_slot(run_dir.parent, stop, queued) as got_slot:
@@ -107,9 +114,7 @@ def _execute(kind: str, cfg: RunConfig, run_dir: Path, stop: StopFlag, is_main: 
 
     log = MetricsLog(run_dir) if is_main else None
     if is_main:
-        write_status(
-            run_dir, state="running", kind=kind, name=cfg.name, pid=os.getpid(), started=time.time(), error=None
-        )
+        write_status(run_dir, state="running", kind=kind, name=cfg.name, **own_pid(), started=time.time(), error=None)
 
     def emit(event: dict[str, Any]) -> None:
         if log is None:

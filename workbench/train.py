@@ -2,9 +2,15 @@
 
 The loop knows one thing about the task: `compute_loss(student_logits, batch)` returns
 (total, soft, hard). Fine-tuning passes cross-entropy; distillation passes Hinton's loss against
-teacher logits looked up by example index. Accelerate places the model, applies mixed precision,
-accumulates gradients and, under `accelerate launch`, shards batches across processes and averages
-gradients; single-process runs behave as plain PyTorch.
+teacher logits looked up by example index. Accelerate places the model, applies mixed precision
+and, under `accelerate launch`, shards batches across processes and averages gradients;
+single-process runs behave as plain PyTorch.
+
+Gradient accumulation is done here, not by `accelerator.accumulate`: Accelerate counts micro-batches
+across epochs and, without a prepared dataloader, never learns where an epoch ends, so windows ran
+over epoch boundaries and `micro // accum` steps an epoch dropped the remainder. Here each epoch is
+cut into windows of `gradient_accumulation_steps` batches from its first batch, the last window may
+be shorter and still ends in an optimizer step, and each window's loss is its micro-batches' mean.
 
 Progress leaves through `emit(event)`, never print: step events every `log_every_steps`
 optimizer steps (the only host syncs besides evaluation), eval events after each evaluation.
@@ -12,6 +18,7 @@ optimizer steps (the only host syncs besides evaluation), eval events after each
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -86,7 +93,7 @@ def make_accelerator(tc: TrainConfig) -> tuple[Any, str]:
     accelerator = Accelerator(
         cpu=device.type == "cpu",
         mixed_precision={"fp32": "no", "bf16": "bf16", "fp16": "fp16"}[precision],
-        gradient_accumulation_steps=tc.gradient_accumulation_steps,
+        gradient_accumulation_steps=1,  # train_loop accumulates itself (see the module docstring)
     )
     return accelerator, precision
 
@@ -117,6 +124,20 @@ def make_optimizer(model: torch.nn.Module, tc: TrainConfig, device: torch.device
     """
     fused = device.type in ("cpu", "cuda") and not speed_off("fused_adamw")
     return torch.optim.AdamW(_param_groups(model, tc.weight_decay), lr=tc.learning_rate, fused=fused or None)
+
+
+def plain_model(accelerator: Any, model: torch.nn.Module) -> torch.nn.Module:
+    """The model as it leaves training: no DDP wrapper and no Accelerate autocast forward.
+
+    `accelerator.prepare` replaces `model.forward` with an autocast-wrapped one, and `unwrap_model`
+    keeps it by default, so a trained student used to be timed in bf16 beside an fp32 teacher.
+    `keep_fp32_wrapper=False` takes the wrapper off, but Accelerate 1.x follows `__wrapped__` past
+    transformers' own forward decorators too (`return_dict=False` then fails), so the instance-level
+    `forward` it leaves is dropped as well and the class's forward is back.
+    """
+    model = accelerator.unwrap_model(model, keep_fp32_wrapper=False)
+    model.__dict__.pop("forward", None)
+    return model
 
 
 def shard_indices(n: int, accelerator: Any) -> list[int]:
@@ -182,7 +203,7 @@ def train_loop(
     world = accelerator.num_processes
     accum = tc.gradient_accumulation_steps
     micro_per_epoch = max(1, math.ceil(len(train_enc) / tc.batch_size) // world)
-    updates_per_epoch = max(1, micro_per_epoch // accum)
+    updates_per_epoch = math.ceil(micro_per_epoch / accum)  # a short last window still steps
     total_steps = max(1, math.ceil(tc.epochs * updates_per_epoch))
     eval_every = tc.eval_every_steps or updates_per_epoch
     log_every = max(1, tc.log_every_steps)
@@ -194,6 +215,8 @@ def train_loop(
     optimizer = make_optimizer(model, tc, accelerator.device)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(tc.warmup_ratio * total_steps), total_steps)
     model, optimizer = accelerator.prepare(model, optimizer)
+    # keeps Accelerate's autocast forward on purpose: in one process this is the very object being
+    # trained; callers take it off with `plain_model` once training is over
     unwrapped = accelerator.unwrap_model(model)
     device = accelerator.device
     # reading a CPU tensor costs no device sync; with several processes the check waits for the
@@ -216,7 +239,8 @@ def train_loop(
     ckpt_every = tc.checkpoint_every_steps if checkpoint_dir is not None else 0
     sums = torch.zeros(3, device=device)  # running (total, soft, hard) since the last log
     micro_in_window = 0
-    start = last_log_time = time.perf_counter() - elapsed_before
+    start = time.perf_counter() - elapsed_before  # elapsed_s and eta count the time before a resume
+    last_log_time = time.perf_counter()  # examples/s does not: it is measured from the resume
     seen_at_last_log = seen
     emit({"type": "phase", "phase": "training", "total_steps": total_steps, "steps_per_epoch": updates_per_epoch})
 
@@ -230,21 +254,27 @@ def train_loop(
         for batch_no, indices in enumerate(batches):
             if batch_no < skip:  # resuming: these were consumed before the checkpoint
                 continue
+            # accumulation windows start at each epoch's first batch; the last one may be shorter
+            window_start = batch_no - batch_no % accum
+            window = min(accum, len(batches) - window_start)
+            closes_window = batch_no == window_start + window - 1
             model.train()
             batch = {k: v.to(device, non_blocking=True) for k, v in collate(train_enc, indices).items()}
-            with accelerator.accumulate(model):
+            # processes average gradients only on the window's last backward
+            sync = contextlib.nullcontext() if closes_window or world == 1 else accelerator.no_sync(model)
+            with sync:
                 logits = model(**model_inputs(batch)).logits  # (bs, C)
                 loss = compute_loss(logits, batch)
-                accelerator.backward(loss.total)
-                if accelerator.sync_gradients and tc.max_grad_norm > 0:
-                    accelerator.clip_grad_norm_(model.parameters(), tc.max_grad_norm)
-                optimizer.step()
-                optimizer.zero_grad(set_to_none=True)
+                accelerator.backward(loss.total / window)  # the window's mean loss, however long it is
             sums += torch.stack([loss.total.detach(), loss.soft.detach(), loss.hard.detach()]).float()
             micro_in_window += 1
             seen += len(indices) * world
-            if not accelerator.sync_gradients:
+            if not closes_window:
                 continue
+            if tc.max_grad_norm > 0:
+                accelerator.clip_grad_norm_(model.parameters(), tc.max_grad_norm)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
             scheduler.step()
             step += 1
             if check_every_step and not math.isfinite(loss.total.item()):

@@ -1,0 +1,103 @@
+"""Speed measurement: both models in one stated precision, medians with spread, a busy machine flagged."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from workbench.evaluate import measure_latency
+from workbench.runner import execute, prepare_run_dir
+from workbench.runs import read_report
+
+
+class Sleeper(torch.nn.Module):
+    """A stand-in model whose forward costs `ms` milliseconds per call and no CPU."""
+
+    def __init__(self, ms):
+        super().__init__()
+        self.ms = ms
+        self.w = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, input_ids, attention_mask=None):
+        time.sleep(self.ms / 1000)
+        return input_ids.float().sum(-1)
+
+
+def test_measure_latency_ratio_and_fields(bundled_tokenizer):
+    models = {"slow": (Sleeper(40.0), bundled_tokenizer), "fast": (Sleeper(10.0), bundled_tokenizer)}
+    out = measure_latency(models, ["a short text", "another one"], 16, torch.device("cpu"), batch_sizes=(1, 4),
+                          examples_per_round=4)  # fmt: skip
+    assert out["precision"] == "fp32" and out["rounds"] >= 5
+    assert isinstance(out["busy"], bool) and out["others_cpu_share"] >= 0
+    for bs, per_call in ((1, 1), (4, 4)):
+        slow, fast = out["models"]["slow"][f"batch_{bs}"], out["models"]["fast"][f"batch_{bs}"]
+        for spread in (slow, fast):
+            assert spread["min"] <= spread["p25"] <= spread["median"] <= spread["p75"] <= spread["max"]
+        assert slow["median"] / fast["median"] == pytest.approx(4.0, rel=0.2)
+        assert 40.0 / per_call <= slow["median"] < 1.5 * 40.0 / per_call  # ms per example; sleeps only overshoot
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) > 8, reason="one CPU burner per core would be too many here")
+def test_measure_latency_flags_a_busy_machine(bundled_tokenizer):
+    burn = "import time\nend = time.time() + 30\nwhile time.time() < end: pass"
+    burners = [subprocess.Popen([sys.executable, "-c", burn]) for _ in range(os.cpu_count() or 1)]
+    try:
+        time.sleep(0.3)
+        out = measure_latency({"m": (Sleeper(5.0), bundled_tokenizer)}, ["text"], 16, torch.device("cpu"),
+                              batch_sizes=(1,), examples_per_round=8)  # fmt: skip
+    finally:
+        for b in burners:
+            b.kill()
+            b.wait()
+    assert out["busy"] is True and out["others_cpu_share"] > 0.5
+
+
+def test_student_and_teacher_are_timed_in_the_same_stated_precision(tiny_config, monkeypatch):
+    """Trained in bf16, timed in fp32: the student must not keep Accelerate's bf16 autocast forward."""
+    import workbench.report as report_mod
+
+    seen = {}
+    real = report_mod.measure_latency
+
+    def spy(models, *args, **kwargs):
+        for name, (model, _) in models.items():
+            out = {}
+            hook = model.classifier.register_forward_hook(lambda m, i, o, out=out: out.setdefault("dtype", o.dtype))
+            seen[name] = {"params": next(model.parameters()).dtype, "own_forward": "forward" not in vars(model),
+                          "out": out, "hook": hook}  # fmt: skip
+        result = real(models, *args, **kwargs)
+        for s in seen.values():
+            s["hook"].remove()
+        return result
+
+    monkeypatch.setattr(report_mod, "measure_latency", spy)
+    tiny_config.training.precision = "bf16"
+    tiny_config.training.epochs = 1
+    for asked, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        tiny_config.training.latency_precision = asked
+        run_dir = prepare_run_dir(tiny_config, "distill", None)
+        assert execute("distill", tiny_config, run_dir) == 0
+        assert read_report(run_dir)["latency_precision"] == asked
+        for name in ("teacher", "student"):
+            assert seen[name]["params"] == torch.float32
+            assert seen[name]["own_forward"], f"{name} still has an instance-level (autocast) forward"
+            assert seen[name]["out"]["dtype"] == dtype, (asked, name)
+
+
+def test_evaluate_measures_the_speed_of_a_stopped_run(tiny_config):
+    from workbench.pipeline import evaluate_run
+
+    tiny_config.training.epochs = 50
+    run_dir = prepare_run_dir(tiny_config, "distill", None)
+    (run_dir / "STOP").touch()
+    assert execute("distill", tiny_config, run_dir) == 0
+    assert read_report(run_dir)["state"] == "stopped" and read_report(run_dir)["student"]["latency_ms"] == {}
+    report = evaluate_run(run_dir)
+    for who in ("teacher", "student"):
+        assert set(report[who]["latency_ms"]) == {"batch_1", "batch_32"}
+        assert set(report[who]["latency_spread_ms"]["batch_1"]) == {"min", "p25", "p75", "max"}
+    assert set(report["comparison"]["speedup"]) == {"batch_1", "batch_32"}
+    assert report["latency_precision"] == "fp32" and report["state"] == "stopped"
