@@ -22,7 +22,7 @@ from benchmarks.appserver import CHROMIUM_ARGS, streamlit_app
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADLINE = re.compile("The student (keeps|is as accurate as the teacher)")
+HEADLINE = re.compile("The student (keeps|matches|scored higher than)")
 SLOW = 120_000  # ms: model loads and training on a shared 2-core machine
 
 
@@ -166,7 +166,8 @@ def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
     expect(page.get_by_text("Run finished.").first).to_be_visible()
     assert chart_seen_live, f"no live chart while running; progress texts seen: {seen}"
     assert len(seen) >= 2, f"the live panel never changed: {seen}"
-    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text=HEADLINE).first).to_be_visible()
+    # success, or a warning when the headline has a caution (this run's teacher is untrained)
+    expect(page.locator('[data-testid^="stAlertContent"]').filter(has_text=HEADLINE).first).to_be_visible()
     config = next(runs.glob("*-distill-*/config.yaml")).read_text()
     assert "temperature: 4.0" in config and "max_train_examples: 64" in config
     training = config.split("\ntraining:", 1)[1]
@@ -176,7 +177,7 @@ def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
 
     # ------------------------------------------------------------------ Compare
     page.get_by_role("link", name="Compare", exact=True).click()
-    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text=HEADLINE).first).to_be_visible()
+    expect(page.locator('[data-testid^="stAlertContent"]').filter(has_text=HEADLINE).first).to_be_visible()
     page.get_by_label("A sentence to classify").fill("A warm, funny and moving film.")
     page.get_by_role("button", name="Classify with both models").click()
     expect(page.get_by_text(re.compile(r"Both models agree\.|The models disagree on this one\."))).to_be_visible()
