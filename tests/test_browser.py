@@ -183,3 +183,33 @@ def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
     expect(page.get_by_text(re.compile(r"Both models agree\.|The models disagree on this one\."))).to_be_visible()
     _wait_idle(page)
     _shot(page, shots / "compare.png")
+
+
+def test_shared_report_opens_offline(chromium_path, tmp_path):
+    """The HTML report draws its charts in a browser with the network off (plotly.js is inline)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.fakeruns import make_finished_distill
+    from ui.report_html import build_html
+
+    out = tmp_path / "report.html"
+    out.write_text(build_html(make_finished_distill(tmp_path / "runs")), encoding="utf-8")
+    asked: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        context = browser.new_context(offline=True)
+
+        def only_the_file(route):
+            asked.append(route.request.url)
+            return route.continue_() if route.request.url.startswith("file:") else route.abort()
+
+        context.route("**/*", only_the_file)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(out.as_uri())
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
+        drawn = page.locator(".js-plotly-plot").count()
+        browser.close()
+    assert drawn >= 4 and not errors
+    assert [u for u in asked if not u.startswith("file:")] == []

@@ -128,6 +128,7 @@ def test_busy_machine_makes_speed_unclear():
     h = summary.headline(report(busy=True))
     assert "Its speed next to the teacher's is unclear (the machine was busy while timing)" in h
     assert "2.0x" not in h and summary.assess(report(busy=True))["caution"]
+    assert h.endswith("(the machine was busy while timing). It has 50% of the teacher's parameters.")
 
 
 def test_overlapping_spreads_make_speed_unclear_and_separate_ones_do_not():

@@ -53,7 +53,7 @@ table { border-collapse: collapse; margin: 8px 0; font-size: 0.95em; }
 th, td { border-bottom: 1px solid #e3e3e8; padding: 6px 10px; text-align: left; vertical-align: top; }
 th { background: #f3f3f7; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 12px; }
+.grid { display: flex; flex-wrap: wrap; gap: 12px; }
 .diff { background: #fff3e0; }
 code { background: #f3f3f7; padding: 1px 4px; border-radius: 3px; }
 """
@@ -81,12 +81,16 @@ class _Figures:
     def __init__(self) -> None:
         self.first = True
 
-    def __call__(self, fig: go.Figure) -> str:
+    def __call__(self, fig: go.Figure, width: int | None = None) -> str:
+        """`width`: a fixed size in pixels (charts side by side); else the page's width."""
+        if width:
+            fig.update_layout(width=width)
         out = fig.to_html(
             full_html=False,
             include_plotlyjs=self.first,
-            config={"displaylogo": False, "responsive": True},
+            config={"displaylogo": False, "responsive": not width},
             default_height=f"{fig.layout.height or 320}px",
+            default_width=f"{width}px" if width else "100%",
         )
         self.first = False
         return f"<div>{out}</div>"
@@ -218,11 +222,11 @@ def build_html(run_dir: Path) -> str:
 
     # ------------------------------------------------------------------ charts
     add("<h2>Where the parameters are, and where each model goes wrong</h2>")
-    grid = [fig(charts.param_breakdown(t["params"], s["params"]))]
+    grid = [fig(charts.param_breakdown(t["params"], s["params"]), width=500)]
     for who, m in (("Teacher", t), ("Student", s)) + ((("Student without teacher", b),) if base else ()):
         cm = (m.get(SPLIT) or {}).get("confusion_matrix")
         if cm and names:
-            grid.append(fig(charts.confusion(cm, names, f"{who} ({SPLIT})")))
+            grid.append(fig(charts.confusion(cm, names, f"{who} ({SPLIT})"), width=340))
     add(f'<div class="grid">{"".join(grid)}</div>')
     add('<p class="note">Confusion matrices: rows are the true labels, columns the predictions.</p>')
     evals = metric_series(read_metrics(run_dir))["evals"]

@@ -281,7 +281,10 @@ def headline(report: dict[str, Any], split: str = "test", baseline_report: dict[
     else:
         speed = f"It is {x:.1f}x as fast one sentence at a time"
     ratio = (report.get("comparison") or {}).get("param_ratio")
-    out.append(speed + (f", with {pct(ratio)} of the teacher's parameters." if ratio else "."))
+    if ratio and x is not None and not sp["unsure"]:
+        out.append(f"{speed}, with {pct(ratio)} of the teacher's parameters.")
+    else:
+        out.append(f"{speed}." + (f" It has {pct(ratio)} of the teacher's parameters." if ratio else ""))
     d = a["baseline_diff_points"]
     if d is not None:
         b = pct(a["baseline_acc"]) if f"{a['baseline_acc']:.0%}" != f"{s_acc:.0%}" else f"{a['baseline_acc']:.1%}"
