@@ -228,7 +228,11 @@ table = pd.DataFrame(
             if k in (s.get("latency_ms") or {})
         ],
         *[
-            {"": f"speed-up, {k.replace('_', ' of ')}", "teacher": "1.0x", "student": f"{v:.1f}x"}
+            {
+                "": f"speed-up, {k.replace('_', ' of ')}",
+                "teacher": "1.0x",
+                "student": f"{v:.1f}x" + (" (unclear)" if speed_reading(rep, k)["unsure"] else ""),
+            }
             for k, v in speed.items()
         ],
         {"": f"accuracy ({split})", "teacher": pct(t_acc), "student": pct(s_acc)},

@@ -153,6 +153,7 @@ def test_unreliable_speed_says_so_and_measures_again(runs_dir, calls, busy):
     assert "This speed figure is unreliable" in warning
     assert ("busy" in warning) == busy and ("overlap" in warning) != busy
     assert {m.label: m.value for m in at.metric}["Speed-up (1 sentence)"] == "unclear"
+    assert at.dataframe[0].value.set_index("").loc["speed-up, batch of 1", "student"] == "2.1x (unclear)"
     at.button(key="cmp_measure").click().run()
     assert calls["reevaluate"] == [run]
 
