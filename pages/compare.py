@@ -8,10 +8,23 @@ import streamlit as st
 from ui import cached, charts
 from ui.export import model_zip
 from ui.guard import ensure_navigation
+from ui.report_html import build_html
 from ui.state import sticky
-from ui.summary import headline, human_bytes, human_count, pct, teacher_warning
+from ui.summary import (
+    assess,
+    headline,
+    human_bytes,
+    human_count,
+    ms_with_spread,
+    pct,
+    speed_reading,
+    teacher_warning,
+)
+from workbench import jobs
+from workbench.baseline import baseline_config, find_baseline
+from workbench.config import load_config
 from workbench.errors import WorkbenchError
-from workbench.runs import list_runs
+from workbench.runs import ACTIVE_STATES, list_runs, read_report, read_status
 
 ensure_navigation("pages/compare.py")
 
@@ -24,7 +37,16 @@ if not infos:
     st.stop()
 ids = [i.id for i in infos]
 wanted = st.session_state.get("compare_run")
-pick = st.selectbox("Run", ids, index=ids.index(wanted) if wanted in ids else 0, key="cmp_run")
+no_teacher = {i.id for i in infos if i.report.get("alpha") == 0}
+# a baseline usually finishes after its distilled run: open the newest distilled one, not the baseline
+first = next((n for n, i in enumerate(ids) if i not in no_teacher), 0)
+pick = st.selectbox(
+    "Run",
+    ids,
+    index=ids.index(wanted) if wanted in ids else first,
+    key="cmp_run",
+    format_func=lambda i: f"{i} (without the teacher)" if i in no_teacher else i,
+)
 st.session_state["compare_run"] = pick
 info = next(i for i in infos if i.id == pick)
 rep = info.report
@@ -32,9 +54,14 @@ t, s, comp = rep["teacher"], rep["student"], rep["comparison"]
 names = rep["data"]["label_names"]
 split = st.radio("Measured on", ["test", "validation"], horizontal=True, key="cmp_split")
 
-st.success(f"**{headline(rep, split)}**")
+base_dir = find_baseline(info.run_dir)
+base_rep = read_report(base_dir) if base_dir else None
+if base_rep and split not in (base_rep.get("student") or {}):
+    base_rep = None
+verdict = assess(rep, split, base_rep)
+(st.warning if verdict["caution"] else st.success)(f"**{headline(rep, split, base_rep)}**")
 warning = teacher_warning(rep)
-if warning:
+if warning and not (verdict["teacher"] and verdict["teacher"]["weak"]):  # the headline already leads with it
     st.warning(warning)
 st.caption(
     f"Distilled with T = {rep.get('temperature')}, alpha = {rep.get('alpha')} on {rep['data']['sizes']['train']:,} "
@@ -44,18 +71,78 @@ st.caption(
 # --------------------------------------------------------------------------- headline numbers
 t_acc, s_acc = t[split]["accuracy"], s[split]["accuracy"]
 speed = comp.get("speedup", {})
+sp = speed_reading(rep)
+if sp["speedup"] is None:
+    speed_text = "not measured"
+elif sp["unsure"]:
+    speed_text = "unclear"
+else:
+    speed_text = f"{sp['speedup']:.1f}x" + (" (slower)" if verdict["slower"] else "")
 m = st.columns(5)
 m[0].metric("Teacher accuracy", pct(t_acc))
 m[1].metric("Student accuracy", pct(s_acc), delta=f"{(s_acc - t_acc) * 100:+.1f} points", delta_color="normal")
 m[2].metric("Accuracy kept", pct(comp.get(f"accuracy_share_{split}")), help="student accuracy / teacher accuracy")
 m[3].metric(
     "Speed-up (1 sentence)",
-    f"{speed['batch_1']:.1f}x" if speed.get("batch_1") else "not measured",
-    help="teacher time / student time",
+    speed_text,
+    help="teacher time / student time, medians; below 1 the student is slower",
 )
 m[4].metric(
     "Agreement", pct(comp.get(f"agreement_{split}")), help="share of examples where both models give the same label"
 )
+
+# --------------------------------------------------------------------------- without the teacher
+st.subheader("Without the teacher")
+if rep.get("alpha") == 0:
+    st.info(
+        "This run trained the student on the labels alone (alpha = 0): it is the baseline that distilled runs "
+        "with the same settings are compared with."
+    )
+elif base_rep:
+    b = base_rep["student"][split]
+    b_rows = [("teacher", t[split]), ("distilled student", s[split]), ("same student, no teacher", b)]
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "": who,
+                    f"accuracy ({split})": pct(r["accuracy"]),
+                    f"macro-F1 ({split})": pct(r["macro_f1"]),
+                    "vs distilled student": "–"
+                    if who == "distilled student"
+                    else f"{(r['accuracy'] - s[split]['accuracy']) * 100:+.1f} points",
+                }
+                for who, r in b_rows
+            ]
+        ),
+        hide_index=True,
+    )
+    st.caption(
+        f"Baseline: run {base_dir.name}, the same student, data, steps and seed trained on the labels alone "
+        "(alpha = 0). One seed each: differences of a point or so are noise."
+    )
+else:
+    pending = find_baseline(info.run_dir, states=ACTIVE_STATES)
+    if pending:
+        st.info(
+            f"The same student without the teacher is training now (run {pending.name}). Watch it on the "
+            "**Train** page; its results appear here, beside this run, when it finishes."
+        )
+    else:
+        st.write(
+            "Would the student be as good without the teacher? Train the same student on the labels alone "
+            "(alpha = 0; same data, steps and seed) and see it here beside the distilled one."
+        )
+        if st.button("Train the same student without the teacher", type="primary", key="cmp_baseline"):
+            try:
+                started = jobs.launch(baseline_config(load_config(info.run_dir / "config.yaml")), "distill")
+                st.success(
+                    f"Started run {started.name}. Watch it on the **Train** page; its results appear here, "
+                    "beside this run, when it finishes."
+                )
+            except WorkbenchError as exc:
+                st.error(str(exc))
+
 
 left, right = st.columns(2)
 left.plotly_chart(charts.param_breakdown(t["params"], s["params"]), key="cmp_params")
@@ -63,16 +150,70 @@ left.caption(
     "Embeddings turn words into numbers, the encoder layers do the reading, the head picks the label. "
     "Cutting layers shrinks the encoder; the embeddings stay."
 )
-if t.get("latency_ms") and s.get("latency_ms"):
-    right.plotly_chart(charts.latency(t["latency_ms"], s["latency_ms"]), key="cmp_latency")
-    right.caption(
-        "Measured on this machine after training, tokenisation included, one sentence at a time and in batches of 32."
-    )
-else:
-    right.info(
-        "Speed was not measured: the run was stopped early. "
-        f"`python -m workbench evaluate {info.run_dir}` measures it and completes this page."
-    )
+PRECISION_WORDS = {"fp32": "32-bit floats (fp32)", "bf16": "bfloat16 (bf16)", "fp16": "16-bit floats (fp16)"}
+
+
+@st.fragment(run_every=2)
+def measuring(run_dir) -> None:
+    """Polls while `workbench evaluate` re-times the models; reloads the page when it is done."""
+    if jobs.reevaluating(run_dir):
+        st.info("Measuring again: both models are being timed. This page updates when it is done.")
+    else:
+        st.rerun()
+
+
+def measure_again(run_dir) -> None:
+    """The 'Measure again' button, or the note that a measurement is under way or just failed."""
+    if jobs.reevaluating(run_dir):
+        measuring(run_dir)
+        return
+    started = read_status(run_dir).get("reevaluate_started")
+    report_time = (run_dir / "report.json").stat().st_mtime if (run_dir / "report.json").exists() else 0
+    if started and report_time < started:
+        st.warning("The last new measurement did not finish; its output is in log.txt in the run's folder.")
+    if st.button("Measure again", key="cmp_measure", help="Times both models again; best when nothing is training"):
+        try:
+            jobs.reevaluate(run_dir)
+            st.rerun()
+        except WorkbenchError as exc:
+            st.error(str(exc))
+
+
+with right:
+    if t.get("latency_ms") and s.get("latency_ms"):
+        spreads = {"teacher": t.get("latency_spread_ms") or {}, "student": s.get("latency_spread_ms") or {}}
+        st.plotly_chart(charts.latency(t["latency_ms"], s["latency_ms"], spreads), key="cmp_latency")
+        precision = rep.get("latency_precision")
+        how = (
+            f"Both models timed in {PRECISION_WORDS.get(precision, precision)}"
+            if precision
+            else "The precision of these timings was not recorded"
+        )
+        spread_words = (
+            "bars are medians, whiskers the lowest and highest of the repeats"
+            if sp["has_spread"]
+            else "no spread was recorded"
+        )
+        st.caption(
+            f"Measured on this machine after training, tokenisation included, one sentence at a time and in "
+            f"batches of 32; {spread_words}. {how}."
+        )
+        if sp["unsure"]:
+            why = (
+                "the machine was busy with other work while timing"
+                if sp["busy"]
+                else "the teacher's and the student's timings overlap, so it is not even clear which is faster"
+            )
+            st.warning(f"This speed figure is unreliable: {why}. Measure again when nothing else is running.")
+            measure_again(info.run_dir)
+        elif not sp["has_spread"] or not precision:
+            st.caption("This report is from an older version, without the spread of the timings.")
+            measure_again(info.run_dir)
+    elif info.report.get("state") == "stopped":
+        st.info("Speed was not measured: the run was stopped early, so only its accuracy is known.")
+    else:
+        st.info("Speed was not measured for this run.")
+        measure_again(info.run_dir)
 
 table = pd.DataFrame(
     [
@@ -80,15 +221,19 @@ table = pd.DataFrame(
         {"": "size on disk", "teacher": human_bytes(t.get("size_bytes")), "student": human_bytes(s.get("size_bytes"))},
         *[
             {
-                "": f"ms per sentence, {k.replace('_', ' of ')}",
-                "teacher": f"{t['latency_ms'][k]:.1f}",
-                "student": f"{s['latency_ms'][k]:.1f}",
+                "": f"ms per sentence, {k.replace('_', ' of ')} (median, low–high)",
+                "teacher": ms_with_spread(t["latency_ms"][k], (t.get("latency_spread_ms") or {}).get(k)),
+                "student": ms_with_spread(s["latency_ms"][k], (s.get("latency_spread_ms") or {}).get(k)),
             }
             for k in (t.get("latency_ms") or {})
             if k in (s.get("latency_ms") or {})
         ],
         *[
-            {"": f"speed-up, {k.replace('_', ' of ')}", "teacher": "1.0x", "student": f"{v:.1f}x"}
+            {
+                "": f"speed-up, {k.replace('_', ' of ')}",
+                "teacher": "1.0x",
+                "student": f"{v:.1f}x" + (" (unclear)" if speed_reading(rep, k)["unsure"] else ""),
+            }
             for k, v in speed.items()
         ],
         {"": f"accuracy ({split})", "teacher": pct(t_acc), "student": pct(s_acc)},
@@ -157,8 +302,18 @@ if go:
         st.error(str(exc))
 
 # --------------------------------------------------------------------------- download
-st.subheader("Take the student with you")
-st.download_button(
+st.subheader("Share the result, take the student with you")
+d1, d2 = st.columns(2)
+d1.download_button(
+    "Download a report to share (.html)",
+    data=lambda: build_html(info.run_dir),
+    file_name=f"{info.id}-report.html",
+    mime="text/html",
+    icon=":material/description:",
+    key="cmp_report",
+    help="One file with the headline, charts, examples and settings; opens in any browser, offline",
+)
+d2.download_button(
     "Download the student (.zip: model, tokenizer, model card)",
     data=lambda: model_zip(info.run_dir),
     file_name=f"{info.id}-student.zip",

@@ -22,7 +22,7 @@ from benchmarks.appserver import CHROMIUM_ARGS, streamlit_app
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADLINE = re.compile("The student (keeps|is as accurate as the teacher)")
+HEADLINE = re.compile("The student (keeps|matches|scored higher than)")
 SLOW = 120_000  # ms: model loads and training on a shared 2-core machine
 
 
@@ -166,7 +166,8 @@ def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
     expect(page.get_by_text("Run finished.").first).to_be_visible()
     assert chart_seen_live, f"no live chart while running; progress texts seen: {seen}"
     assert len(seen) >= 2, f"the live panel never changed: {seen}"
-    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text=HEADLINE).first).to_be_visible()
+    # success, or a warning when the headline has a caution (this run's teacher is untrained)
+    expect(page.locator('[data-testid^="stAlertContent"]').filter(has_text=HEADLINE).first).to_be_visible()
     config = next(runs.glob("*-distill-*/config.yaml")).read_text()
     assert "temperature: 4.0" in config and "max_train_examples: 64" in config
     training = config.split("\ntraining:", 1)[1]
@@ -176,9 +177,39 @@ def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
 
     # ------------------------------------------------------------------ Compare
     page.get_by_role("link", name="Compare", exact=True).click()
-    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text=HEADLINE).first).to_be_visible()
+    expect(page.locator('[data-testid^="stAlertContent"]').filter(has_text=HEADLINE).first).to_be_visible()
     page.get_by_label("A sentence to classify").fill("A warm, funny and moving film.")
     page.get_by_role("button", name="Classify with both models").click()
     expect(page.get_by_text(re.compile(r"Both models agree\.|The models disagree on this one\."))).to_be_visible()
     _wait_idle(page)
     _shot(page, shots / "compare.png")
+
+
+def test_shared_report_opens_offline(chromium_path, tmp_path):
+    """The HTML report draws its charts in a browser with the network off (plotly.js is inline)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.fakeruns import make_finished_distill
+    from ui.report_html import build_html
+
+    out = tmp_path / "report.html"
+    out.write_text(build_html(make_finished_distill(tmp_path / "runs")), encoding="utf-8")
+    asked: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        context = browser.new_context(offline=True)
+
+        def only_the_file(route):
+            asked.append(route.request.url)
+            return route.continue_() if route.request.url.startswith("file:") else route.abort()
+
+        context.route("**/*", only_the_file)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(out.as_uri())
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
+        drawn = page.locator(".js-plotly-plot").count()
+        browser.close()
+    assert drawn >= 4 and not errors
+    assert [u for u in asked if not u.startswith("file:")] == []

@@ -160,19 +160,33 @@ def loss_parts(rows: list[dict[str, Any]]) -> go.Figure:
     return _tidy(fig)
 
 
-def latency(teacher: dict[str, float], student: dict[str, float]) -> go.Figure:
-    rows = [
-        {"model": who, "batch": k.replace("batch_", "batch of "), "ms per sentence": v}
-        for who, lat in (("teacher", teacher), ("student", student))
-        for k, v in lat.items()
-    ]
-    fig = px.bar(
-        pd.DataFrame(rows),
-        x="batch",
-        y="ms per sentence",
-        color="model",
-        barmode="group",
-        title="Time per sentence (lower is faster)",
-        color_discrete_map={"teacher": TEACHER_COLOR, "student": STUDENT_COLOR},
-    )
+def latency(
+    teacher: dict[str, float],
+    student: dict[str, float],
+    spreads: dict[str, dict[str, list[float]]] | None = None,
+) -> go.Figure:
+    """Median ms per sentence per model and batch size; `spreads` ({"teacher": {"batch_1": [low, high]}})
+    adds error bars from low to high, so overlapping timings are seen as such."""
+    spreads = spreads or {}
+    fig = go.Figure()
+    for who, lat, color in (("teacher", teacher, TEACHER_COLOR), ("student", student, STUDENT_COLOR)):
+        keys = list(lat)
+        medians = [lat[k] for k in keys]
+        spread = spreads.get(who) or {}
+        error = None
+        if all(k in spread for k in keys) and keys:
+            error = {
+                "type": "data",
+                "symmetric": False,
+                "array": [spread[k][1] - lat[k] for k in keys],
+                "arrayminus": [lat[k] - spread[k][0] for k in keys],
+            }
+        fig.add_bar(
+            x=[k.replace("batch_", "batch of ") for k in keys],
+            y=medians,
+            name=who,
+            marker_color=color,
+            error_y=error,
+        )
+    fig.update_layout(barmode="group", title="Time per sentence (lower is faster)", yaxis_title="ms per sentence")
     return _tidy(fig)

@@ -67,26 +67,240 @@ def human_seconds(s: float | None) -> str:
     return f"{int(s // 3600)} h {int(s % 3600 // 60):02d} min"
 
 
-def headline(report: dict[str, Any], split: str = "test") -> str:
-    """One sentence: share of accuracy kept, speed-up and size of a distillation run."""
-    if report.get("kind") != "distill" or "comparison" not in report:
-        t = report.get("teacher", {}).get(split, {})
-        if "accuracy" in t:
-            return f"The fine-tuned teacher gets {pct(t['accuracy'])} of the {split} examples right."
-        return "This run has no results yet."
-    comp = report["comparison"]
-    share = comp.get(f"accuracy_share_{split}")
-    speed = comp.get("speedup", {}).get("batch_1")
-    ratio = comp.get("param_ratio")
-    if share is not None and share >= 1:
-        parts = [f"The student is as accurate as the teacher ({pct(share)} of its accuracy)"]
+# Thresholds of the headline. One seed, one test set: small gaps are noise, and words like "slower"
+# or "matches" must not flip on a rounding difference.
+WEAK_MARGIN = 0.05  # a useful teacher clears the majority-class baseline by this much (the config's default margin)
+SAME_POINTS = 0.5  # student within half a point of the teacher: it "matches"
+NOISE_POINTS = 1.0  # at least this many points between two runs of one seed before calling a difference real
+SAME_SPEED = 0.1  # a speed ratio within 10% of 1 reads "about as fast"
+
+
+def _acc_pair(a: float, b: float) -> str:
+    """ "84% vs 82%"; one decimal when whole percents would print the same number twice."""
+    if f"{a:.0%}" == f"{b:.0%}":
+        return f"{a:.1%} vs {b:.1%}"
+    return f"{pct(a)} vs {pct(b)}"
+
+
+def majority_baseline(cm: list[list[int]] | None) -> tuple[int, float] | None:
+    """(class index, share) of the most common true label, from a confusion matrix (rows = true labels).
+
+    What a model that always answers that class scores: the floor a teacher must clear.
+    """
+    if not cm:
+        return None
+    counts = [sum(row) for row in cm]
+    total = sum(counts)
+    if not total:
+        return None
+    top = max(range(len(counts)), key=counts.__getitem__)
+    return top, counts[top] / total
+
+
+def one_class_macro_f1(share: float, num_classes: int) -> float:
+    """Macro-F1 of always answering the majority class: F1 = 2p / (1 + p) for that class, 0 for the rest."""
+    return 2 * share / (1 + share) / max(1, num_classes)
+
+
+def speed_reading(report: dict[str, Any], key: str = "batch_1") -> dict[str, Any]:
+    """What the report says about speed at one batch size, and whether that can be trusted.
+
+    Newer reports carry a median per model (`latency_ms`), its spread (`latency_spread_ms`: [low,
+    high]), `latency_busy` (the machine was loaded beyond its cores while timing) and the precision
+    both were timed in; older ones only the first. The ratio is unsure when the machine was busy or
+    when the two spreads overlap: then it cannot even be said which model is faster.
+    """
+    t, s = report.get("teacher") or {}, report.get("student") or {}
+    t_ms = (t.get("latency_ms") or {}).get(key)
+    s_ms = (s.get("latency_ms") or {}).get(key)
+    speedup = ((report.get("comparison") or {}).get("speedup") or {}).get(key)
+    if speedup is None and t_ms and s_ms:
+        speedup = t_ms / s_ms
+    t_spread = (t.get("latency_spread_ms") or {}).get(key)
+    s_spread = (s.get("latency_spread_ms") or {}).get(key)
+    busy = bool(report.get("latency_busy") or t.get("latency_busy") or s.get("latency_busy"))
+    overlap = bool(t_spread and s_spread and t_spread[0] <= s_spread[1] and s_spread[0] <= t_spread[1])
+    return {
+        "speedup": speedup,
+        "teacher_ms": t_ms,
+        "student_ms": s_ms,
+        "teacher_spread": t_spread,
+        "student_spread": s_spread,
+        "busy": busy,
+        "overlap": overlap,
+        "unsure": speedup is not None and (busy or overlap),
+        "precision": report.get("latency_precision"),
+        "has_spread": bool(t_spread or s_spread),
+    }
+
+
+def ms_with_spread(ms: float | None, spread: list[float] | None) -> str:
+    """ "12.3 ms (11.9–14.0)": the median and the range of the repeated timings."""
+    if ms is None:
+        return "–"
+    if spread:
+        return f"{ms:.1f} ms ({spread[0]:.1f}–{spread[1]:.1f})"
+    return f"{ms:.1f} ms"
+
+
+def teacher_strength(model: dict[str, Any], split: str, label_names: list[str]) -> dict[str, Any] | None:
+    """The teacher's accuracy and macro-F1 against the majority-class baseline of the split's labels.
+
+    `weak`: it clears that baseline by less than WEAK_MARGIN, or its macro-F1 is within WEAK_MARGIN of
+    a model that always answers the majority class (it gives mostly one answer).
+    """
+    m = model.get(split) or {}
+    base = majority_baseline(m.get("confusion_matrix"))
+    if base is None or m.get("accuracy") is None:
+        return None
+    top, share = base
+    n = len(m["confusion_matrix"])
+    near_chance = m["accuracy"] - share < WEAK_MARGIN
+    f1 = m.get("macro_f1")
+    one_answer = f1 is not None and f1 < one_class_macro_f1(share, n) + WEAK_MARGIN
+    return {
+        "accuracy": m["accuracy"],
+        "macro_f1": f1,
+        "majority": share,
+        "majority_label": label_names[top] if top < len(label_names) else str(top),
+        "near_chance": near_chance,
+        "one_answer": one_answer,
+        "weak": near_chance or one_answer,
+    }
+
+
+def _weak_teacher_sentence(ts: dict[str, Any], split: str, who: str = "the teacher") -> str:
+    always = f'always answering "{ts["majority_label"]}" scores {pct(ts["majority"])}'
+    f1 = f"its macro-F1 of {pct(ts['macro_f1'])} shows it gives mostly one answer"
+    if ts["near_chance"]:
+        head = (
+            f"Careful: {who} is barely better than guessing: it scored {pct(ts['accuracy'])} on {split}, and {always}"
+        )
+        head += f"; {f1}." if ts["one_answer"] else "."
     else:
-        parts = [f"The student keeps {pct(share)} of the teacher's accuracy"]
-    if speed:
-        parts.append(f"at {speed:.1f}x the speed (one sentence at a time)")
-    if ratio:
-        parts.append(f"with {pct(ratio)} of its parameters")
-    return " ".join(parts) + "."
+        head = f"Careful: {who} gives mostly one answer: {f1} (accuracy {pct(ts['accuracy'])} on {split}; {always})."
+    return head
+
+
+def assess(
+    report: dict[str, Any], split: str = "test", baseline_report: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The facts the headline is made of, and `caution`: whether it should be read as a warning."""
+    names = (report.get("data") or {}).get("label_names") or []
+    t = (report.get("teacher") or {}).get(split) or {}
+    s = (report.get("student") or {}).get(split) or {}
+    out: dict[str, Any] = {
+        "teacher": teacher_strength(report.get("teacher") or {}, split, names),
+        "teacher_acc": t.get("accuracy"),
+        "student_acc": s.get("accuracy"),
+        "speed": speed_reading(report),
+        "baseline_acc": None,
+        "baseline_diff_points": None,
+        "baseline_noise_points": None,
+    }
+    if baseline_report:
+        b_acc = ((baseline_report.get("student") or {}).get(split) or {}).get("accuracy")
+        if b_acc is not None and out["student_acc"] is not None:
+            out["baseline_acc"] = b_acc
+            out["baseline_diff_points"] = (out["student_acc"] - b_acc) * 100
+            out["baseline_noise_points"] = noise_points(out["student_acc"], b_acc, _split_size(report, split))
+    weak = bool(out["teacher"] and out["teacher"]["weak"])
+    t_acc, s_acc = out["teacher_acc"], out["student_acc"]
+    better = t_acc is not None and s_acc is not None and (s_acc - t_acc) * 100 > SAME_POINTS
+    speed = out["speed"]
+    slower = speed["speedup"] is not None and not speed["unsure"] and speed["speedup"] <= 1 - SAME_SPEED
+    no_gain = out["baseline_diff_points"] is not None and out["baseline_diff_points"] < out["baseline_noise_points"]
+    out.update(student_better=better, slower=slower, caution=weak or better or slower or speed["unsure"] or no_gain)
+    return out
+
+
+def _split_size(report: dict[str, Any], split: str) -> int | None:
+    cm = ((report.get("student") or {}).get(split) or {}).get("confusion_matrix")
+    if cm:
+        return sum(sum(row) for row in cm)
+    return ((report.get("data") or {}).get("sizes") or {}).get(split)
+
+
+def noise_points(a: float, b: float, n: int | None) -> float:
+    """How many points two accuracies on the same n examples may differ by chance, at least NOISE_POINTS.
+
+    One standard error of the difference of two independent proportions, sqrt(a(1-a)/n + b(1-b)/n):
+    a cautious bound (the two models answer the same examples, which makes the true error smaller),
+    and on a test set of a few hundred examples it is well above one point.
+    """
+    if not n:
+        return NOISE_POINTS
+    se = (a * (1 - a) / n + b * (1 - b) / n) ** 0.5 * 100
+    return max(NOISE_POINTS, se)
+
+
+def headline(report: dict[str, Any], split: str = "test", baseline_report: dict[str, Any] | None = None) -> str:
+    """A few sentences that hold up in front of others: what the run shows, warnings first.
+
+    Distillation runs: a weak teacher (near the majority-class baseline of the split, or answering
+    mostly one class) leads; then the student's accuracy next to the teacher's (a student that beats
+    its teacher says so, and what that usually means); its speed, "slower" when it is, "unclear" when
+    the timings cannot tell; and, given `baseline_report` (the same student trained without the
+    teacher), whether distillation beat it, in points with sign, "within noise" when it is that close.
+    """
+    if report.get("kind") != "distill" or "comparison" not in report:
+        t = (report.get("teacher") or {}).get(split) or {}
+        if "accuracy" not in t:
+            return "This run has no results yet."
+        text = f"The fine-tuned teacher gets {pct(t['accuracy'])} of the {split} examples right."
+        ts = teacher_strength(report.get("teacher") or {}, split, (report.get("data") or {}).get("label_names") or [])
+        if ts and ts["weak"]:
+            text = _weak_teacher_sentence(ts, split) + " " + text + " Train it longer before distilling from it."
+        return text
+    a = assess(report, split, baseline_report)
+    out: list[str] = []
+    if a["teacher"] and a["teacher"]["weak"]:
+        out.append(
+            _weak_teacher_sentence(a["teacher"], split) + " Fine-tune it further before trusting this comparison."
+        )
+    t_acc, s_acc = a["teacher_acc"], a["student_acc"]
+    if t_acc is not None and s_acc is not None:
+        on = f"{_acc_pair(s_acc, t_acc)} on {split}"
+        if a["student_better"]:
+            out.append(f"The student scored higher than the teacher ({on}): the teacher may be under-trained.")
+        elif abs(s_acc - t_acc) * 100 <= SAME_POINTS:
+            out.append(f"The student matches the teacher's accuracy ({on}).")
+        else:
+            out.append(f"The student keeps {pct(s_acc / t_acc if t_acc else None)} of the teacher's accuracy ({on}).")
+    sp = a["speed"]
+    x = sp["speedup"]
+    if x is None:
+        speed = "Its speed was not measured"
+    elif sp["unsure"]:
+        why = "the machine was busy while timing" if sp["busy"] else "the timings of the two models overlap"
+        speed = f"Its speed next to the teacher's is unclear ({why})"
+    elif a["slower"]:
+        speed = f"It is slower than the teacher: one sentence takes {1 / x:.1f}x as long"
+    elif x < 1 + SAME_SPEED:
+        speed = "It is about as fast as the teacher one sentence at a time"
+    else:
+        speed = f"It is {x:.1f}x as fast one sentence at a time"
+    ratio = (report.get("comparison") or {}).get("param_ratio")
+    if ratio and x is not None and not sp["unsure"]:
+        out.append(f"{speed}, with {pct(ratio)} of the teacher's parameters.")
+    else:
+        out.append(f"{speed}." + (f" It has {pct(ratio)} of the teacher's parameters." if ratio else ""))
+    d = a["baseline_diff_points"]
+    if d is not None:
+        b = pct(a["baseline_acc"]) if f"{a['baseline_acc']:.0%}" != f"{s_acc:.0%}" else f"{a['baseline_acc']:.1%}"
+        if abs(d) < a["baseline_noise_points"]:
+            out.append(
+                f"Without the teacher, the same student scores {b} ({d:+.1f} points for distillation): within noise "
+                "(one seed: a difference this small is not conclusive)."
+            )
+        elif d > 0:
+            out.append(f"Distillation helped: without the teacher, the same student scores {b} ({d:+.1f} points).")
+        else:
+            out.append(
+                f"Distillation did not help: without the teacher, the same student scores {b} "
+                f"({d:+.1f} points for distillation)."
+            )
+    return " ".join(out)
 
 
 def teacher_warning(report: dict[str, Any]) -> str | None:

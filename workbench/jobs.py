@@ -57,6 +57,34 @@ def resume(run_dir: Path) -> Path:
     return run_dir
 
 
+def reevaluate(run_dir: Path) -> Path:
+    """Re-evaluate a finished or stopped run in the background (`python -m workbench evaluate RUN_DIR`).
+
+    Rewrites report.json, speed included: the way to measure again when the first timing was taken on
+    a busy machine, or never taken (a stopped run). The run keeps its state; status.json records
+    `reevaluate_started` and the new process, so `reevaluating` can tell a page it is under way.
+    """
+    from workbench.errors import WorkbenchError
+
+    run_dir = Path(run_dir).resolve()
+    status = refresh(run_dir)
+    if status.get("state") in ACTIVE_STATES:
+        raise WorkbenchError(f"{run_dir.name} is still {status['state']}: evaluate it when it has ended")
+    if not (run_dir / "model").is_dir():
+        raise WorkbenchError(f"{run_dir.name} has no saved model to evaluate")
+    if reevaluating(run_dir):
+        raise WorkbenchError(f"{run_dir.name} is already being evaluated")
+    write_status(run_dir, reevaluate_started=time.time())
+    _spawn([sys.executable, "-m", "workbench", "evaluate", str(run_dir)], run_dir, run_dir.parent)
+    return run_dir
+
+
+def reevaluating(run_dir: Path) -> bool:
+    """Is a `reevaluate` of this run still running?"""
+    status = read_status(run_dir)
+    return bool(status.get("reevaluate_started")) and process_alive(status)
+
+
 def _spawn(args: list[str], run_dir: Path, root: Path) -> None:
     """Start the CLI as a child process: its own session, output appended to the run's log.txt."""
     env = {**os.environ, "WORKBENCH_RUNS_DIR": str(root), "PYTHONUNBUFFERED": "1"}

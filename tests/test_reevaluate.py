@@ -1,0 +1,58 @@
+"""`jobs.reevaluate`: `python -m workbench evaluate RUN_DIR` in the background, like `jobs.resume`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from tests.fakeruns import make_finished_distill, make_run
+from tests.test_jobs import wait_for
+from workbench import jobs
+from workbench.errors import WorkbenchError
+from workbench.runs import read_status
+
+
+@pytest.fixture
+def spawned(monkeypatch):
+    """Record what Popen gets; run a harmless `sleep` in its place so there is a live process to see."""
+    calls = []
+    real = subprocess.Popen
+
+    def fake(args, **kwargs):
+        calls.append((args, kwargs))
+        return real([sys.executable, "-c", "import time; time.sleep(30)"], **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", fake)
+    return calls
+
+
+def test_reevaluate_launches_the_cli_without_a_shell_and_logs(tmp_path, spawned):
+    run = make_finished_distill(tmp_path)
+    assert jobs.reevaluate(run) == run.resolve()
+    (args, kwargs) = spawned[0]
+    assert args == [sys.executable, "-m", "workbench", "evaluate", str(run.resolve())]
+    assert not kwargs.get("shell") and kwargs["stdout"].name == str(run.resolve() / "log.txt")
+    status = read_status(run)
+    assert status["state"] == "finished" and status["reevaluate_started"] > 0
+    try:
+        assert jobs.reevaluating(run)
+        with pytest.raises(WorkbenchError, match="already being evaluated"):
+            jobs.reevaluate(run)
+    finally:
+        os.kill(status["pid"], signal.SIGTERM)  # our own stand-in process, by its pid
+    assert wait_for(lambda: not jobs.reevaluating(run), timeout=10)
+
+
+def test_reevaluate_refuses_live_runs_and_runs_without_a_model(tmp_path, spawned):
+    live = make_run(tmp_path, "20261127-100000-distill-live", state="running", pid=os.getpid())
+    (live / "model").mkdir()
+    with pytest.raises(WorkbenchError, match="still running"):
+        jobs.reevaluate(live)
+    bare = make_run(tmp_path, "20261127-100000-distill-bare")
+    with pytest.raises(WorkbenchError, match="no saved model"):
+        jobs.reevaluate(bare)
+    assert spawned == []

@@ -1,0 +1,297 @@
+"""A distillation run as one HTML file to share: opens offline, in any browser, with nothing beside it.
+
+The product manager forwards it to people who will never open the workbench: the headline (warnings
+first), the charts, the no-teacher baseline if there is one, examples the models disagree on, the
+settings and the machine. plotly.js is written inline once (`include_plotlyjs=True` on the first
+chart), never fetched from a CDN, so the file works on a train or behind a firewall.
+
+What leaves the machine names runs and models (run ids, hub ids, "bundled all-MiniLM-L6-v2"), never
+absolute paths. Every text from the data is HTML-escaped: review texts are user content.
+No streamlit here: the Compare page offers `build_html` as a download, tests call it directly.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import time
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+
+from ui import charts
+from ui.export import public_text, read_config, student_name, teacher_name
+from ui.summary import (
+    assess,
+    headline,
+    human_bytes,
+    human_count,
+    metric_series,
+    ms_with_spread,
+    pct,
+    speed_reading,
+    teacher_warning,
+)
+from workbench.baseline import find_baseline
+from workbench.errors import WorkbenchError
+from workbench.runs import read_metrics, read_report
+
+EXAMPLES = 12  # disagreements shown, and as many agreements: enough to read, short enough to print
+SPLIT = "test"
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2430; margin: 0;
+       background: #fafafa; }
+main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 48px; background: #fff; }
+h1 { margin-bottom: 4px; } h2 { margin-top: 36px; border-bottom: 1px solid #e3e3e8; padding-bottom: 4px; }
+.meta, .note { color: #5f6470; font-size: 0.9em; }
+.headline { padding: 14px 18px; border-radius: 8px; font-size: 1.1em; line-height: 1.5; }
+.good { background: #e8f5e9; border-left: 5px solid #2e7d32; }
+.caution { background: #fff8e1; border-left: 5px solid #f9a825; }
+table { border-collapse: collapse; margin: 8px 0; font-size: 0.95em; }
+th, td { border-bottom: 1px solid #e3e3e8; padding: 6px 10px; text-align: left; vertical-align: top; }
+th { background: #f3f3f7; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.grid { display: flex; flex-wrap: wrap; gap: 12px; }
+.diff { background: #fff3e0; }
+code { background: #f3f3f7; padding: 1px 4px; border-radius: 3px; }
+"""
+
+
+def _e(x: Any) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _table(header: list[str], rows: list[list[Any]], numeric_from: int = 1, row_class: list[str] | None = None) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = []
+    for i, row in enumerate(rows):
+        cls = f' class="{row_class[i]}"' if row_class and row_class[i] else ""
+        cells = "".join(
+            f'<td class="num">{_e(c)}</td>' if j >= numeric_from else f"<td>{_e(c)}</td>" for j, c in enumerate(row)
+        )
+        body.append(f"<tr{cls}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+class _Figures:
+    """Turns plotly figures into <div>s; plotly.js goes inline with the first one only."""
+
+    def __init__(self) -> None:
+        self.first = True
+
+    def __call__(self, fig: go.Figure, width: int | None = None) -> str:
+        """`width`: a fixed size in pixels (charts side by side); else the page's width."""
+        if width:
+            fig.update_layout(width=width)
+        out = fig.to_html(
+            full_html=False,
+            include_plotlyjs=self.first,
+            config={"displaylogo": False, "responsive": not width},
+            default_height=f"{fig.layout.height or 320}px",
+            default_width=f"{width}px" if width else "100%",
+        )
+        self.first = False
+        return f"<div>{out}</div>"
+
+
+def _examples(run_dir: Path, base_dir: Path | None, split: str) -> tuple[list[dict[str, str]], bool]:
+    """The split's rows of predictions.csv (with the baseline's prediction where there is one)."""
+    try:
+        with open(run_dir / "predictions.csv", encoding="utf-8", newline="") as f:
+            rows = [r for r in csv.DictReader(f) if r.get("split") == split]
+    except OSError:
+        return [], False
+    has_base = False
+    if base_dir is not None:
+        try:
+            with open(base_dir / "predictions.csv", encoding="utf-8", newline="") as f:
+                base = {r["index"]: r for r in csv.DictReader(f) if r.get("split") == split}
+        except OSError:
+            base = {}
+        # the same data and seed give the same examples in the same order; check the text to be sure
+        if base and all(base.get(r["index"], {}).get("text") == r["text"] for r in rows):
+            for r in rows:
+                r["baseline_pred"] = base[r["index"]].get("student_pred", "")
+            has_base = True
+    return rows, has_base
+
+
+def _example_table(rows: list[dict[str, str]], names: list[str], has_base: bool) -> str:
+    header = ["text", "true label", "teacher", "student"] + (["student without teacher"] if has_base else [])
+    header += [f"teacher p({n})" for n in names] + [f"student p({n})" for n in names]
+    body = []
+    for r in rows:
+        line = [r["text"], r["label"], r.get("teacher_pred", ""), r.get("student_pred", "")]
+        line += [r.get("baseline_pred", "")] if has_base else []
+        for who in ("teacher", "student"):
+            for n in names:
+                p = r.get(f"{who}_p_{n}")
+                line.append(f"{float(p):.2f}" if p not in (None, "") else "–")
+        body.append(line)
+    marks = ["diff" if r.get("teacher_pred") != r.get("student_pred") else "" for r in rows]
+    return _table(header, body, numeric_from=len(header) - 2 * len(names), row_class=marks)
+
+
+def build_html(run_dir: Path) -> str:
+    """The whole report of a finished distillation run as one self-contained HTML page."""
+    run_dir = Path(run_dir)
+    rep = read_report(run_dir) or {}
+    if rep.get("kind") != "distill" or "comparison" not in rep:
+        raise WorkbenchError(f"{run_dir.name} has no finished distillation report to share")
+    cfg = read_config(run_dir)
+    base_dir = find_baseline(run_dir)
+    base = read_report(base_dir) if base_dir else None
+    if base and SPLIT not in (base.get("student") or {}):
+        base, base_dir = None, None
+    t, s = rep["teacher"], rep["student"]
+    names = (rep.get("data") or {}).get("label_names") or []
+    verdict = assess(rep, SPLIT, base)
+    sp = speed_reading(rep)
+    fig = _Figures()
+    parts: list[str] = []
+    add = parts.append
+
+    # ------------------------------------------------------------------ headline
+    add("<h1>Distillation report</h1>")
+    add(
+        f'<p class="meta">Run <code>{_e(run_dir.name)}</code>: teacher {_e(teacher_name(cfg))}, student '
+        f"{_e(student_name(cfg, s))}. Written {_e(time.strftime('%Y-%m-%d %H:%M'))} by Distillation Workbench.</p>"
+    )
+    tone = "caution" if verdict["caution"] else "good"
+    add(f'<div class="headline {tone}">{_e(headline(rep, SPLIT, base))}</div>')
+    warning = teacher_warning(rep)
+    if warning and not (verdict["teacher"] and verdict["teacher"]["weak"]):
+        add(f'<div class="headline caution" style="margin-top:8px">{_e(warning)}</div>')
+
+    # ------------------------------------------------------------------ numbers
+    add(f"<h2>Teacher and student ({SPLIT} set)</h2>")
+    cols = ["", "teacher", "student"] + (["same student, no teacher"] if base else [])
+    b = (base or {}).get("student") or {}
+
+    def row(label: str, get) -> list[Any]:
+        return [label, get(t), get(s)] + ([get(b)] if base else [])
+
+    rows = [
+        row(f"accuracy ({SPLIT})", lambda m: pct((m.get(SPLIT) or {}).get("accuracy"))),
+        row(f"macro-F1 ({SPLIT})", lambda m: pct((m.get(SPLIT) or {}).get("macro_f1"))),
+        row("parameters", lambda m: human_count((m.get("params") or {}).get("total"))),
+        row("size on disk", lambda m: human_bytes(m.get("size_bytes"))),
+        row("layers", lambda m: (m.get("architecture") or {}).get("layers", "–")),
+    ]
+    for k in t.get("latency_ms") or {}:
+        if k in (s.get("latency_ms") or {}):
+            rows.append(
+                [f"ms per sentence, {k.replace('_', ' of ')} (median, low–high)"]
+                + [
+                    ms_with_spread((m.get("latency_ms") or {}).get(k), (m.get("latency_spread_ms") or {}).get(k))
+                    for m in (t, s)
+                ]
+                + (["–"] if base else [])
+            )
+    add(_table(cols, rows))
+    if base:
+        d = verdict["baseline_diff_points"]
+        add(
+            f'<p class="note">Distillation vs the same student trained on the labels alone (run '
+            f"<code>{_e(base_dir.name)}</code>, alpha = 0, same data, steps and seed): {d:+.1f} points of "
+            f"{SPLIT} accuracy. One seed each: differences of about "
+            f"{verdict['baseline_noise_points']:.1f} points or less are noise.</p>"
+        )
+    else:
+        add(
+            '<p class="note">No run of the same student without the teacher yet: this report cannot say '
+            "whether distillation beat training on the labels alone.</p>"
+        )
+
+    # ------------------------------------------------------------------ speed
+    add("<h2>Speed</h2>")
+    if sp["speedup"] is None:
+        add('<p class="note">Speed was not measured for this run.</p>')
+    else:
+        precision = rep.get("latency_precision")
+        how = f"both models timed in {precision}" if precision else "precision of the timings not recorded"
+        note = f"Median time per sentence, tokenisation included, {how}."
+        if sp["unsure"]:
+            why = "the machine was busy while timing" if sp["busy"] else "the two models' timings overlap"
+            note += f" <strong>The speed comparison is unreliable: {_e(why)}.</strong>"
+        add(f'<p class="note">{note}</p>')
+        spreads = {"teacher": t.get("latency_spread_ms") or {}, "student": s.get("latency_spread_ms") or {}}
+        add(fig(charts.latency(t["latency_ms"], s["latency_ms"], spreads)))
+
+    # ------------------------------------------------------------------ charts
+    add("<h2>Where the parameters are, and where each model goes wrong</h2>")
+    grid = [fig(charts.param_breakdown(t["params"], s["params"]), width=500)]
+    for who, m in (("Teacher", t), ("Student", s)) + ((("Student without teacher", b),) if base else ()):
+        cm = (m.get(SPLIT) or {}).get("confusion_matrix")
+        if cm and names:
+            grid.append(fig(charts.confusion(cm, names, f"{who} ({SPLIT})"), width=340))
+    add(f'<div class="grid">{"".join(grid)}</div>')
+    add('<p class="note">Confusion matrices: rows are the true labels, columns the predictions.</p>')
+    evals = metric_series(read_metrics(run_dir))["evals"]
+    if evals:
+        add("<h2>Training</h2>")
+        add(fig(charts.accuracy_chart(evals)))
+
+    # ------------------------------------------------------------------ examples
+    rows_ex, has_base = _examples(run_dir, base_dir, SPLIT)
+    if rows_ex:
+        disagree = [r for r in rows_ex if r.get("teacher_pred") != r.get("student_pred")]
+        agree = [r for r in rows_ex if r.get("teacher_pred") == r.get("student_pred")]
+        add(f"<h2>Examples ({SPLIT} set)</h2>")
+        add(
+            f'<p class="note">Teacher and student disagree on {len(disagree)} of {len(rows_ex)} examples. '
+            f"The first {min(EXAMPLES, len(disagree))} of them (shaded), then {min(EXAMPLES, len(agree))} they "
+            "agree on.</p>"
+        )
+        add(_example_table(disagree[:EXAMPLES] + agree[:EXAMPLES], names, has_base))
+
+    # ------------------------------------------------------------------ settings and machine
+    add("<h2>Settings</h2>")
+    data = rep.get("data") or {}
+    tc = cfg.get("training") or {}
+    sizes = data.get("sizes") or {}
+    settings = [
+        ["teacher", teacher_name(cfg)],
+        ["student", student_name(cfg, s)],
+        ["data", public_text(data.get("description"))],
+        ["labels", ", ".join(names)],
+        [
+            "examples (train / validation / test)",
+            " / ".join(
+                f"{sizes.get(k, '–'):,}" if isinstance(sizes.get(k), int) else "–"
+                for k in ("train", "validation", "test")
+            ),
+        ],
+        ["temperature T", rep.get("temperature")],
+        ["alpha (weight of the teacher's soft labels)", rep.get("alpha")],
+        ["epochs", tc.get("epochs")],
+        ["learning rate", tc.get("learning_rate")],
+        ["batch size", tc.get("batch_size")],
+        ["max length (tokens)", tc.get("max_length")],
+        ["seed", cfg.get("seed")],
+        ["training precision", rep.get("precision", "–")],
+    ]
+    training = rep.get("training") or {}
+    if training.get("seconds") is not None:
+        settings.append(["training time", f"{training['seconds']:.0f} s for {training.get('steps')} steps"])
+    add(_table(["setting", "value"], [[k, "–" if v is None else v] for k, v in settings], numeric_from=99))
+    add(
+        '<p class="note">Loss: total = alpha · T² · KL(teacher_T ‖ student_T) + (1 − alpha) · '
+        "cross-entropy(student, label).</p>"
+    )
+    notes = data.get("notes") or []
+    if notes:
+        add("<ul>" + "".join(f'<li class="note">{_e(public_text(n))}</li>' for n in notes) + "</ul>")
+    add("<h2>Machine</h2>")
+    machine = rep.get("machine") or "not recorded"
+    add(f"<p>{_e(machine)}</p>")
+
+    title = f"Distillation report: {run_dir.name}"
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{STYLE}</style></head>\n"
+        f"<body><main>\n{chr(10).join(parts)}\n</main></body></html>\n"
+    )
