@@ -210,7 +210,8 @@ with right:
             st.caption("This report is from an older version, without the spread of the timings.")
             measure_again(info.run_dir)
     elif info.report.get("state") == "stopped":
-        st.info("Speed was not measured: the run was stopped early, so only its accuracy is known.")
+        st.info("Speed was not measured: the run was stopped early. Measure it now to compare the two models' speed.")
+        measure_again(info.run_dir)
     else:
         st.info("Speed was not measured for this run.")
         measure_again(info.run_dir)

@@ -248,3 +248,9 @@ def test_distill_reports_the_teacher_overlap(tiny_config, tiny_bert, tmp_path):
         f"the teacher was fine-tuned on {n} of the {size} test texts: its test accuracy is inflated"
         in (report["data"]["notes"])
     )
+    # re-evaluating the run (e.g. to measure speed again) keeps the overlap and its note
+    from workbench.pipeline import evaluate_run
+
+    again = evaluate_run(run_dir)
+    assert again["teacher_overlap"] == got
+    assert any("its test accuracy is inflated" in note for note in again["data"]["notes"])

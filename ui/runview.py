@@ -24,7 +24,7 @@ import yaml
 import workbench.jobs as jobs
 from ui import charts
 from ui.quality import run_quality
-from ui.summary import headline, history_row, human_seconds, metric_series, progress, teacher_warning
+from ui.summary import assess, headline, history_row, human_seconds, metric_series, progress, teacher_warning
 from ui.tables import one_type_per_column
 from workbench.runs import ACTIVE_STATES, MetricsTail, RunInfo, read_report
 
@@ -153,6 +153,8 @@ def render_run(run_dir: Path, status: dict[str, Any], key: str, min_redraw_s: fl
         report = read_report(run_dir) or {}
         if report:
             level, why = run_quality(report)  # colour follows quality: 0% is never green
+            if level == "good" and report.get("kind") == "distill" and assess(report)["caution"]:
+                level = "near"  # a good score with a catch (weak teacher, slower student...) is no success box
             box = {"good": st.success, "near": st.warning, "bad": st.error}[level]
             box(headline(report) + (f" {why}" if why else ""))
             warning = teacher_warning(report)

@@ -184,7 +184,7 @@ def evaluate_run(run_dir: Path) -> dict[str, Any]:
         load_classifier("run", str(run_dir), data.label_names), data, tc.max_length, ("validation", "test")
     )
     t_logits = {s: teacher_logits(accelerator, teacher, data, s, tc, precision)[0] for s in ("validation", "test")}
-    keep = {k: old[k] for k in ("state", "teacher_check", "teacher_logits", "training") if k in old}
+    keep = {k: old[k] for k in ("state", "teacher_check", "teacher_logits", "training", "teacher_overlap") if k in old}
     return distill_report(
         accelerator,
         precision,
@@ -195,7 +195,7 @@ def evaluate_run(run_dir: Path) -> dict[str, Any]:
         t_logits,
         run_dir / "model",
         run_dir,
-        list(data.notes),
+        list(data.notes) + (overlap_notes(keep["teacher_overlap"]) if keep.get("teacher_overlap") else []),
         keep,
         measure_speed=True,  # also for a stopped run: this is where its speed gets measured
     )
