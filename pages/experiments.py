@@ -176,7 +176,12 @@ def _render(sweep_info: dict) -> None:
     if chosen:
         test = chosen["test_accuracy_mean"]
         st.markdown(
-            f"**Chosen on validation:** T = {chosen['temperature']:g}, alpha = {chosen['alpha']:g}"
+            "**Chosen on validation:** "
+            + (
+                "alpha = 0, the student on labels alone: no teacher setting beat it"
+                if chosen["alpha"] == 0
+                else f"T = {chosen['temperature']:g}, alpha = {chosen['alpha']:g}"
+            )
             + (f"; its test accuracy is {test:.1%} (mean of {chosen['test_seeds']} seed(s))." if test else ".")
             + " Test numbers are shown for this point only, so the choice is not made by looking at test."
         )

@@ -213,3 +213,47 @@ def test_shared_report_opens_offline(chromium_path, tmp_path):
         browser.close()
     assert drawn >= 4 and not errors
     assert [u for u in asked if not u.startswith("file:")] == []
+
+
+def test_small_sweep_from_the_experiments_page(server, chromium_path, tmp_path):
+    """Start a 2-trial sweep on the Experiments page and see its heatmap and the students' Pareto chart."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, runs = server
+    expect.set_options(timeout=SLOW)
+    shots = Path(os.environ.get("WORKBENCH_SCREENSHOTS") or tmp_path / "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.set_default_timeout(SLOW)
+        try:
+            page.goto(url)
+            expect(page.get_by_role("heading", name="Setup")).to_be_visible()
+            _number(page, "Training examples", 64)
+            _wait_idle(page)
+            _number(page, "Validation / test examples", 32)
+            _wait_idle(page)
+            page.get_by_role("link", name="Train", exact=True).click()
+            page.get_by_test_id("stCheckbox").get_by_text("Allow a weak teacher").click()
+            _wait_idle(page)
+            page.get_by_role("link", name="Experiments", exact=True).click()
+            expect(page.get_by_role("heading", name="Start a sweep")).to_be_visible()
+            for value in ("1.0", "4.0", "8.0", "0.25", "0.75", "1.0"):
+                page.get_by_role("button", name=f"Remove {value}", exact=True).first.click()
+                _wait_idle(page)
+            _number(page, "Seeds per point", 1)
+            expect(page.get_by_text("2 trials", exact=False).first).to_be_visible()
+            page.get_by_role("button", name="Start the sweep").click()
+            heat = page.locator(".js-plotly-plot .heatmaplayer")
+            expect(heat.first).to_be_visible(timeout=240_000)
+            expect(page.get_by_text("2 of 2 trials finished").first).to_be_visible(timeout=240_000)
+            expect(page.locator(".js-plotly-plot .gtitle", has_text="Students: accuracy vs latency")).to_be_visible()
+            expect(page.get_by_text("Chosen on validation", exact=False)).to_be_visible()
+            _shot(page, shots / "experiments.png")
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert len(list(runs.glob("*-distill-*"))) == 2

@@ -72,6 +72,8 @@ def heatmap(points: list[dict[str, Any]]) -> go.Figure:
         )
     )
     fig.update_layout(title="Mean validation accuracy", xaxis_title="alpha (weight of the teacher)", yaxis_title="T")
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(type="category")  # one row per T tried, not a continuous axis
     return _tidy(fig)
 
 
@@ -92,7 +94,7 @@ def seed_dots(rows: list[dict[str, Any]]) -> go.Figure:
             )
         )
     fig.update_layout(title="Each seed", xaxis_title="alpha", yaxis_title="validation accuracy")
-    fig.update_yaxes(tickformat=".1%")
+    fig.update_yaxes(tickformat=".1%", range=_accuracy_range([r["val_accuracy"] for r in done]))
     return _tidy(fig)
 
 
@@ -132,5 +134,14 @@ def pareto_chart(points: list[dict[str, Any]], on_front: list[bool]) -> go.Figur
         xaxis_title="ms per example at batch 1",
         yaxis_title="validation accuracy",
     )
-    fig.update_yaxes(tickformat=".1%")
+    fig.update_yaxes(tickformat=".1%", range=_accuracy_range([p["accuracy"] for p in points]))
     return _tidy(fig, height=380)
+
+
+def _accuracy_range(values: list[float]) -> list[float] | None:
+    """A y range around the accuracies, inside [0, 1] (plotly pads a lone point to -50%..100%)."""
+    if not values:
+        return None
+    lo, hi = min(values), max(values)
+    pad = max(0.01, (hi - lo) * 0.15)
+    return [max(0.0, lo - pad), min(1.0, hi + pad)]
