@@ -1,9 +1,10 @@
 """The distillation benchmark runs end to end at a tiny size (its numbers mean nothing here).
 
-Every variant (article loop, HF Trainer, workbench, workbench with a warm logit cache) runs in its
-own process on 48 training examples with the bundled model as the teacher; the test checks that the
-result files exist, that they hold what the README's table needs, and that the second workbench run
-reused the cached teacher logits.
+Every variant (article loop, HF Trainer at its defaults and tuned, workbench, workbench with a warm
+logit cache) runs in its own process on 48 training examples with the bundled model as the teacher;
+the test checks that the result files exist, that they hold what the README's table needs, that the
+two Trainer variants differ only in the tuning flags, and that the second workbench run reused the
+cached teacher logits.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+from workbench.hardware import cpu_has_native_bf16
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,14 +32,31 @@ def test_benchmark_smoke(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     last = json.loads(proc.stdout.strip().splitlines()[-1])  # the ratios, as one JSON line last
-    assert {"vs_article", "vs_trainer", "cache_reuse_teacher_share"} <= set(last)
+    assert {"vs_article", "vs_trainer", "vs_trainer_default", "cache_reuse_teacher_share"} <= set(last)
     doc = json.loads((tmp_path / "distill-smoke.json").read_text())
-    assert set(doc["results"]) == {"article", "hf_trainer", "workbench", "workbench_T4"}
+    assert set(doc["results"]) == {"article", "hf_trainer", "hf_trainer_tuned", "workbench", "workbench_T4"}
+    res = doc["results"]
+    wb = res["workbench"]["examples_per_s"]
+    # vs_trainer is the tuned Trainer, vs_trainer_default the defaults (rounded to 4 places)
+    assert abs(last["vs_trainer"] - wb / res["hf_trainer_tuned"]["examples_per_s"]) < 1e-3
+    assert abs(last["vs_trainer_default"] - wb / res["hf_trainer"]["examples_per_s"]) < 1e-3
+
+    # like for like: the tuned Trainer differs from the default one in its tuning flags and nothing else
+    default, tuned = res["hf_trainer"]["extra"]["trainer_args"], res["hf_trainer_tuned"]["extra"]["trainer_args"]
+    assert default.keys() == tuned.keys()
+    differ = {k for k in default if default[k] != tuned[k]}
+    assert differ <= {"bf16", "train_sampling_strategy", "optim"}, differ
+    assert (default["train_sampling_strategy"], tuned["train_sampling_strategy"]) == ("random", "group_by_length")
+    assert tuned["optim"] == "adamw_torch_fused" and "fused=True" in res["hf_trainer_tuned"]["extra"]["optimizer"]
+    assert tuned["bf16"] is cpu_has_native_bf16() and default["bf16"] is False
+    assert res["hf_trainer_tuned"]["precision"] == ("bf16" if cpu_has_native_bf16() else "fp32")
+    assert res["hf_trainer"]["precision"] == "fp32"
     for r in doc["results"].values():
         assert r["examples_per_s"] > 0 and r["peak_rss_mb"] > 0 and 0 <= r["val_accuracy"] <= 1
         assert len(r["load_before"]) == 3 and len(r["load_after"]) == 3
     assert doc["results"]["workbench"]["extra"]["teacher_cached"] is False
     assert doc["results"]["workbench_T4"]["extra"]["teacher_cached"] is True
     table = (tmp_path / "distill-smoke.md").read_text()
-    assert "| article:" in table and "examples/s" in table
+    assert "| article:" in table and "| hf_trainer:" in table and "| hf_trainer_tuned:" in table
+    assert "examples/s" in table
     assert (tmp_path / "distill-smoke.html").is_file()
