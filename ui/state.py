@@ -19,8 +19,9 @@ OPEN_RUN_KEY = "wb_open_run"
 
 
 def default_config() -> RunConfig:
-    """The UI starts from the `quick` preset: minutes on a laptop, not hours."""
-    cfg = preset("quick")
+    """The UI starts from the `first-run` preset: a teacher worth showing, and all three runs of
+    the guided first run in minutes on a laptop."""
+    cfg = preset("first-run")
     cfg.name = "demo"
     return cfg
 
