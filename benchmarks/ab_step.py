@@ -6,7 +6,7 @@ With `--cpu-time` it runs on one thread and times CPU time, which
 other processes cannot inflate: relative costs of the settings, not their 2-thread speed. Reported per setting: median and best step time over the measured steps, and the ratio of medians
 to the first setting. Used to decide which speed-ups the engine keeps; not part of CI.
 
-    python -m benchmarks.ab_step [--steps 40] [--only fused,frozen]
+    python -m benchmarks.ab_step [--steps 40] [--only fused,frozen] [--model teacher]
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=40)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--model", choices=("student", "teacher"), default="student", help="which model takes the steps")
     p.add_argument("--only", default=None, help="comma-separated setting names (first = reference)")
     p.add_argument(
         "--cpu-time",
@@ -62,7 +63,8 @@ def main() -> None:
     data = load_data(DataConfig(max_train_examples=n, max_eval_examples=32))
     teacher = load_teacher(ModelConfig(), data.label_names)
     torch.manual_seed(0)
-    student = tokenise(build_student(StudentConfig(), teacher, data.label_names), data, 128)
+    chosen = teacher if args.model == "teacher" else build_student(StudentConfig(), teacher, data.label_names)
+    student = tokenise(chosen, data, 128)
     enc = student.encoded["train"]
     targets = torch.randn(len(enc), data.num_labels)
     batches = length_grouped_batches(enc.lengths, args.batch_size, 0)

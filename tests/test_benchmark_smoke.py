@@ -60,3 +60,24 @@ def test_benchmark_smoke(tmp_path):
     assert "| article:" in table and "| hf_trainer:" in table and "| hf_trainer_tuned:" in table
     assert "examples/s" in table
     assert (tmp_path / "distill-smoke.html").is_file()
+
+
+def test_first_run_benchmark_smoke(tmp_path):
+    """The guided first run's benchmark, on a tiny model and toy data: three runs launched as the UI
+    does, polled to the end, one JSON line last, results files written (numbers mean nothing)."""
+    env = dict(os.environ, HF_HUB_OFFLINE="1", WORKBENCH_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.first_run", "--smoke", "--out-dir", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    last = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert set(last) == {"minutes", "teacher_test", "student_test", "baseline_test"}
+    assert last["minutes"] > 0 and all(0 <= last[k] <= 1 for k in last if k.endswith("_test"))
+    doc = json.loads((tmp_path / "first_run-smoke.json").read_text())
+    assert doc["steps"]["distilled"] == doc["steps"]["baseline"] > 0
+    assert "| same student, no teacher (alpha = 0) |" in (tmp_path / "first_run-smoke.md").read_text()

@@ -76,3 +76,28 @@ def test_failed_run_exit_code_and_status(tiny_config, tmp_path):
     assert out.stderr.strip().startswith("error: data file not found")
     status = yaml.safe_load((tmp_path / "run" / "status.json").read_text())
     assert status["state"] == "failed" and "data file not found" in status["error"]
+
+
+def test_init_config_first_run_preset():
+    out = cli("init-config", "--preset", "first-run")
+    assert out.returncode == 0, out.stderr
+    data = yaml.safe_load(out.stdout)
+    assert data["teacher_training"]["epochs"] == 1 and data["training"]["freeze_word_embeddings"] is True
+
+
+def test_first_run_chain_from_the_shell(tiny_config, tmp_path):
+    good = tmp_path / "good.yaml"
+    dump_config(tiny_config, good)
+    out = cli("first-run", str(good), env={"WORKBENCH_RUNS_DIR": str(tmp_path / "runs")})
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.splitlines()
+    for prefix in ("[1/3] teacher finished", "[2/3] distilled finished", "[3/3] baseline finished"):
+        assert any(line.startswith(prefix) for line in lines), out.stdout
+    assert "same student without the teacher" in lines[-1]
+    assert len(list((tmp_path / "runs").glob("*-distill-*"))) == 2
+
+
+def test_first_run_with_a_missing_config_is_one_line():
+    out = cli("first-run", "/nonexistent/run.yaml")
+    assert out.returncode == 2 and out.stderr.strip().startswith("error: config file not found")
+    assert len(out.stderr.strip().splitlines()) == 1

@@ -31,6 +31,23 @@ def test_quick_preset_is_small():
     assert cfg.data.max_train_examples == 2000 and cfg.training.epochs == 1
 
 
+def test_first_run_preset_is_the_measured_one():
+    """The settings chosen in benchmarks/results/first_run_search.md, on the whole bundled train split."""
+    cfg = preset("first-run")
+    assert cfg.data.max_train_examples is None and cfg.data.source == "bundled"
+    t, s = cfg.teacher_training, cfg.training
+    assert (t.epochs, t.learning_rate, t.freeze_word_embeddings) == (1, 1e-4, True)
+    assert (s.epochs, s.freeze_word_embeddings) == (1, True)
+    assert cfg.after is None and cfg.group is None and cfg.role is None
+
+
+def test_ui_starts_from_the_first_run_preset():
+    from ui.state import default_config
+
+    cfg, ref = default_config(), preset("first-run")
+    assert to_dict(cfg.teacher_training) == to_dict(ref.teacher_training) and to_dict(cfg.data) == to_dict(ref.data)
+
+
 def test_yaml_strings_are_coerced():
     # PyYAML reads 5e-5 (no dot) as a string; the config must still take it as a float
     cfg = from_dict(

@@ -31,8 +31,9 @@ KEPT_PREFIX = "wb_kept_"
 
 
 def default_config() -> RunConfig:
-    """The UI starts from the `quick` preset: minutes on a laptop, not hours."""
-    cfg = preset("quick")
+    """The UI starts from the `first-run` preset: a teacher worth showing, and all three runs of
+    the guided first run in minutes on a laptop."""
+    cfg = preset("first-run")
     cfg.name = "demo"
     return cfg
 

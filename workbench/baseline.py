@@ -29,9 +29,11 @@ def baseline_config(cfg: RunConfig) -> RunConfig:
 
 
 def _comparable(cfg: RunConfig) -> dict[str, Any]:
-    """The config as a dict without what a baseline may differ in: name, alpha, temperature."""
+    """The config as a dict without what a baseline may differ in: name, alpha, temperature, and the
+    bookkeeping of a guided run (its group, role, and the run it waited for)."""
     d = to_dict(cfg)
-    d.pop("name", None)
+    for key in ("name", "after", "group", "role"):
+        d.pop(key, None)
     d["distill"] = {k: v for k, v in d["distill"].items() if k not in ("alpha", "temperature")}
     return d
 

@@ -1,6 +1,7 @@
 """`python -m workbench ...`: the same configs and runs the UI builds, from a shell.
 
-    python -m workbench init-config [--preset quick|default|article] > run.yaml
+    python -m workbench init-config [--preset first-run|quick|default|article] > run.yaml
+    python -m workbench first-run [CONFIG]     teacher, distilled student, no-distillation baseline
     python -m workbench validate run.yaml
     python -m workbench teacher run.yaml [--run-dir DIR]
     python -m workbench distill run.yaml [--run-dir DIR]      (--run-dir required with several processes)
@@ -28,10 +29,12 @@ from workbench.errors import WorkbenchError
 
 
 def _parser() -> argparse.ArgumentParser:
+    from workbench.config import PRESETS
+
     p = argparse.ArgumentParser(prog="python -m workbench", description="Distillation Workbench engine")
     sub = p.add_subparsers(dest="command", required=True)
     ic = sub.add_parser("init-config", help="print a complete, commented YAML config")
-    ic.add_argument("--preset", default="default", choices=["quick", "default", "article"])
+    ic.add_argument("--preset", default="default", choices=list(PRESETS))
     va = sub.add_parser("validate", help="check data, models and their compatibility without training")
     va.add_argument("config")
     va.add_argument("--json", action="store_true", help="print the full pre-flight report as JSON")
@@ -48,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
             help="folder for this run (default: a new one under $WORKBENCH_RUNS_DIR or ./runs; "
             "required when several processes run it, e.g. under `accelerate launch`)",
         )
+    fr = sub.add_parser("first-run", help="teacher, distilled student and its no-distillation baseline, in turn")
+    fr.add_argument("config", nargs="?", default=None, help="base config (default: the first-run preset)")
     re_ = sub.add_parser("resume", help="continue an interrupted run from its last checkpoint")
     re_.add_argument("run_dir")
     ev = sub.add_parser("evaluate", help="re-evaluate a finished run and rewrite its report")
@@ -125,6 +130,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         if is_main:
             print(f"run folder: {run_dir}", flush=True)
         return execute(args.command, cfg, run_dir, is_main=is_main)
+    if args.command == "first-run":
+        from workbench.guided import main_cli
+
+        return main_cli(args.config)
     if args.command == "resume":
         from workbench.runner import execute, resumable
         from workbench.runs import resolve_run

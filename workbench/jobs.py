@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from workbench.config import RunConfig
-from workbench.processes import children, create_time, process_alive
-from workbench.runs import ACTIVE_STATES, KINDS, list_runs, read_metrics, read_status, runs_root, write_status
+from workbench.processes import children, create_time, process_alive, refresh
+from workbench.runs import ACTIVE_STATES, KINDS, list_runs, read_status, runs_root, write_status
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,20 +100,6 @@ def _spawn(args: list[str], run_dir: Path, root: Path) -> None:
         )
     children[proc.pid] = proc
     write_status(run_dir, pid=proc.pid, pid_created=create_time(proc.pid))
-
-
-def refresh(run_dir: Path) -> dict:
-    """The run's status, with a dead process's 'running' / 'queued' turned into 'failed'."""
-    status = read_status(run_dir)
-    if status.get("state") in ACTIVE_STATES and status.get("pid") and not process_alive(status):
-        # the process may have finished between our two reads
-        status = read_status(run_dir)
-        if status.get("state") in ACTIVE_STATES:
-            steps = [e for e in read_metrics(run_dir) if e.get("type") == "step"]
-            last = f" after step {steps[-1]['step']}" if steps else " before its first step"
-            reason = f"the training process ended unexpectedly{last} (see log.txt)"
-            status = write_status(run_dir, state="failed", error=reason, ended=time.time())
-    return status
 
 
 def stop(run_dir: Path) -> None:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import psutil
 
+from workbench.runs import ACTIVE_STATES, read_metrics, read_status, write_status
+
 LOCK_NAME = ".train.lock"
 
 # Popen objects of the runs this process started: polling them reaps finished children (no zombies).
@@ -74,3 +76,17 @@ def training_slot(root: Path, should_stop: Callable[[], bool], on_wait: Callable
             yield True
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def refresh(run_dir: Path) -> dict:
+    """The run's status, with a dead process's 'running' / 'queued' turned into 'failed'."""
+    status = read_status(run_dir)
+    if status.get("state") in ACTIVE_STATES and status.get("pid") and not process_alive(status):
+        # the process may have finished between our two reads
+        status = read_status(run_dir)
+        if status.get("state") in ACTIVE_STATES:
+            steps = [e for e in read_metrics(run_dir) if e.get("type") == "step"]
+            last = f" after step {steps[-1]['step']}" if steps else " before its first step"
+            reason = f"the training process ended unexpectedly{last} (see log.txt)"
+            status = write_status(run_dir, state="failed", error=reason, ended=time.time())
+    return status

@@ -83,6 +83,18 @@ def execute(kind: str, cfg: RunConfig, run_dir: Path, is_main: bool = True, resu
             signal.signal(sig, stop.set)
     if not is_main:
         return _execute(kind, cfg, run_dir, stop, is_main=False, resume=resume)
+    from workbench.chain import fail_blocked, mark_group, tag_report, wait_for_prerequisite
+
+    mark_group(cfg, run_dir)
+    # a run chained `after:` another waits for it before asking for the training lock
+    blocked = wait_for_prerequisite(cfg, run_dir, stop)
+    if blocked == "stopped":
+        write_status(run_dir, state="stopped", error=None, ended=time.time())
+        return 0
+    if blocked:
+        fail_blocked(run_dir, blocked)
+        print(f"error: {blocked}", file=sys.stderr)
+        return 2
 
     def queued() -> None:
         write_status(run_dir, state="queued", kind=kind, name=cfg.name, **own_pid(), queued_since=time.time())
@@ -95,7 +107,9 @@ def execute(kind: str, cfg: RunConfig, run_dir: Path, is_main: bool = True, resu
         if resume:
             (run_dir / "STOP").unlink(missing_ok=True)  # a stop asked of the earlier attempt
             rewind_metrics(run_dir)
-        return _execute(kind, cfg, run_dir, stop, is_main=True, resume=resume)
+        code = _execute(kind, cfg, run_dir, stop, is_main=True, resume=resume)
+        tag_report(cfg, run_dir)
+        return code
 
 
 def rewind_metrics(run_dir: Path) -> int:
