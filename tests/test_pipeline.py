@@ -78,7 +78,8 @@ def test_distill_from_teacher_run_and_reuse_cached_logits(teacher_run, tiny_conf
     assert code == 0
     info = read_report(second)["teacher_logits"]
     assert all(i["cached"] for i in info)
-    assert sum(i["seconds"] for i in info) < sum(i["seconds"] for i in report["teacher_logits"]) + 0.5
+    # reading the cache costs no more than computing (tiny models compute fast; margin for a busy machine)
+    assert sum(i["seconds"] for i in info) < sum(i["seconds"] for i in report["teacher_logits"]) + 2.0
 
     tiny_config.training.max_length = 24  # a different tokenisation: not reused
     code, third = run("distill", tiny_config, "d3")

@@ -67,7 +67,8 @@ def test_a_csv_with_a_header_is_read(tmp_path):
 
 def test_bad_jsonl_and_parquet_are_plain(tmp_path):
     path = upload(tmp_path, "data.jsonl", b'{"text": "a", "label": 1}\nnot json at all\n')
-    assert "not valid JSON Lines" in error_of(path, "data.jsonl")
+    message = error_of(path, "data.jsonl")
+    assert "not valid JSON Lines (line 2)" in message and "Expecting value" not in message
     path = upload(tmp_path, "data.parquet", b"text,label\na,1\n")
     assert "Parquet" in error_of(path, "data.parquet")
 

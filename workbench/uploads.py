@@ -116,11 +116,14 @@ def _check_csv_shape(text: str, name: str) -> None:
 
 def _plain_read_error(message: str, name: str, suffix: str) -> str:
     """read_table's message, with parser internals replaced by what to check."""
-    if "could not be parsed" not in message and "could not be read" not in message:
+    bad_json = "is not valid JSON" in message  # the reader names the line; the parser's words follow
+    if "could not be parsed" not in message and "could not be read" not in message and not bad_json:
         return message  # already plain: empty, no rows, unsupported type
     if suffix == ".jsonl":
+        line = re.search(r"line (\d+)", message)
+        where = f" (line {line.group(1)})" if line else ""
         return (
-            f"{name} is not valid JSON Lines: each line must be one JSON object, "
+            f"{name} is not valid JSON Lines{where}: each line must be one JSON object, "
             'such as {"text": "a fine film", "label": "positive"}.'
         )
     if suffix == ".parquet":
