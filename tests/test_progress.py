@@ -1,0 +1,50 @@
+"""Progress events of the long phases (teacher answers, evaluation, speed) and their throttle."""
+
+from __future__ import annotations
+
+import pytest
+
+import workbench.progress as progress_mod
+from workbench.progress import Progress
+from workbench.runner import execute, prepare_run_dir
+from workbench.runs import read_metrics
+
+
+def test_progress_is_throttled_to_one_event_a_second_plus_the_last(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(progress_mod.time, "perf_counter", lambda: clock[0])
+    events = []
+    p = Progress(events.append, "teacher_logits", split="train")
+    for done in range(1, 11):  # 10 batches, 0.3 s apart: 3 s in all
+        clock[0] += 0.3
+        p(done * 8, 80)
+    assert [e["done"] for e in events] == [8, 40, 72, 80]  # first (0.3 s), 1.2 s and 2.4 s later, then the last
+    assert events[-1]["total"] == 80 and events[-1]["eta_s"] == 0.0 and events[-1]["split"] == "train"
+    assert events[0]["eta_s"] == pytest.approx(0.3 / 8 * 72)  # elapsed / done * left
+
+
+def test_several_processes_count_the_whole_split():
+    events = []
+    p = Progress(events.append, "evaluating", every_s=0.0, scale=2, whole=9)
+    p(2, 5)  # this rank's 2 of its 5: about 4 of 9 over both
+    p(5, 5)
+    assert [(e["done"], e["total"]) for e in events] == [(4, 9), (9, 9)]
+
+
+def test_a_run_logs_progress_of_teacher_answers_evaluation_and_speed(tiny_config):
+    tiny_config.training.epochs = 1
+    tiny_config.training.eval_batch_size = 2  # several batches a split
+    run_dir = prepare_run_dir(tiny_config, "distill", None)
+    assert execute("distill", tiny_config, run_dir) == 0
+    events = [e for e in read_metrics(run_dir) if e.get("type") == "progress"]
+    for phase, key in (("teacher_logits", "split"), ("evaluating", "split"), ("speed", None)):
+        mine = [e for e in events if e["phase"] == phase]
+        groups = {e.get(key) for e in mine} if key else {None}
+        assert mine and (key is None or groups == ({"validation", "train", "test"} if phase == "teacher_logits"
+                                                   else {"validation", "test"})), phase  # fmt: skip
+        for g in groups:
+            seq = [e for e in mine if key is None or e[key] == g]
+            assert all(0 < e["done"] <= e["total"] for e in seq), phase
+            assert seq[-1]["done"] == seq[-1]["total"], (phase, g)
+    speed = [e for e in events if e["phase"] == "speed"]
+    assert speed[-1]["total"] == 2 * 5 and speed[-1]["unit"] == "rounds"  # 2 batch sizes x 5 rounds
