@@ -48,3 +48,26 @@ def test_a_run_logs_progress_of_teacher_answers_evaluation_and_speed(tiny_config
             assert seq[-1]["done"] == seq[-1]["total"], (phase, g)
     speed = [e for e in events if e["phase"] == "speed"]
     assert speed[-1]["total"] == 2 * 5 and speed[-1]["unit"] == "rounds"  # 2 batch sizes x 5 rounds
+
+
+def test_the_run_panel_shows_the_current_phase_as_n_of_n_with_time_left():
+    from ui import summary
+
+    status = {"state": "running", "phase": "teacher_logits_start"}
+    events = [
+        {"type": "phase", "phase": "loading"},
+        {"type": "phase", "phase": "teacher_logits_start", "split": "train", "examples": 8000},
+        {"type": "progress", "phase": "teacher_logits", "done": 1200, "total": 8000, "eta_s": 40.0, "split": "train",
+         "unit": "examples"},
+    ]  # fmt: skip
+    p = summary.progress(status, events)
+    assert p["text"] == "Computing the teacher's answers (training data): 1,200 of 8,000 examples, about 40 s left"
+    assert p["fraction"] == 0.15 and p["eta_s"] == 40.0
+    # a new phase after it: that progress is over, the bar no longer shows it
+    later = summary.progress(
+        {"state": "running", "phase": "training"}, [*events, {"type": "phase", "phase": "training"}]
+    )
+    assert "1,200" not in later["text"] and later["fraction"] == 0.0
+    speed = {"type": "progress", "phase": "speed", "done": 3, "total": 10, "eta_s": 7.0, "unit": "rounds"}
+    evaluating = summary.progress({"state": "running", "phase": "evaluating"}, [*events, speed])
+    assert evaluating["text"] == "Measuring speed: 3 of 10 rounds, about 7.0 s left" and evaluating["fraction"] == 0.3
