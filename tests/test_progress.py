@@ -71,3 +71,18 @@ def test_the_run_panel_shows_the_current_phase_as_n_of_n_with_time_left():
     speed = {"type": "progress", "phase": "speed", "done": 3, "total": 10, "eta_s": 7.0, "unit": "rounds"}
     evaluating = summary.progress({"state": "running", "phase": "evaluating"}, [*events, speed])
     assert evaluating["text"] == "Measuring speed: 3 of 10 rounds, about 7.0 s left" and evaluating["fraction"] == 0.3
+
+
+def test_progress_events_do_not_rebuild_the_live_charts(tmp_path):
+    import json
+
+    from ui.runview import RunCharts
+
+    lines = [{"type": "phase", "phase": "training"}, {"type": "step", "step": 1, "loss": 1.0, "lr": 0.1}]
+    (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(e) + "\n" for e in lines))
+    charts = RunCharts(tmp_path, "distill")
+    figs = charts.refresh()[2]
+    with open(tmp_path / "metrics.jsonl", "a") as f:
+        f.write(json.dumps({"type": "progress", "phase": "evaluating", "done": 2, "total": 9}) + "\n")
+    events, _, again = charts.refresh()
+    assert events[-1]["type"] == "progress" and again is figs
