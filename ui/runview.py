@@ -68,8 +68,10 @@ class RunCharts:
         with self._lock:
             if self._tail.update():
                 self.events = list(self._tail.events)
-                self.series = metric_series(self.events)
-                self._version += 1
+                series = metric_series(self.events)
+                if series != self.series:  # progress events (one a second) change no chart: keep the figures
+                    self.series = series
+                    self._version += 1
             fresh = time.monotonic() - self._drawn_at >= min_redraw_s or not self.figures
             if self._drawn != self._version and fresh:
                 self.figures = _figures(self.series, self.kind) if self.series["steps"] else {}

@@ -21,6 +21,45 @@ PHASES = {
     "done": "done",
 }
 
+SPLIT_WORDS = {"train": "training", "validation": "validation", "test": "test"}
+
+
+def _phase_words(event: dict[str, Any]) -> str:
+    """What a progress event's phase is doing, in words ("Computing the teacher's answers (training data)")."""
+    split = SPLIT_WORDS.get(event.get("split") or "", event.get("split"))
+    if event.get("phase") == "teacher_logits":
+        return "Computing the teacher's answers" + (f" ({split} data)" if split else "")
+    if event.get("phase") == "evaluating":
+        who = event.get("role") or "model"
+        return f"Evaluating the {who}" + (f" on the {split} data" if split else "")
+    if event.get("phase") == "speed":
+        return "Measuring speed"
+    return str(event.get("phase", "working")).replace("_", " ").capitalize()
+
+
+def phase_progress(events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The current phase's latest progress event, or None when a step or a new phase came after it.
+
+    Computing the teacher's answers, the final evaluation and the speed measurement log no training
+    steps; their progress events are what keeps the bar from sitting empty for minutes.
+    """
+    for e in reversed(events):
+        if e.get("type") == "progress":
+            return e if e.get("total") else None
+        if e.get("type") in ("phase", "step"):
+            return None
+    return None
+
+
+def progress_text(event: dict[str, Any]) -> str:
+    """ "Computing the teacher's answers (training data): 1,200 of 8,000 examples, about 40 s left"."""
+    unit = event.get("unit") or "examples"
+    text = f"{_phase_words(event)}: {event['done']:,} of {event['total']:,} {unit}"
+    if event.get("eta_s") is not None and event["done"] < event["total"]:
+        text += f", about {human_seconds(event['eta_s'])} left"
+    return text
+
+
 STATE_WORDS = {
     "queued": "waiting for the current run to finish",
     "running": "running",
@@ -330,6 +369,11 @@ def progress(status: dict[str, Any], events: list[dict[str, Any]], stopping: boo
         eta = None
     elif state == "queued":
         text = "Waiting: another run is training; this one starts when it finishes."
+    elif state == "running" and phase_progress(events) is not None:
+        current = phase_progress(events)
+        text = progress_text(current)
+        fraction = min(1.0, current["done"] / current["total"])
+        eta = current.get("eta_s")
     elif state == "running":
         words = PHASES.get(phase, phase or "starting")
         text = f"Step {done} of {total}: {words}" if total else f"Starting: {words}"

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench import hub
 from workbench.config import DataConfig
 from workbench.errors import WorkbenchError
 from workbench.readers import read_table
@@ -232,10 +233,14 @@ def load_hub(cfg: DataConfig) -> TextData:
     """Any `datasets.load_dataset` name with its own splits and column names."""
     import datasets
 
+    cache_only = hub.cache_only()  # no network: the cache answers at once, or nothing does
     try:
-        ds = datasets.load_dataset(cfg.name, cfg.subset) if cfg.subset else datasets.load_dataset(cfg.name)
+        with hub.datasets_offline(cache_only):
+            ds = datasets.load_dataset(cfg.name, cfg.subset) if cfg.subset else datasets.load_dataset(cfg.name)
     except Exception as exc:  # datasets raises many types: network, not found, bad config
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if cache_only:
+            first = f"{hub.unreachable_reason()} and the data set is not in the local cache"
         raise WorkbenchError(
             f"could not load hub data set {cfg.name!r}{f' ({cfg.subset})' if cfg.subset else ''}: {first[:300]}"
         ) from None

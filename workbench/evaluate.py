@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 import psutil
@@ -28,12 +29,18 @@ def predict_logits(
     device: torch.device,
     precision: str = "fp32",
     indices: list[int] | None = None,
+    on_batch: Callable[[int, int], None] | None = None,
 ) -> torch.Tensor:
-    """Logits for every example of `enc` (or the given `indices`), in their order. -> (n, C) fp32 on CPU."""
+    """Logits for every example of `enc` (or the given `indices`), in their order. -> (n, C) fp32 on CPU.
+
+    `on_batch(done, total)` is called after each batch with examples done so far (a long split takes
+    minutes: the run panel shows how far it is; `progress.Progress` throttles what gets written).
+    """
     model.eval()
     chosen = list(range(len(enc))) if indices is None else list(indices)
     lengths = [len(enc.features["input_ids"][i]) for i in chosen]
     out: torch.Tensor | None = None
+    done = 0
     for local in sorted_batches(lengths, batch_size):
         batch = collate(enc, [chosen[j] for j in local])
         inputs = {k: v.to(device) for k, v in model_inputs(batch).items()}
@@ -42,6 +49,9 @@ def predict_logits(
         if out is None:
             out = torch.empty(len(chosen), logits.shape[-1])
         out[torch.tensor(local)] = logits
+        done += len(local)
+        if on_batch is not None:
+            on_batch(done, len(chosen))
     return out if out is not None else torch.empty(0, model.config.num_labels)
 
 
@@ -134,6 +144,7 @@ def measure_latency(
     examples_per_round: int = 32,
     rounds: int = 5,
     busy_share: float = 0.25,
+    on_round: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Milliseconds per example for each model at each batch size, tokenisation included, all of them
     in one stated `precision` (fp32, or bf16 / fp16 autocast).
@@ -146,7 +157,8 @@ def measure_latency(
     each (model, batch size) reports the median over rounds with its spread: the speed-up is a ratio
     of medians. A machine busy with other work makes the figures unsure: `others_cpu_share` is the
     share of the machine's CPU time (all cores) that *other* processes used while we measured, and
-    `busy` is set when it exceeds `busy_share`. (The load average is kept for information only: it
+    `busy` is set when it exceeds `busy_share`. `on_round(done, total)` is called after each round
+    (every model timed once at one batch size) out of `len(batch_sizes) * rounds`. (The load average is kept for information only: it
     is a one-minute average that still counts the training that ran just before.)
 
     -> {"precision", "rounds", "models": {name: {"batch_1": {"median", "min", "p25", "p75", "max"}, ...}},
@@ -169,6 +181,7 @@ def measure_latency(
         model.eval()
         run(model, tokenizer, pool[: max(batch_sizes)])  # warm-up
     wall0, busy0, own0 = time.perf_counter(), _busy_cpu_seconds(), _own_cpu_seconds()
+    done, total = 0, len(batch_sizes) * rounds
     for bs in batch_sizes:
         chunks = [pool[i : i + bs] for i in range(0, len(pool) - bs + 1, bs)] or [pool[:bs]]
         for _ in range(rounds):
@@ -182,6 +195,9 @@ def measure_latency(
                     torch.cuda.synchronize()
                 ms = 1000.0 * (time.perf_counter() - start) / sum(len(c) for c in chunks)
                 times[name][f"batch_{bs}"].append(ms)
+            done += 1
+            if on_round is not None:
+                on_round(done, total)
     wall = time.perf_counter() - wall0
     others = max(0.0, (_busy_cpu_seconds() - busy0) - (_own_cpu_seconds() - own0))
     cores = psutil.cpu_count() or 1

@@ -22,6 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from workbench import hub
 from workbench.config import ModelConfig, StudentConfig
 from workbench.errors import WorkbenchError
 
@@ -108,7 +109,11 @@ def resolve_location(source: str, name: str) -> tuple[str, bool]:
     raise WorkbenchError(f"model source must be bundled, hub, local or run, got {source!r}")
 
 
-def _hub_error(location: str, exc: Exception) -> WorkbenchError:
+def _hub_error(location: str, exc: Exception, cache_only: bool = False) -> WorkbenchError:
+    if cache_only:  # the probe failed: say so, not the library's "couldn't connect" after the fact
+        return WorkbenchError(
+            f"could not load model {location!r}: {hub.unreachable_reason()} and the model is not in the local cache"
+        )
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return WorkbenchError(
         f"could not load model {location!r}: not found locally and the hub is unreachable or has no such "
@@ -123,10 +128,11 @@ def load_tokenizer(location: str) -> Any:
     from transformers import AutoTokenizer
 
     _quiet_transformers()
+    local = not Path(location).expanduser().is_dir() and hub.cache_only()
     try:
-        return AutoTokenizer.from_pretrained(location, trust_remote_code=False)
+        return AutoTokenizer.from_pretrained(location, trust_remote_code=False, local_files_only=local)
     except (OSError, ValueError) as exc:
-        raise _hub_error(location, exc) from None
+        raise _hub_error(location, exc, local) from None
 
 
 def load_classifier(source: str, name: str, label_names: list[str] | None = None) -> LoadedModel:
@@ -139,11 +145,12 @@ def load_classifier(source: str, name: str, label_names: list[str] | None = None
 
     _quiet_transformers()
     location, is_local = resolve_location(source, name)
+    local = not is_local and hub.cache_only()  # no network: the cache answers at once, or nothing does
     try:
-        config = AutoConfig.from_pretrained(location, trust_remote_code=False)
+        config = AutoConfig.from_pretrained(location, trust_remote_code=False, local_files_only=local)
     except (OSError, ValueError) as exc:
-        raise _hub_error(location, exc) from None
-    kwargs: dict[str, Any] = {}
+        raise _hub_error(location, exc, local) from None
+    kwargs: dict[str, Any] = {"local_files_only": local}
     has_head_config = bool(getattr(config, "architectures", None)) and any(
         a.endswith("ForSequenceClassification") for a in config.architectures
     )
@@ -163,7 +170,7 @@ def load_classifier(source: str, name: str, label_names: list[str] | None = None
             location, trust_remote_code=False, use_safetensors=True, output_loading_info=True, **kwargs
         )
     except (OSError, ValueError) as exc:
-        raise _hub_error(location, exc) from None
+        raise _hub_error(location, exc, local) from None
     missing = info.get("missing_keys", [])
     head_trained = not any(k.split(".")[0] in HEAD_PREFIXES or k.startswith("classifier") for k in missing)
     if label_names is not None and head_trained and _names_are_meaningful(model.config):

@@ -78,7 +78,9 @@ def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
         "training": training_info(result),
     }
     # a stopped run should end in seconds: speed is measured for finished runs only
-    return teacher_report(accelerator, precision, teacher, data, tc, folder, run_dir, base, result.state == "finished")
+    return teacher_report(
+        accelerator, precision, teacher, data, tc, folder, run_dir, base, result.state == "finished", emit
+    )
 
 
 def _cross_entropy(logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> DistillationLoss:
@@ -156,7 +158,7 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     # a stopped run should end in seconds: speed is measured for finished runs (or by `workbench evaluate`)
     return distill_report(
         accelerator, precision, cfg, data, teacher, student, t_logits, folder, run_dir, notes, extra,
-        measure_speed=result.state == "finished",
+        measure_speed=result.state == "finished", emit=emit,
     )  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from workbench.fsutil import write_json_atomic
 from workbench.hardware import describe_machine, serving_precision
 from workbench.models import LoadedModel, describe, folder_size, param_breakdown
 from workbench.prepared import Prepared
+from workbench.progress import Emit, progress
 from workbench.train import predict_sharded
 
 
@@ -40,14 +41,23 @@ def model_summary(
 
 
 def latencies(
-    named: dict[str, LoadedModel], data: TextData, max_length: int, device: torch.device, precision: str
+    named: dict[str, LoadedModel],
+    data: TextData,
+    max_length: int,
+    device: torch.device,
+    precision: str,
+    emit: Emit | None = None,
 ) -> dict[str, Any]:
     """Measured ms per example at batch 1 and 32 for each model, on the same validation texts, all in
-    `precision` (see `evaluate.measure_latency` for the result's fields)."""
+    `precision` (see `evaluate.measure_latency` for the result's fields); with `emit`, progress
+    events of phase "speed" counting rounds."""
     for loaded in named.values():
         loaded.model.to(device)
     models = {name: (loaded.model, loaded.tokenizer) for name, loaded in named.items()}
-    return measure_latency(models, data.validation.texts[:64], max_length, device, precision=precision)
+    on_round = progress(emit, "speed", unit="rounds")
+    return measure_latency(
+        models, data.validation.texts[:64], max_length, device, precision=precision, on_round=on_round
+    )
 
 
 def latency_fields(measured: dict[str, Any] | None, name: str) -> dict[str, Any]:
@@ -123,12 +133,16 @@ def teacher_report(
     run_dir: Path,
     base: dict[str, Any],
     measure_speed: bool,
+    emit: Emit | None = None,
 ) -> dict[str, Any]:
     """Evaluate a fine-tuned teacher on validation and test; write report.json and predictions.csv."""
     logits = {
-        s: predict_sharded(accelerator, teacher.loaded.model, teacher.encoded[s], tc.eval_batch_size, precision)
+        s: predict_sharded(
+            accelerator, teacher.loaded.model, teacher.encoded[s], tc.eval_batch_size, precision, emit,
+            split=s, role="teacher",
+        )
         for s in ("validation", "test")
-    }
+    }  # fmt: skip
     if not accelerator.is_main_process:
         return {}
     summary = model_summary(teacher.loaded, folder, logits, data, tc.max_length, accelerator.device)
@@ -136,7 +150,7 @@ def teacher_report(
     if measure_speed:
         named = {"teacher": teacher.loaded}
         lat = latencies(
-            named, data, tc.max_length, accelerator.device, serving_precision(tc.latency_precision, precision)
+            named, data, tc.max_length, accelerator.device, serving_precision(tc.latency_precision, precision), emit
         )
     summary.update(latency_fields(lat, "teacher"))
     report = {**base, **latency_conditions(lat), "teacher": summary}
@@ -158,14 +172,18 @@ def distill_report(
     notes: list[str],
     extra: dict[str, Any],
     measure_speed: bool = True,
+    emit: Emit | None = None,
 ) -> dict[str, Any]:
     """Evaluate both models on validation and test (and time them with `measure_speed`); write
-    report.json and predictions.csv."""
+    report.json and predictions.csv. With `emit`, progress events while it works."""
     tc = cfg.training
     s_logits = {
-        s: predict_sharded(accelerator, student.loaded.model, student.encoded[s], tc.eval_batch_size, precision)
+        s: predict_sharded(
+            accelerator, student.loaded.model, student.encoded[s], tc.eval_batch_size, precision, emit,
+            split=s, role="student",
+        )
         for s in ("validation", "test")
-    }
+    }  # fmt: skip
     if not accelerator.is_main_process:
         return {}
     eval_logits = {s: t_logits[s] for s in ("validation", "test")}
@@ -176,7 +194,7 @@ def distill_report(
     if measure_speed:
         named = {"teacher": teacher.loaded, "student": student.loaded}
         lat = latencies(
-            named, data, tc.max_length, accelerator.device, serving_precision(tc.latency_precision, precision)
+            named, data, tc.max_length, accelerator.device, serving_precision(tc.latency_precision, precision), emit
         )
     t_sum.update(latency_fields(lat, "teacher"))
     s_sum.update(latency_fields(lat, "student"))

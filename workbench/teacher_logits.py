@@ -18,6 +18,7 @@ from workbench.data import TextData
 from workbench.errors import WorkbenchError
 from workbench.evaluate import chance_accuracy, classification_metrics, predict_logits
 from workbench.prepared import Prepared
+from workbench.progress import progress
 from workbench.train import Emit, gather_rows, shard_indices
 
 
@@ -59,7 +60,12 @@ def teacher_logits(
         emit({"type": "phase", "phase": "teacher_logits_start", "split": split, "examples": len(enc)})
     teacher.loaded.model.to(accelerator.device)
     idx = shard_indices(len(enc), accelerator)
-    part = predict_logits(teacher.loaded.model, enc, tc.eval_batch_size, accelerator.device, precision, indices=idx)
+    on_batch = progress(
+        emit, "teacher_logits", scale=accelerator.num_processes, whole=len(enc), split=split, unit="examples"
+    )
+    part = predict_logits(
+        teacher.loaded.model, enc, tc.eval_batch_size, accelerator.device, precision, indices=idx, on_batch=on_batch
+    )
     logits = gather_rows(accelerator, idx, part, len(enc))
     seconds = time.perf_counter() - start
     if key is not None and accelerator.is_main_process:

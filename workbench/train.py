@@ -36,8 +36,9 @@ from workbench.errors import WorkbenchError
 from workbench.evaluate import classification_metrics, predict_logits
 from workbench.hardware import resolve_device, resolve_precision
 from workbench.losses import DistillationLoss
+from workbench.progress import progress
 
-Emit = Callable[[dict[str, Any]], None]
+Emit = Callable[[dict[str, Any]], None]  # same as progress.Emit
 LossFn = Callable[[torch.Tensor, dict[str, torch.Tensor]], DistillationLoss]
 
 
@@ -157,11 +158,22 @@ def gather_rows(accelerator: Any, indices: list[int], rows: torch.Tensor, n: int
 
 
 def predict_sharded(
-    accelerator: Any, model: torch.nn.Module, enc: Encoded, batch_size: int, precision: str
+    accelerator: Any,
+    model: torch.nn.Module,
+    enc: Encoded,
+    batch_size: int,
+    precision: str,
+    emit: Emit | None = None,
+    phase: str = "evaluating",
+    **fields: Any,
 ) -> torch.Tensor:
-    """Logits for all of `enc`, each process predicting its share, gathered. -> (n, C) on CPU."""
+    """Logits for all of `enc`, each process predicting its share, gathered. -> (n, C) on CPU.
+
+    With `emit`, progress events of `phase` (plus `fields`, e.g. split and role) while it runs.
+    """
     idx = shard_indices(len(enc), accelerator)
-    part = predict_logits(model, enc, batch_size, accelerator.device, precision, indices=idx)
+    on_batch = progress(emit, phase, scale=accelerator.num_processes, whole=len(enc), unit="examples", **fields)
+    part = predict_logits(model, enc, batch_size, accelerator.device, precision, indices=idx, on_batch=on_batch)
     return gather_rows(accelerator, idx, part, len(enc))
 
 
