@@ -76,8 +76,14 @@ def main(argv: list[str] | None = None) -> int:
             "max_length": cfg.training.max_length,
             "data_sizes": distilled["data"]["sizes"],
         },
-        "teacher": {k: t[k] for k in ("validation", "test", "params", "size_bytes", "latency_ms")},
-        "student_distilled": {k: s[k] for k in ("validation", "test", "params", "size_bytes", "latency_ms")},
+        "teacher": {
+            k: t.get(k) for k in ("validation", "test", "params", "size_bytes", "latency_ms", "latency_spread_ms")
+        },
+        "student_distilled": {
+            k: s.get(k) for k in ("validation", "test", "params", "size_bytes", "latency_ms", "latency_spread_ms")
+        },
+        "latency_precision": distilled.get("latency_precision"),
+        "latency_conditions": distilled.get("latency_conditions"),
         "student_alpha0": {k: b[k] for k in ("validation", "test")},
         "comparison": distilled["comparison"],
         "wall_s": {"teacher": teacher["wall_s"], "distill": distilled["wall_s"], "alpha0": plain["wall_s"]},
@@ -115,9 +121,27 @@ def markdown(r: dict) -> str:
         "",
         f"Data: bundled Rotten Tomatoes, {sizes['train']} train / {sizes['validation']} validation / {sizes['test']} test. "
         f"Teacher {r['config']['teacher_epochs']} epochs, students {r['config']['student_epochs']} epochs, max length {r['config']['max_length']}. "
-        f"Machine: {r['machine']}. Latency: fp32, tokenisation included, best of 3 interleaved rounds.",
+        f"Machine: {r['machine']}. {_latency_words(r)}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _latency_words(r: dict) -> str:
+    """How the latency columns were measured, from the report's own record of it."""
+    cond = r.get("latency_conditions") or {}
+    rounds = cond.get("rounds")
+    busy = " The machine was busy during the measurement: treat the speed-up as unsure." if cond.get("busy") else ""
+    spread = []
+    for who, key in (("teacher", "teacher"), ("student", "student_distilled")):
+        sp = (r[key].get("latency_spread_ms") or {}).get("batch_1")
+        if sp:
+            spread.append(f"{who} {sp['min']:.2f}-{sp['max']:.2f}")
+    return (
+        f"Latency: both models in {r.get('latency_precision') or 'fp32'}, tokenisation included, median of "
+        f"{rounds or 'several'} interleaved rounds"
+        + (f" (batch-1 range: {', '.join(spread)} ms)" if spread else "")
+        + f".{busy}"
+    )
 
 
 if __name__ == "__main__":
