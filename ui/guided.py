@@ -125,9 +125,27 @@ def open_compare(run_id: str) -> None:
     st.switch_page("pages/compare.py")
 
 
+LAST_SHOWN_KEY = "wb_last_shown"
+
+
 def remember_open(run_dir: Path) -> None:
-    """The run the Train page keeps showing after it ends (instead of going blank)."""
+    """A run this session started: History opens it, and Current run shows it once nothing trains."""
     st.session_state[OPEN_RUN_KEY] = str(run_dir)
+    st.session_state[LAST_SHOWN_KEY] = str(run_dir)
+
+
+def remember_shown(run_dir: Path) -> None:
+    """The run the live panel shows: it stays the one shown after it ends (instead of a blank panel)."""
+    st.session_state[LAST_SHOWN_KEY] = str(run_dir)
+
+
+def last_shown() -> Path | None:
+    """The run Current run shows when nothing trains: the last one shown live, else the last started."""
+    for key in (LAST_SHOWN_KEY, OPEN_RUN_KEY):
+        d = Path(st.session_state.get(key) or "")
+        if d.name and (d / "status.json").is_file():
+            return d
+    return None
 
 
 def teacher_label(run: dict[str, Any]) -> str:
