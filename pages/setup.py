@@ -59,17 +59,18 @@ st.caption(
 
 
 # --------------------------------------------------------------------------- the guided first run
-def guided_box() -> None:
-    """For a newcomer (no teacher fine-tuned on this data yet): the whole story in one click."""
+def guided_box() -> bool:
+    """For a newcomer (no teacher fine-tuned on this data yet): the whole story in one click.
+    True when its button is shown (it is then the page's one primary button)."""
     group = guided_group()
     if any(i.state in ACTIVE_STATES for i in group.values()):
         with st.container(border=True):
             st.markdown("**Your first run is under way.** Follow its three steps on the Train page.")
             if st.button("Watch it on the Train page", type="primary", icon=":material/monitoring:"):
                 st.switch_page("pages/train.py")
-        return
+        return False
     if best_teacher_run(cfg.data) is not None:
-        return
+        return False
     with st.container(border=True):
         st.subheader("New here? Run the whole story")
         st.markdown(
@@ -93,7 +94,7 @@ def guided_box() -> None:
                 dirs = guided.launch_first_run(copy.deepcopy(cfg), runs_root())
             except WorkbenchError as exc:
                 st.error(plain_problem(str(exc)))
-                return
+                return True
             remember_open(dirs["teacher"])
             st.switch_page("pages/train.py")
         if problem:
@@ -102,9 +103,10 @@ def guided_box() -> None:
             st.caption(
                 "You can leave this page or close the tab: the runs carry on. Smaller example limits (below) make it faster."
             )
+    return True
 
 
-guided_box()
+newcomer = guided_box()
 st.text_input("Run name", key=bind("setup_name", cfg.name), help="Used in the run's folder name.")
 cfg.name = st.session_state["setup_name"] or "run"
 
@@ -311,7 +313,7 @@ st.caption(
     "Loads both models, compares their labels, tokenizers and inputs, and times one training step on this machine."
 )
 cfg_key = cached.key_of(cfg)
-if st.button("Run the compatibility check", type="primary"):
+if st.button("Run the compatibility check", type="secondary" if newcomer else "primary"):
     from workbench.preflight import run_preflight
 
     with st.spinner("Loading both models and timing a training step…"):

@@ -56,11 +56,11 @@ def estimate_text(n_train: int | None, measured: tuple[float, int] | None) -> st
         bench = {}
     full = (bench.get("data_sizes") or {}).get("train")
     share = min(1.0, n_train / full) if n_train and full else 1.0
-    lo, hi = (max(1, round(m * share)) for m in QUIET_MINUTES)
-    quiet = f"{lo} minute" if hi <= 1 else f"{lo}-{hi} minutes"
-    text = f"About **{quiet}** on an idle 2-core laptop (an estimate"
-    if bench.get("minutes"):
-        busy = max(1, round(bench["minutes"] * share))
+    # loading the models and evaluating them take a minute or so whatever the number of examples
+    lo, hi = max(1, round(QUIET_MINUTES[0] * share)), max(2, round(QUIET_MINUTES[1] * share))
+    text = f"About **{lo}-{hi} minutes** on an idle 2-core laptop (an estimate"
+    busy = round((bench.get("minutes") or 0) * share)
+    if busy > hi:
         text += f"; when the computer is busy with other work it can take up to {busy} minutes"
     return text + ")."
 
