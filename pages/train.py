@@ -72,8 +72,9 @@ def guided_panel() -> None:
             st.caption("This first run did not finish: open its steps in the History below to see why.")
 
 
-guided_panel()
 active = jobs.active_runs()
+# while anything trains the steps poll too (a run's group is in its status only once its process starts)
+st.fragment(guided_panel, run_every=POLL_SECONDS if active else None)()
 statuses = {d: read_status(d) for d in active}
 running = [d for d in active if statuses[d].get("state") == "running"]
 waiting = [d for d in active if statuses[d].get("state") != "running"]
