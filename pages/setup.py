@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import copy
+
 import pandas as pd
 import streamlit as st
 
 from ui import cached, charts
 from ui.guard import ensure_navigation
+from ui.guided import estimate_text, remember_open, teacher_label
 from ui.state import bind, config_problem, get_cfg, plain_problem, save_cfg
 from ui.summary import human_bytes, human_count, human_seconds
+from workbench import guided
 from workbench.config import ModelConfig, to_commented_yaml
 from workbench.errors import WorkbenchError
 from workbench.models import default_layers
-from workbench.overview import finished_teacher_runs, label_balance, preview_rows, token_lengths
-from workbench.runs import slug
+from workbench.overview import (
+    best_teacher_run,
+    finished_teacher_runs,
+    first_run_wall_seconds,
+    guided_group,
+    label_balance,
+    preview_rows,
+    token_lengths,
+)
+from workbench.runs import ACTIVE_STATES, runs_root, slug
 from workbench.uploads import base_name, check_columns, display_name, read_upload, save_upload
 
 ensure_navigation("pages/setup.py")
@@ -44,6 +56,57 @@ st.caption(
     "Pick a big **teacher** model, a smaller **student** that will learn from it, and the **data** they work on. "
     "Nothing trains on this page: look at the data and check that the models fit together first."
 )
+
+
+# --------------------------------------------------------------------------- the guided first run
+def guided_box() -> bool:
+    """For a newcomer (no teacher fine-tuned on this data yet): the whole story in one click.
+    True when its button is shown (it is then the page's one primary button)."""
+    group = guided_group()
+    if any(i.state in ACTIVE_STATES for i in group.values()):
+        with st.container(border=True):
+            st.markdown("**Your first run is under way.** Follow its three steps on the Train page.")
+            if st.button("Watch it on the Train page", type="primary", icon=":material/monitoring:"):
+                st.switch_page("pages/train.py")
+        return False
+    if best_teacher_run(cfg.data) is not None:
+        return False
+    with st.container(border=True):
+        st.subheader("New here? Run the whole story")
+        st.markdown(
+            "One click trains three models, one after the other, on the data below:\n"
+            "1. **Fine-tune the teacher**: the bundled MiniLM learns the task (it starts untrained).\n"
+            "2. **Distil the student**: a smaller model learns from the teacher's answers.\n"
+            "3. **Train the same student without the teacher**, so you can see what the teacher added.\n\n"
+            "Then **Compare** shows how much of the teacher's accuracy the student kept, and how much faster it is."
+        )
+        st.markdown("Time: " + estimate_text(cfg.data.max_train_examples, first_run_wall_seconds()))
+        problem = config_problem(cfg)
+        if st.button(
+            "Run the whole story (teacher, student, comparison)",
+            type="primary",
+            icon=":material/play_arrow:",
+            disabled=problem is not None,
+            key="guided_start",
+        ):
+            save_cfg()
+            try:
+                dirs = guided.launch_first_run(copy.deepcopy(cfg), runs_root())
+            except WorkbenchError as exc:
+                st.error(plain_problem(str(exc)))
+                return True
+            remember_open(dirs["teacher"])
+            st.switch_page("pages/train.py")
+        if problem:
+            st.caption(f"Cannot start yet: {problem.rstrip('.')}.")
+        else:
+            st.caption(
+                "You can leave this page or close the tab: the runs carry on. Smaller example limits (below) make it faster."
+            )
+    return True
+
+
+newcomer = guided_box()
 st.text_input("Run name", key=bind("setup_name", cfg.name), help="Used in the run's folder name.")
 cfg.name = st.session_state["setup_name"] or "run"
 
@@ -76,11 +139,9 @@ with col_t:
             st.info("No fine-tuned teacher yet. Start one on the **Train** page (“Fine-tune the teacher”).")
         else:
             options = [r["run_dir"] for r in runs]
-            labels = {
-                r["run_dir"]: f"{r['id']} (test accuracy {r['accuracy']:.0%})" if r["accuracy"] is not None else r["id"]
-                for r in runs
-            }
-            current = cfg.teacher.name if cfg.teacher.name in options else options[0]
+            labels = {r["run_dir"]: teacher_label(r) for r in runs}
+            best = best_teacher_run(cfg.data)  # not the newest: that may be a 3-example test at chance
+            current = cfg.teacher.name if cfg.teacher.name in options else (best or runs[0])["run_dir"]
             if st.session_state.get("setup_teacher_run") not in options:
                 st.session_state.pop("setup_teacher_run", None)
             name = st.selectbox(
@@ -252,7 +313,7 @@ st.caption(
     "Loads both models, compares their labels, tokenizers and inputs, and times one training step on this machine."
 )
 cfg_key = cached.key_of(cfg)
-if st.button("Run the compatibility check", type="primary"):
+if st.button("Run the compatibility check", type="secondary" if newcomer else "primary"):
     from workbench.preflight import run_preflight
 
     with st.spinner("Loading both models and timing a training step…"):

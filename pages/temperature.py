@@ -13,7 +13,7 @@ from ui.state import KEPT_PREFIX, bind, get_cfg, save_cfg, sticky
 from workbench.config import ModelConfig
 from workbench.errors import WorkbenchError
 from workbench.explorer import explain, temperature_curve
-from workbench.overview import finished_teacher_runs
+from workbench.overview import best_teacher_run, finished_teacher_runs
 
 ensure_navigation("pages/temperature.py")
 
@@ -46,7 +46,8 @@ labels = {
 for r in runs:
     acc = f", test accuracy {r['accuracy']:.0%}" if r["accuracy"] is not None else ""
     labels[r["run_dir"]] = f"Fine-tuned teacher from run {r['id']}{acc}"
-default = runs[0]["run_dir"] if runs and cfg.teacher.source != "run" else SETUP
+best = best_teacher_run(cfg.data)  # the best for this data, not the newest (which may be a smoke test)
+default = (best or runs[0])["run_dir"] if runs and cfg.teacher.source != "run" else SETUP
 if st.session_state.get("temp_teacher") not in options:
     st.session_state.pop("temp_teacher", None)
 picked_teacher = st.selectbox("Teacher to explore", options, format_func=labels.get, key=bind("temp_teacher", default))

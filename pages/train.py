@@ -9,13 +9,15 @@ import streamlit as st
 
 import workbench.jobs as jobs
 from ui.guard import ensure_navigation
+from ui.guided import last_shown, open_compare, remember_shown, show_steps, use_teacher, use_teacher_button
 from ui.runview import history_frame, render_run
 from ui.state import OPEN_RUN_KEY, bind, config_problem, get_cfg, plain_problem, save_cfg
 from workbench.checkpoint import saved_position
 from workbench.commands import cli_commands
 from workbench.config import TrainConfig, to_commented_yaml
 from workbench.errors import WorkbenchError
-from workbench.runs import ACTIVE_STATES, list_runs, read_status, runs_root
+from workbench.overview import best_teacher_run, guided_group
+from workbench.runs import ACTIVE_STATES, RunInfo, list_runs, read_report, read_status, runs_root
 
 ensure_navigation("pages/train.py")
 
@@ -38,16 +40,47 @@ def live_panel(run_dir: str) -> None:
     """Polls the active run every few seconds; a full rerun once it ends stops the polling."""
     status = jobs.refresh(Path(run_dir))
     if status.get("state") not in ACTIVE_STATES:
+        remember_shown(Path(run_dir))  # it stays the one shown once it ends, instead of a blank panel
         st.rerun()
     render_run(Path(run_dir), status, key="live", min_redraw_s=POLL_SECONDS / 2)
 
 
+# --------------------------------------------------------------------------- the guided first run
+def guided_panel() -> None:
+    """The guided first run's three runs as steps; its next step is the primary button."""
+    group = guided_group()
+    if not group:
+        return
+    dirs = {str(i.run_dir) for i in group.values()}
+    newest = list_runs()[:1]
+    active = any(i.state in ACTIVE_STATES for i in group.values())
+    if not (active or st.session_state.get(OPEN_RUN_KEY) in dirs or (newest and str(newest[0].run_dir) in dirs)):
+        return
+    with st.container(border=True):
+        st.subheader("Your first run: the whole story in three steps")
+        done = show_steps(group)
+        if done:
+            distilled = group["distilled"]
+            if st.button(
+                "Compare the student with and without the teacher",
+                type="primary",
+                icon=":material/compare_arrows:",
+                key="guided_compare",
+            ):
+                open_compare(distilled.id)
+        elif not active:
+            st.caption("This first run did not finish: open its steps in the History below to see why.")
+
+
 active = jobs.active_runs()
+# while anything trains the steps poll too (a run's group is in its status only once its process starts)
+st.fragment(guided_panel, run_every=POLL_SECONDS if active else None)()
 statuses = {d: read_status(d) for d in active}
 running = [d for d in active if statuses[d].get("state") == "running"]
 waiting = [d for d in active if statuses[d].get("state") != "running"]
 st.header("Current run")
 if running or waiting:
+    remember_shown((running or waiting)[0])
     live_panel(str((running or waiting)[0]))
     for d in waiting[1 if not running else 0 :]:
         c1, c2 = st.columns([5, 1])
@@ -56,7 +89,15 @@ if running or waiting:
             jobs.stop(d)
             st.rerun()
 else:
-    st.info("Nothing is training now. Start a run below; earlier runs are in the History at the bottom.")
+    last = last_shown()
+    if last is not None:  # the run this session watched or started: it does not vanish when it ends
+        st.caption("Nothing is training now. This is the last run you watched:")
+        with st.container(border=True):
+            last_status = read_status(last)
+            render_run(last, last_status, key="last")
+            use_teacher_button(cfg, RunInfo(last, last_status, read_report(last)), key="last")
+    else:
+        st.info("Nothing is training now. Start a run below; earlier runs are in the History at the bottom.")
 
 
 # --------------------------------------------------------------------------- start a run
@@ -106,13 +147,27 @@ st.markdown(
     f"student: **{cfg.student.kind}** · data: **{cfg.data.source}** "
     f"({cfg.data.max_train_examples or 'all'} training examples). Change these on **Setup**."
 )
+untrained = cfg.teacher.source == "bundled"  # hub and local models may be fine-tuned already
+best = best_teacher_run(cfg.data) if untrained else None
+if best is not None:
+    acc = f" (test accuracy {best['accuracy']:.0%})" if best["accuracy"] is not None else ""
+    c1, c2 = st.columns([3, 1])
+    c1.info(f"You already fine-tuned a teacher on this data: `{best['id']}`{acc}. Distil from it?")
+    if c2.button("Use this teacher", type="primary", key="use_best_teacher", icon=":material/check:"):
+        use_teacher(cfg, best["run_dir"])
+        st.rerun()
 col_t, col_d = st.columns(2, gap="large")
 with col_t:
     st.subheader("1 · Fine-tune the teacher")
     st.caption("Teaches the teacher the task first, so its soft targets mean something. Needed for the bundled MiniLM.")
     train_settings(cfg.teacher_training, "tt")
     problem = config_problem(cfg)
-    if st.button("Fine-tune the teacher", type="secondary", icon=":material/school:", disabled=problem is not None):
+    if st.button(
+        "Fine-tune the teacher",
+        type="primary" if untrained else "secondary",
+        icon=":material/school:",
+        disabled=problem is not None,
+    ):
         start("teacher")
 with col_d:
     st.subheader("2 · Distil the student")
@@ -127,10 +182,21 @@ with col_d:
         help="Normally a teacher no better than guessing is refused, since its soft targets would be noise. "
         "Tick this to distil anyway (useful for demos with the untrained bundled teacher).",
     )
-    if cfg.teacher.source == "bundled" and not cfg.allow_weak_teacher:
-        st.warning("The bundled teacher is untrained: fine-tune it first (left), or tick *Allow a weak teacher*.")
+    weak_reason = None
+    if untrained and not cfg.allow_weak_teacher:
+        weak_reason = (
+            "The bundled teacher has not learned this task yet, so it has nothing to teach: "
+            "fine-tune it first (left), then use it here. Or tick *Allow a weak teacher* to distil anyway."
+        )
+        st.warning(weak_reason)
     problem = config_problem(cfg)
-    if st.button("Distil the student", type="primary", icon=":material/science:", disabled=problem is not None):
+    if st.button(
+        "Distil the student",
+        type="secondary" if untrained else "primary",
+        icon=":material/science:",
+        disabled=problem is not None or weak_reason is not None,
+        help=weak_reason,
+    ):
         start("distill")
 save_cfg()  # the draft: a reload or another page finds these settings
 if problem:
@@ -175,6 +241,7 @@ else:
             st.info(f"`{info.id}` is live: see *Current run* above.")
         else:
             render_run(info.run_dir, info.status, key="hist")
+            use_teacher_button(cfg, info, key="hist")
         if info.state in ("failed", "stopped") and (info.run_dir / "checkpoint" / "state.pt").is_file():
             pos = saved_position(info.run_dir / "checkpoint")
             where = f" from step {pos.step}" if pos else ""

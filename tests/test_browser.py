@@ -257,3 +257,66 @@ def test_small_sweep_from_the_experiments_page(server, chromium_path, tmp_path):
         finally:
             browser.close()
     assert len(list(runs.glob("*-distill-*"))) == 2
+
+
+def test_guided_first_run_end_to_end(server, chromium_path, tmp_path):
+    """A newcomer's path: the guided box on Setup, its three steps on Train, then Compare with the baseline.
+
+    On a reduced budget (64 training, 32 validation / test examples) the teacher stays near chance,
+    so "Allow a weak teacher" is ticked first; the full-size story is benchmarks/first_run.py's.
+    """
+    from playwright.sync_api import expect, sync_playwright
+
+    url, runs = server
+    expect.set_options(timeout=SLOW)
+    shots = Path(os.environ.get("WORKBENCH_SCREENSHOTS") or tmp_path / "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.set_default_timeout(SLOW)
+        try:
+            _guided_flow(page, url, runs, shots, expect, tmp_path)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    for name in ("setup", "train", "compare"):
+        assert (shots / f"{name}.png").stat().st_size > 10_000
+
+
+def _guided_flow(page, url: str, runs: Path, shots: Path, expect, tmp_path: Path) -> None:
+    page.goto(url)
+    expect(page.get_by_role("heading", name="New here? Run the whole story")).to_be_visible()
+    _number(page, "Training examples", 64)
+    _wait_idle(page)
+    _number(page, "Validation / test examples", 32)
+    expect(page.locator("p", has_text=re.compile(r"64 training, 32 validation and 32 test examples"))).to_be_visible()
+    page.get_by_role("link", name="Train", exact=True).click()
+    page.get_by_test_id("stCheckbox").get_by_text("Allow a weak teacher").click()
+    _wait_idle(page)
+    page.get_by_role("link", name="Setup", exact=True).click()
+    expect(page.get_by_text("Time: About", exact=False)).to_be_visible()
+    _wait_idle(page)
+    _shot(page, shots / "setup.png")
+    page.get_by_role("button", name="Run the whole story (teacher, student, comparison)").click()
+    expect(page.get_by_role("heading", name="Train", exact=True)).to_be_visible()
+    expect(page.get_by_text("Step 1/3", exact=False)).to_be_visible()
+    expect(page.get_by_text("Step 3/3", exact=False)).to_be_visible()
+    compare = page.get_by_role("button", name="Compare the student with and without the teacher")
+    expect(compare).to_be_visible(timeout=420_000)
+    assert len([d for d in runs.iterdir() if (d / "status.json").is_file()]) == 3
+    _wait_idle(page)
+    _shot(page, shots / "train.png")
+    compare.click()
+    expect(page.get_by_role("heading", name="Compare", exact=True)).to_be_visible()
+    expect(page.locator('[data-testid^="stAlertContent"]').filter(has_text=HEADLINE).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Baseline: run \S+-baseline"))).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download a report to share (.html)").click()
+    saved = tmp_path / "report.html"
+    download.value.save_as(saved)
+    assert "<html" in saved.read_text(encoding="utf-8")[:500].lower()
+    _wait_idle(page)
+    _shot(page, shots / "compare.png")

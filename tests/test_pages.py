@@ -248,6 +248,7 @@ def test_train_launch_error_is_shown(monkeypatch):
 
     monkeypatch.setattr(workbench.jobs, "launch", boom)
     at = page("train").run()
+    at.checkbox(key="dt_weak").check().run()
     next(b for b in at.button if b.label == "Distil the student").click().run()
     assert not at.exception
     assert "Permission denied" in texts(at.error)
