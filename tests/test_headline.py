@@ -191,3 +191,24 @@ def test_old_report_without_confusion_matrices_or_spreads():
     assert summary.headline(r).startswith("The student keeps 98%")
     sp = summary.speed_reading(r)
     assert not sp["has_spread"] and sp["precision"] is None and not sp["unsure"]
+
+
+def test_speed_reading_takes_the_spread_as_reports_write_it():
+    """report.py writes {min, p25, p75, max} per batch size; the headline and table must read that shape."""
+    from ui.summary import headline, ms_with_spread, speed_reading
+
+    def spread(lo, p25, p75, hi):
+        return {"batch_1": {"min": lo, "p25": p25, "p75": p75, "max": hi}}
+
+    report = {
+        "kind": "distill",
+        "teacher": {"latency_ms": {"batch_1": 10.0}, "latency_spread_ms": spread(9.0, 9.5, 10.5, 14.0)},
+        "student": {"latency_ms": {"batch_1": 4.0}, "latency_spread_ms": spread(3.5, 3.8, 4.2, 9.5)},
+        "comparison": {"speedup": {"batch_1": 2.5}},
+    }
+    sp = speed_reading(report)
+    assert sp["teacher_spread"] == (9.0, 14.0) and not sp["overlap"]  # whole ranges touch, middle halves do not
+    assert ms_with_spread(10.0, report["teacher"]["latency_spread_ms"]["batch_1"]) == "10.0 ms (9.0–14.0)"
+    report["student"]["latency_spread_ms"] = spread(3.5, 9.0, 11.0, 12.0)  # middle halves overlap
+    assert speed_reading(report)["unsure"]
+    assert isinstance(headline(report), str)

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from ui.summary import thin
+from ui.summary import interval, thin
 
 TEACHER_COLOR, STUDENT_COLOR = "#6C4AB6", "#F28C28"
 PARTS = {"embeddings": "#8DA0CB", "encoder": "#66C2A5", "head": "#FC8D62"}
@@ -178,8 +178,8 @@ def latency(
             error = {
                 "type": "data",
                 "symmetric": False,
-                "array": [spread[k][1] - lat[k] for k in keys],
-                "arrayminus": [lat[k] - spread[k][0] for k in keys],
+                "array": [interval(spread[k])[1] - lat[k] for k in keys],
+                "arrayminus": [lat[k] - interval(spread[k])[0] for k in keys],
             }
         fig.add_bar(
             x=[k.replace("batch_", "batch of ") for k in keys],

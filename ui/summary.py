@@ -141,11 +141,22 @@ def one_class_macro_f1(share: float, num_classes: int) -> float:
     return 2 * share / (1 + share) / max(1, num_classes)
 
 
+def interval(spread: Any, inner: bool = False) -> tuple[float, float] | None:
+    """(low, high) of a timing spread: reports store {min, p25, p75, max} per batch size (older ones and
+    tests [low, high]). `inner` gives the middle half of the rounds (p25-p75), robust to one slow round."""
+    if not spread:
+        return None
+    if isinstance(spread, dict):
+        lo, hi = ("p25", "p75") if inner else ("min", "max")
+        return (float(spread[lo]), float(spread[hi])) if lo in spread and hi in spread else None
+    return float(spread[0]), float(spread[-1])
+
+
 def speed_reading(report: dict[str, Any], key: str = "batch_1") -> dict[str, Any]:
     """What the report says about speed at one batch size, and whether that can be trusted.
 
-    Newer reports carry a median per model (`latency_ms`), its spread (`latency_spread_ms`: [low,
-    high]), `latency_busy` (the machine was loaded beyond its cores while timing) and the precision
+    Newer reports carry a median per model (`latency_ms`), its spread (`latency_spread_ms`: min, p25,
+    p75, max of the rounds), `latency_busy` (the machine was loaded beyond its cores while timing) and the precision
     both were timed in; older ones only the first. The ratio is unsure when the machine was busy or
     when the two spreads overlap: then it cannot even be said which model is faster.
     """
@@ -155,10 +166,13 @@ def speed_reading(report: dict[str, Any], key: str = "batch_1") -> dict[str, Any
     speedup = ((report.get("comparison") or {}).get("speedup") or {}).get(key)
     if speedup is None and t_ms and s_ms:
         speedup = t_ms / s_ms
-    t_spread = (t.get("latency_spread_ms") or {}).get(key)
-    s_spread = (s.get("latency_spread_ms") or {}).get(key)
+    raw_t = (t.get("latency_spread_ms") or {}).get(key)
+    raw_s = (s.get("latency_spread_ms") or {}).get(key)
+    t_spread, s_spread = interval(raw_t), interval(raw_s)
     busy = bool(report.get("latency_busy") or t.get("latency_busy") or s.get("latency_busy"))
-    overlap = bool(t_spread and s_spread and t_spread[0] <= s_spread[1] and s_spread[0] <= t_spread[1])
+    # unsure which is faster when the middle halves of the two models' rounds overlap
+    t_mid, s_mid = interval(raw_t, inner=True), interval(raw_s, inner=True)
+    overlap = bool(t_mid and s_mid and t_mid[0] <= s_mid[1] and s_mid[0] <= t_mid[1])
     return {
         "speedup": speedup,
         "teacher_ms": t_ms,
@@ -173,12 +187,13 @@ def speed_reading(report: dict[str, Any], key: str = "batch_1") -> dict[str, Any
     }
 
 
-def ms_with_spread(ms: float | None, spread: list[float] | None) -> str:
+def ms_with_spread(ms: float | None, spread: Any) -> str:
     """ "12.3 ms (11.9–14.0)": the median and the range of the repeated timings."""
     if ms is None:
         return "–"
-    if spread:
-        return f"{ms:.1f} ms ({spread[0]:.1f}–{spread[1]:.1f})"
+    low_high = interval(spread)
+    if low_high:
+        return f"{ms:.1f} ms ({low_high[0]:.1f}–{low_high[1]:.1f})"
     return f"{ms:.1f} ms"
 
 
