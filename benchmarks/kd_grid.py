@@ -35,9 +35,9 @@ def grid_config(teacher: Path, max_train: int, seeds: int):
     cfg.teacher.source, cfg.teacher.name = "run", str(teacher)
     cfg.student.kind, cfg.student.layers = "layers", None  # every other teacher layer: 3 of 6
     cfg.data.max_train_examples = max_train
-    cfg.training.epochs = 3
+    cfg.training.epochs = 2
     cfg.training.checkpoint_every_steps = 0
-    cfg.sweep.mode, cfg.sweep.temperatures, cfg.sweep.alphas, cfg.sweep.seeds = "grid", [1.0, 4.0], [0.5, 1.0], seeds
+    cfg.sweep.mode, cfg.sweep.temperatures, cfg.sweep.alphas, cfg.sweep.seeds = "grid", [2.0], [0.5, 1.0], seeds
     return cfg
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import cached, charts
-from ui.export import model_zip
+from ui.export import model_zip, read_config, student_name, teacher_name
 from ui.guard import ensure_navigation
 from ui.report_html import build_html
 from ui.state import sticky
@@ -240,7 +240,11 @@ table = pd.DataFrame(
         {"": f"accuracy ({split})", "teacher": pct(t_acc), "student": pct(s_acc)},
         {"": f"macro-F1 ({split})", "teacher": pct(t[split]["macro_f1"]), "student": pct(s[split]["macro_f1"])},
         {"": "layers", "teacher": str(t["architecture"]["layers"]), "student": str(s["architecture"]["layers"])},
-        {"": "what it is", "teacher": t["description"], "student": s["description"]},
+        {
+            "": "what it is",
+            "teacher": teacher_name(read_config(info.run_dir)),
+            "student": student_name(read_config(info.run_dir), s),
+        },
     ]
 )
 st.dataframe(table, hide_index=True)

@@ -184,3 +184,23 @@ def test_report_download_is_offered(runs_dir, calls):
     at = page().run()
     labels = [str(getattr(e, "proto", e)) for e in at.get("download_button")]
     assert any("Download a report to share (.html)" in label for label in labels)
+
+
+def test_compare_names_models_without_paths_of_this_machine(runs_dir, calls):
+    """The 'what it is' row names the teacher by run / hub id, never by an absolute folder."""
+    import json
+
+    import yaml
+
+    run = make_finished_distill(runs_dir)
+    cfg = yaml.safe_load((run / "config.yaml").read_text())
+    cfg["teacher"] = {"source": "run", "name": str(runs_dir / "20261127-090000-teacher-demo" / "model")}
+    (run / "config.yaml").write_text(yaml.safe_dump(cfg))
+    report = json.loads((run / "report.json").read_text())
+    report["teacher"]["description"] = str(runs_dir / "20261127-090000-teacher-demo" / "model")
+    (run / "report.json").write_text(json.dumps(report))
+    at = page().run()
+    assert not at.exception
+    cells = " ".join(str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
+    assert "run 20261127-090000-teacher-demo" in cells
+    assert str(runs_dir) not in cells
