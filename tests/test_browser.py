@@ -128,7 +128,7 @@ def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
     expect(page.get_by_text("T = 4", exact=False).first).to_be_visible()
     _number(page, "Chart point every N steps", 1, nth=1)
     _wait_idle(page)
-    # distillation column (the second of each): batch size 32 -> 8, max length 64 -> 32, two steps left each
+    # distillation column (the second of each): batch size 32 -> 8, max length 128 -> 64, two steps left each
     for label in ("Batch size", "Max length (tokens)"):
         thumb = page.get_by_test_id("stSlider").filter(has_text=label).nth(1).get_by_role("slider")
         for _ in range(2):
@@ -171,7 +171,7 @@ def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
     config = next(runs.glob("*-distill-*/config.yaml")).read_text()
     assert "temperature: 4.0" in config and "max_train_examples: 64" in config
     training = config.split("\ntraining:", 1)[1]
-    assert "batch_size: 8" in training and "max_length: 32" in training and "log_every_steps: 1" in training
+    assert "batch_size: 8" in training and "max_length: 64" in training and "log_every_steps: 1" in training
     _wait_idle(page)
     _shot(page, shots / "train.png")
 
