@@ -68,7 +68,7 @@ def heatmap(points: list[dict[str, Any]]) -> go.Figure:
             hoverinfo="text",
             colorscale="Viridis",
             texttemplate="%{z:.1%}",
-            colorbar={"tickformat": ".0%"},
+            colorbar={"tickformat": ".1%"},
         )
     )
     fig.update_layout(title="Mean validation accuracy", xaxis_title="alpha (weight of the teacher)", yaxis_title="T")
