@@ -74,14 +74,23 @@ def test_best_teacher_is_the_best_on_this_data_not_the_newest(runs_dir):
     assert best_teacher_run(cfg.data) is None
 
 
-def test_estimate_says_how_long_before_it_starts(runs_dir):
+def test_estimate_says_how_long_before_it_starts(runs_dir, monkeypatch, tmp_path):
+    import json
+
+    import ui.guided
+
     # measured on this machine: scaled to the training examples
     assert estimate_text(1000, (600.0, 2000)).startswith("About **5 min 00 s**")
-    # nothing measured here: the derived quiet-machine figure, said to be an estimate, and the busy one
+    # nothing run here yet: the project's benchmark figure (an idle machine), scaled to the examples
+    bench = tmp_path / "first_run.json"
+    bench.write_text(json.dumps({"minutes": 4.6, "data_sizes": {"train": 10000}}))
+    monkeypatch.setattr(ui.guided, "MEASURED", bench)
     text = estimate_text(None, None)
-    assert "4-5 minutes" in text and "estimate" in text and "54 minutes" in text
-    small = estimate_text(64, None)  # models still load and evaluate: not "1 minute, up to 1 minutes"
-    assert "1-2 minutes" in small and "up to" not in small
+    assert "4-5 minutes" in text and "measured 4.6 minutes" in text and "busy" in text
+    assert "1-2 minutes" in estimate_text(64, None)  # models still load and evaluate whatever the size
+    # no benchmark file: the derived figure, said to be an estimate
+    monkeypatch.setattr(ui.guided, "MEASURED", tmp_path / "missing.json")
+    assert "estimate" in estimate_text(None, None)
     # a finished guided run on this machine is what the estimate comes from
     for i, role in enumerate(("teacher", "distilled", "baseline")):
         d = make_teacher(runs_dir, f"20261127-10000{i}-x-{role}", 0.8, group="g1", role=role)

@@ -9,6 +9,7 @@ for it is the primary one. The engine launches and finds the runs (`workbench.gu
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -56,13 +57,13 @@ def estimate_text(n_train: int | None, measured: tuple[float, int] | None) -> st
         bench = {}
     full = (bench.get("data_sizes") or {}).get("train")
     share = min(1.0, n_train / full) if n_train and full else 1.0
+    # the project's benchmark of the full first run on an idle 2-core machine, else the derived figure
+    quiet = float(bench.get("minutes") or 0) or None
+    low, high = (quiet, quiet) if quiet else QUIET_MINUTES
     # loading the models and evaluating them take a minute or so whatever the number of examples
-    lo, hi = max(1, round(QUIET_MINUTES[0] * share)), max(2, round(QUIET_MINUTES[1] * share))
-    text = f"About **{lo}-{hi} minutes** on an idle 2-core laptop (an estimate"
-    busy = round((bench.get("minutes") or 0) * share)
-    if busy > hi:
-        text += f"; when the computer is busy with other work it can take up to {busy} minutes"
-    return text + ")."
+    lo, hi = max(1, math.floor(low * share)), max(2, math.ceil(high * share))
+    source = f"measured {quiet:.1f} minutes for all the data" if quiet else "an estimate"
+    return f"About **{lo}-{hi} minutes** on an idle 2-core laptop ({source}; slower while the computer is busy)."
 
 
 def use_teacher(cfg: RunConfig, run_dir: str | Path) -> None:
