@@ -15,16 +15,13 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from workbench.config import RunConfig
-from workbench.processes import children, create_time, process_alive, refresh
+from workbench.processes import create_time, process_alive, refresh, spawn_cli
 from workbench.runs import ACTIVE_STATES, KINDS, list_runs, read_status, runs_root, write_status
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def command(kind: str, config_path: Path, run_dir: Path) -> list[str]:
@@ -86,20 +83,9 @@ def reevaluating(run_dir: Path) -> bool:
 
 
 def _spawn(args: list[str], run_dir: Path, root: Path) -> None:
-    """Start the CLI as a child process: its own session, output appended to the run's log.txt."""
-    env = {**os.environ, "WORKBENCH_RUNS_DIR": str(root), "PYTHONUNBUFFERED": "1"}
-    with open(run_dir / "log.txt", "ab") as log:
-        proc = subprocess.Popen(
-            args,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=PROJECT_ROOT,
-            env=env,
-            start_new_session=True,  # its own process group: a Ctrl-C in the server's terminal spares it
-        )
-    children[proc.pid] = proc
-    write_status(run_dir, pid=proc.pid, pid_created=create_time(proc.pid))
+    """Start the CLI as a child process, output appended to the run's log.txt; record its pid."""
+    pid = spawn_cli(args, run_dir / "log.txt", root)
+    write_status(run_dir, pid=pid, pid_created=create_time(pid))
 
 
 def stop(run_dir: Path) -> None:

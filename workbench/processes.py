@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ import psutil
 from workbench.runs import ACTIVE_STATES, read_metrics, read_status, write_status
 
 LOCK_NAME = ".train.lock"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Popen objects of the runs this process started: polling them reaps finished children (no zombies).
 children: dict[int, subprocess.Popen] = {}
@@ -30,6 +32,24 @@ def create_time(pid: int) -> float | None:
         return psutil.Process(pid).create_time()
     except psutil.Error:
         return None
+
+
+def spawn_cli(args: list[str], log_path: Path, root: Path) -> int:
+    """Start `args` (the workbench CLI) as a child in its own session, output appended to `log_path`,
+    with the runs folder `root`; returns its pid. A Ctrl-C in the server's terminal spares it."""
+    env = {**os.environ, "WORKBENCH_RUNS_DIR": str(root), "PYTHONUNBUFFERED": "1"}
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=PROJECT_ROOT,
+            env=env,
+            start_new_session=True,
+        )
+    children[proc.pid] = proc
+    return proc.pid
 
 
 def process_alive(status: dict) -> bool:

@@ -123,6 +123,19 @@ def training_info(result: Any) -> dict[str, Any]:
     }
 
 
+def _evaluation_logits(
+    accelerator: Any, prepared: Prepared, tc: TrainConfig, precision: str, emit: Emit | None, role: str
+) -> dict[str, torch.Tensor]:
+    """The model's logits on validation and test (each (n, C) on CPU), with progress events as it goes."""
+    return {
+        s: predict_sharded(
+            accelerator, prepared.loaded.model, prepared.encoded[s], tc.eval_batch_size, precision, emit,
+            split=s, role=role,
+        )
+        for s in ("validation", "test")
+    }  # fmt: skip
+
+
 def teacher_report(
     accelerator: Any,
     precision: str,
@@ -136,13 +149,7 @@ def teacher_report(
     emit: Emit | None = None,
 ) -> dict[str, Any]:
     """Evaluate a fine-tuned teacher on validation and test; write report.json and predictions.csv."""
-    logits = {
-        s: predict_sharded(
-            accelerator, teacher.loaded.model, teacher.encoded[s], tc.eval_batch_size, precision, emit,
-            split=s, role="teacher",
-        )
-        for s in ("validation", "test")
-    }  # fmt: skip
+    logits = _evaluation_logits(accelerator, teacher, tc, precision, emit, "teacher")
     if not accelerator.is_main_process:
         return {}
     summary = model_summary(teacher.loaded, folder, logits, data, tc.max_length, accelerator.device)
@@ -177,13 +184,7 @@ def distill_report(
     """Evaluate both models on validation and test (and time them with `measure_speed`); write
     report.json and predictions.csv. With `emit`, progress events while it works."""
     tc = cfg.training
-    s_logits = {
-        s: predict_sharded(
-            accelerator, student.loaded.model, student.encoded[s], tc.eval_batch_size, precision, emit,
-            split=s, role="student",
-        )
-        for s in ("validation", "test")
-    }  # fmt: skip
+    s_logits = _evaluation_logits(accelerator, student, tc, precision, emit, "student")
     if not accelerator.is_main_process:
         return {}
     eval_logits = {s: t_logits[s] for s in ("validation", "test")}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,10 +20,8 @@ from typing import Any
 from workbench.config import RunConfig, dump_config
 from workbench.errors import WorkbenchError
 from workbench.fsutil import read_json, write_json_atomic
-from workbench.processes import children, create_time, process_alive
+from workbench.processes import create_time, process_alive, spawn_cli
 from workbench.runs import runs_root, slug
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def sweep_folder(study: str, root: Path | None = None) -> Path:
@@ -42,23 +39,11 @@ def launch_sweep(cfg: RunConfig, study: str, root: Path | None = None) -> Path:
     dump_config(cfg, folder / "config.yaml")
     (folder / "STOP").unlink(missing_ok=True)
     args = [sys.executable, "-m", "workbench", "sweep", str(folder / "config.yaml"), "--study", study]
-    env = {**os.environ, "WORKBENCH_RUNS_DIR": str(root), "PYTHONUNBUFFERED": "1"}
     write_json_atomic(folder / "status.json", {"study": study, "state": "queued", "created": time.time()})
-    with open(folder / "log.txt", "ab") as log:
-        proc = subprocess.Popen(
-            args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=PROJECT_ROOT, env=env,
-            start_new_session=True,
-        )  # fmt: skip
-    children[proc.pid] = proc
+    pid = spawn_cli(args, folder / "log.txt", root)
     write_json_atomic(
         folder / "status.json",
-        {
-            "study": study,
-            "state": "queued",
-            "created": time.time(),
-            "pid": proc.pid,
-            "pid_created": create_time(proc.pid),
-        },
+        {"study": study, "state": "queued", "created": time.time(), "pid": pid, "pid_created": create_time(pid)},
     )
     return folder
 
