@@ -61,6 +61,23 @@ def test_tiny_grid_runs_every_trial_once_and_continues_after_a_restart(tiny_conf
         sweep.create_sweep(cfg, "grid", url)
 
 
+def test_a_trial_claimed_by_a_worker_that_dies_at_once_still_goes_stale(tiny_config, isolated_dirs, monkeypatch):
+    """Optuna only fails RUNNING trials that have a heartbeat: the claim itself must beat."""
+    monkeypatch.setattr(sweep, "HEARTBEAT_S", 1)
+    monkeypatch.setattr(sweep, "GRACE_S", 1)
+    url = sweep.storage_url("", isolated_dirs / "runs")
+    study = sweep.create_sweep(_grid_config(tiny_config), "dies", url)
+    claimed = sweep._claim_waiting(study)  # ... and the worker is gone before its trial starts
+    assert claimed is not None
+    time.sleep(2.5)
+    import optuna
+
+    optuna.storages.fail_stale_trials(study)
+    states = {t.number: t.state.name for t in study.get_trials(deepcopy=False)}
+    assert states[claimed.number] == "FAIL"
+    assert list(states.values()).count("WAITING") == 4  # 3 never claimed + the retry
+
+
 # --------------------------------------------------------------------------- several workers
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

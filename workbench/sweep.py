@@ -249,10 +249,18 @@ def _claim_waiting(study: Any) -> Any | None:
     for frozen in storage.get_all_trials(study._study_id, deepcopy=False, states=(optuna.trial.TrialState.WAITING,)):
         try:
             if storage.set_trial_state_values(frozen._trial_id, state=optuna.trial.TrialState.RUNNING):
+                _first_heartbeat(storage, frozen._trial_id)
                 return optuna.trial.Trial(study, frozen._trial_id)
         except optuna.exceptions.UpdateFinishedTrialError:
             continue
     return None
+
+
+def _first_heartbeat(storage: Any, trial_id: int) -> None:
+    """Beat at once on claiming: Optuna never finds a RUNNING trial stale until it has a heartbeat, so a
+    worker killed before its first beat would leave its trial running forever and the grid waiting on it."""
+    if getattr(storage, "record_heartbeat", None):
+        storage.record_heartbeat(trial_id)
 
 
 def _grid_params(trial: Any, cfg: RunConfig) -> dict[str, Any]:
@@ -315,6 +323,7 @@ def run_worker(
                 if len(study.get_trials(deepcopy=False, states=counted)) >= cfg.sweep.n_trials:
                     break
                 trial = study.ask()
+                _first_heartbeat(study._storage, trial._trial_id)
                 params = _search_params(trial, cfg)
             _run_trial(study, trial, cfg, params, root, stop_file)
             ran += 1
