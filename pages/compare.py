@@ -194,9 +194,16 @@ with right:
             if sp["has_spread"]
             else "no spread was recorded"
         )
+        borrowed = sp.get("measured_in") and sp["measured_in"] != info.run_dir.name
+        where = (
+            f" Timed once in {sp['measured_in']}, an earlier trial of this sweep with the same student "
+            "architecture: speed does not depend on temperature, alpha or seed."
+            if borrowed
+            else ""
+        )
         st.caption(
             f"Measured on this machine after training, tokenisation included, one sentence at a time and in "
-            f"batches of 32; {spread_words}. {how}."
+            f"batches of 32; {spread_words}. {how}.{where}"
         )
         if sp["unsure"]:
             why = (

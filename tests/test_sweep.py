@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from workbench import sweep
-from workbench.runs import list_runs, read_status
+from workbench.runs import list_runs, read_report, read_status
 
 
 def _grid_config(tiny_config):
@@ -51,6 +52,11 @@ def test_tiny_grid_runs_every_trial_once_and_continues_after_a_restart(tiny_conf
     assert _points(study) == [(2.0, 0.0, 42), (2.0, 0.0, 43), (2.0, 0.5, 42), (2.0, 0.5, 43)]
     runs = [r for r in list_runs(root) if r.status.get("sweep") == "grid"]
     assert len(runs) == 4 and all(r.state == "finished" for r in runs)
+    # one student architecture: timed once, side by side with the teacher, and carried by later trials
+    first = sorted(runs, key=lambda r: r.run_dir.name)[0].run_dir.name
+    timings = [read_report(r.run_dir) for r in runs]
+    assert {rep["latency_conditions"]["measured_in"] for rep in timings} == {first}
+    assert len({json.dumps(rep["student"]["latency_ms"]) for rep in timings}) == 1
     info = sweep.summary(study)
     kd = next(p for p in info["points"] if p["alpha"] == 0.5)
     assert kd["vs_reference"].n == 2 and kd["spread"].n == 2

@@ -184,6 +184,7 @@ def speed_reading(report: dict[str, Any], key: str = "batch_1") -> dict[str, Any
         "unsure": speedup is not None and (busy or overlap),
         "precision": report.get("latency_precision"),
         "has_spread": bool(t_spread or s_spread),
+        "measured_in": (report.get("latency_conditions") or {}).get("measured_in"),
     }
 
 

@@ -7,6 +7,7 @@ sentences people read are made from these on the UI side.
 from __future__ import annotations
 
 import csv
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,31 @@ def latencies(
     )
 
 
+def _pair_latency(
+    teacher: LoadedModel,
+    student: LoadedModel,
+    data: TextData,
+    max_length: int,
+    device: torch.device,
+    precision: str,
+    run_dir: Path,
+    emit: Emit | None,
+) -> dict[str, Any]:
+    """Teacher and student timed side by side; in a sweep worker, once per student architecture (see
+    `reuse.latency`), later trials noting `measured_in`: the run whose timing they carry."""
+    from workbench import reuse
+
+    arch = json.dumps([describe(student.model), param_breakdown(student.model)["total"]], sort_keys=True, default=str)
+    key = (id(teacher), arch, id(data), max_length, str(device), precision)
+
+    def measure() -> dict[str, Any]:
+        named = {"teacher": teacher, "student": student}
+        return {**latencies(named, data, max_length, device, precision, emit), "measured_in": run_dir.name}
+
+    measured, _ = reuse.latency(key, measure)
+    return measured
+
+
 def latency_fields(measured: dict[str, Any] | None, name: str) -> dict[str, Any]:
     """A model summary's speed: `latency_ms` (median ms per example, what consumers read; a
     speed-up is a ratio of these), `latency_spread_ms` (min / p25 / p75 / max over rounds) and
@@ -79,8 +105,9 @@ def latency_conditions(measured: dict[str, Any] | None) -> dict[str, Any]:
     """The report's top-level `latency_precision` and `latency_conditions` (how the timing went)."""
     if not measured:
         return {"latency_precision": None, "latency_conditions": None}
-    keys = ("rounds", "others_cpu_share", "load_average", "cores", "busy")
-    return {"latency_precision": measured["precision"], "latency_conditions": {k: measured[k] for k in keys}}
+    keys = ("rounds", "others_cpu_share", "load_average", "cores", "busy", "measured_in")
+    conditions = {k: measured[k] for k in keys if k in measured}
+    return {"latency_precision": measured["precision"], "latency_conditions": conditions}
 
 
 def write_predictions(
@@ -193,10 +220,8 @@ def distill_report(
     s_sum = model_summary(student.loaded, folder, s_logits, data, tc.max_length, accelerator.device)
     lat = None
     if measure_speed:
-        named = {"teacher": teacher.loaded, "student": student.loaded}
-        lat = latencies(
-            named, data, tc.max_length, accelerator.device, serving_precision(tc.latency_precision, precision), emit
-        )
+        lat = _pair_latency(teacher.loaded, student.loaded, data, tc.max_length, accelerator.device,
+                            serving_precision(tc.latency_precision, precision), run_dir, emit)  # fmt: skip
     t_sum.update(latency_fields(lat, "teacher"))
     s_sum.update(latency_fields(lat, "student"))
     report = {

@@ -5,6 +5,11 @@ loading the data, loading the teacher and tokenising every split again would cos
 trial trains. Inside `reusing()`, `pipeline` gets these from here, keyed by the config that produced
 them; outside it (every ordinary run) each call loads afresh, as before. Cached objects are shared
 read-only: the student is a deep copy (`models.cut_layers`), and the teacher is only ever evaluated.
+
+Speed is reused too: a model's latency depends on its architecture, precision and device, not on the
+temperature, alpha, seed or learning rate a trial changes, so a worker times the teacher and each
+student architecture side by side once and later trials of that architecture carry the measurement
+(their report names the run that measured it).
 """
 
 from __future__ import annotations
@@ -56,3 +61,15 @@ def teacher(cfg: ModelConfig, label_names: list[str]) -> LoadedModel:
 def tokenised(loaded: LoadedModel, text_data: TextData, max_length: int) -> Prepared:
     """The teacher's Prepared (keyed by object identity: the memo holds both, so ids stay unique)."""
     return _memo(("tokenised", id(loaded), id(text_data), max_length), lambda: tokenise(loaded, text_data, max_length))
+
+
+def latency(key: tuple, measure: Any) -> tuple[dict[str, Any], bool]:
+    """(measurement, reused): `measure()` once per key inside `reusing()`, every call outside it."""
+    memo = getattr(_local, "memo", None)
+    full = ("latency", *key)
+    if memo is not None and full in memo:
+        return memo[full], True
+    measured = measure()
+    if memo is not None:
+        memo[full] = measured
+    return measured, False
