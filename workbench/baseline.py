@@ -12,29 +12,43 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from workbench.config import RunConfig, load_config, to_dict
+from workbench.config import RunConfig, TransferConfig, load_config, to_dict
 from workbench.errors import WorkbenchError
 from workbench.runs import read_status
 
 BASELINE_SUFFIX = "-no-teacher"
 
 
-def baseline_config(cfg: RunConfig) -> RunConfig:
-    """`cfg` with alpha 0 (cross-entropy on the labels only) and a name that says so; all else equal."""
+TEACHER_ONLY = ("alpha", "temperature", "hidden_weight", "attention_weight", "layer_map", "ensemble")
+
+
+def without_teacher(cfg: RunConfig) -> RunConfig:
+    """A copy of `cfg` that learns from the labels alone: alpha 0, no intermediate losses, no transfer
+    set (its texts have no labels) and no extra teachers. The sweep's alpha = 0 reference is this too."""
     out = copy.deepcopy(cfg)
     out.distill.alpha = 0.0
+    out.distill.hidden_weight = out.distill.attention_weight = 0.0
+    out.transfer = TransferConfig()
+    out.extra_teachers = []
+    return out
+
+
+def baseline_config(cfg: RunConfig) -> RunConfig:
+    """`cfg` learning from the labels alone (`without_teacher`) and a name that says so; all else equal."""
+    out = without_teacher(cfg)
     if not out.name.endswith(BASELINE_SUFFIX):
         out.name = f"{out.name}{BASELINE_SUFFIX}"
     return out
 
 
 def _comparable(cfg: RunConfig) -> dict[str, Any]:
-    """The config as a dict without what a baseline may differ in: name, alpha, temperature, and the
+    """The config as a dict without what a baseline may differ in: name, what only the teacher's
+    signals use (alpha, temperature, intermediate losses, transfer set, extra teachers), and the
     bookkeeping of a guided run (its group, role, and the run it waited for)."""
     d = to_dict(cfg)
-    for key in ("name", "after", "group", "role"):
+    for key in ("name", "after", "group", "role", "transfer", "extra_teachers"):
         d.pop(key, None)
-    d["distill"] = {k: v for k, v in d["distill"].items() if k not in ("alpha", "temperature")}
+    d["distill"] = {k: v for k, v in d["distill"].items() if k not in TEACHER_ONLY}
     return d
 
 

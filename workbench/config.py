@@ -55,7 +55,10 @@ class ModelConfig:
 
 @dataclass
 class StudentConfig:
-    kind: str = _opt("layers", "layers (cut from the teacher) | pretrained | scratch")
+    kind: str = _opt(
+        "layers",
+        "layers (cut from the teacher) | pretrained | scratch (small transformer) | bilstm (Tang et al. 2019)",
+    )
     source: str = _opt("hub", "where a pretrained student comes from: bundled | hub | local | run")
     name: str = _opt("", "hub id / folder of a pretrained student, e.g. distilbert-base-uncased")
     layers: list[int] | None = _opt(None, "teacher layers to keep (kind: layers); empty = every other one")
@@ -63,12 +66,55 @@ class StudentConfig:
     hidden_size: int = _opt(256, "hidden size (kind: scratch)")
     num_heads: int = _opt(4, "attention heads (kind: scratch); must divide hidden_size")
     intermediate_size: int = _opt(1024, "feed-forward size (kind: scratch)")
+    prune_vocab: bool = _opt(
+        True,
+        "kinds scratch and bilstm: keep only the tokens that occur in the training texts (plus special tokens): "
+        "the embedding table shrinks with the vocabulary",
+    )
+    embedding_size: int = _opt(128, "width of the word vectors (kind: bilstm); the teacher's rows projected onto it")
+    lstm_hidden_size: int = _opt(256, "hidden size of each direction of the BiLSTM (kind: bilstm)")
+    lstm_layers: int = _opt(1, "stacked BiLSTM layers (kind: bilstm)")
 
 
 @dataclass
 class DistillConfig:
     temperature: float = _opt(2.0, "T > 0: both distributions are softened with softmax(logits / T)")
     alpha: float = _opt(0.5, "weight of the soft (teacher) loss; 1 - alpha weights cross-entropy on labels")
+    hidden_weight: float = _opt(
+        0.0,
+        "weight of the hidden-state loss (TinyBERT): MSE between student and teacher layer outputs through a "
+        "learned projection; transformer students sharing the teacher's tokenizer; 0 = off",
+    )
+    attention_weight: float = _opt(
+        0.0,
+        "weight of the attention loss (MiniLM): KL between teacher and student attention distributions of mapped "
+        "layers (heads averaged); 0 = off",
+    )
+    layer_map: list[int] | None = _opt(
+        None,
+        "teacher layer (0-based) each student layer learns from in the hidden and attention losses; "
+        "empty = the kept layers (kind: layers) or evenly spaced",
+    )
+    ensemble: str = _opt(
+        "probs",
+        "with several teachers: probs (targets = mean of the teachers' softened probabilities) | "
+        "logits (mean of their logits)",
+    )
+
+
+@dataclass
+class TransferConfig:
+    augment_factor: int = _opt(
+        0,
+        "augmented copies per training text (Tang et al. 2019: token masking and n-gram sampling); "
+        "the teacher labels them and they add only the soft loss; 0 = none",
+    )
+    mask_prob: float = _opt(0.1, "augmentation: chance that a word is replaced by the mask token")
+    ngram_prob: float = _opt(0.25, "augmentation: chance that a text is cut to a random n-gram of 1-5 words")
+    unlabelled_path: str | None = _opt(
+        None, "a .txt (one text per line) or .csv/.jsonl (text column) of unlabelled texts the teacher labels"
+    )
+    max_examples: int | None = _opt(None, "keep at most this many transfer examples (augmented + unlabelled)")
 
 
 @dataclass
@@ -136,8 +182,14 @@ class RunConfig:
     role: str | None = _opt(None, "this run's part in its group: teacher | distilled | baseline")
     data: DataConfig = field(default_factory=DataConfig)
     teacher: ModelConfig = field(default_factory=ModelConfig)
+    extra_teachers: list[str] = _opt(
+        [], "run or model folders of more fine-tuned teachers: the student learns from the ensemble"
+    )
     student: StudentConfig = field(default_factory=StudentConfig)
     distill: DistillConfig = field(default_factory=DistillConfig)
+    transfer: TransferConfig = field(
+        default_factory=TransferConfig, metadata={"help": "extra texts the teacher labels for the student"}
+    )
     teacher_training: TrainConfig = field(
         default_factory=_teacher_training_default, metadata={"help": "settings for `workbench teacher`"}
     )
@@ -145,6 +197,7 @@ class RunConfig:
     sweep: SweepConfig = field(default_factory=SweepConfig, metadata={"help": "settings for `workbench sweep`"})
 
 
+STUDENT_KINDS = ("layers", "pretrained", "scratch", "bilstm")
 PRESETS = ("first-run", "quick", "default", "article")
 
 
@@ -357,6 +410,37 @@ def _check_sweep(sw: SweepConfig) -> None:
         raise WorkbenchError(f"sweep.objectives must be accuracy or accuracy+latency, got {sw.objectives!r}")
 
 
+def _check_distill(cfg: RunConfig) -> None:
+    d = cfg.distill
+    for name in ("hidden_weight", "attention_weight"):
+        if not getattr(d, name) >= 0:
+            raise WorkbenchError(f"distill.{name} must be 0 or more, got {getattr(d, name)}")
+    if (d.hidden_weight or d.attention_weight) and cfg.student.kind not in ("layers", "scratch"):
+        raise WorkbenchError(
+            "hidden-state and attention losses need a transformer student (kind layers or scratch), "
+            f"not {cfg.student.kind}"
+        )
+    if (d.hidden_weight or d.attention_weight) and cfg.student.kind == "scratch" and cfg.student.prune_vocab:
+        raise WorkbenchError(
+            "hidden-state and attention losses feed the teacher the student's token ids: "
+            "set student.prune_vocab: false for a scratch student"
+        )
+    if d.layer_map is not None and any(i < 0 for i in d.layer_map):
+        raise WorkbenchError(f"distill.layer_map must hold teacher layer numbers from 0, got {d.layer_map}")
+    if d.ensemble not in ("probs", "logits"):
+        raise WorkbenchError(f"distill.ensemble must be probs or logits, got {d.ensemble!r}")
+
+
+def _check_transfer(t: TransferConfig) -> None:
+    if t.augment_factor < 0:
+        raise WorkbenchError(f"transfer.augment_factor must be 0 or more, got {t.augment_factor}")
+    for name in ("mask_prob", "ngram_prob"):
+        if not 0 <= getattr(t, name) <= 1:
+            raise WorkbenchError(f"transfer.{name} must be in [0, 1], got {getattr(t, name)}")
+    if t.max_examples is not None and t.max_examples <= 0:
+        raise WorkbenchError(f"transfer.max_examples must be positive or empty, got {t.max_examples}")
+
+
 def validate_values(cfg: RunConfig) -> None:
     """Checks that need no data or model: ranges and choices."""
     if cfg.data.source not in ("bundled", "hub", "local"):
@@ -379,8 +463,10 @@ def validate_values(cfg: RunConfig) -> None:
     if cfg.teacher.source != "bundled" and not cfg.teacher.name:
         raise WorkbenchError(f"teacher.name is required when teacher.source is {cfg.teacher.source}")
     s = cfg.student
-    if s.kind not in ("layers", "pretrained", "scratch"):
-        raise WorkbenchError(f"student.kind must be layers, pretrained or scratch, got {s.kind!r}")
+    if s.kind not in STUDENT_KINDS:
+        raise WorkbenchError(f"student.kind must be one of {', '.join(STUDENT_KINDS)}, got {s.kind!r}")
+    if s.kind == "bilstm" and min(s.embedding_size, s.lstm_hidden_size, s.lstm_layers) <= 0:
+        raise WorkbenchError("student BiLSTM sizes must be positive")
     if s.kind == "pretrained" and s.source != "bundled" and not s.name:
         raise WorkbenchError("student.name is required for a pretrained student")
     if s.layers is not None and (any(i < 0 for i in s.layers) or len(set(s.layers)) != len(s.layers)):
@@ -397,6 +483,8 @@ def validate_values(cfg: RunConfig) -> None:
         raise WorkbenchError(f"alpha must be in [0, 1], got {cfg.distill.alpha}")
     if not 0 <= cfg.min_teacher_accuracy_margin < 1:
         raise WorkbenchError(f"min_teacher_accuracy_margin must be in [0, 1), got {cfg.min_teacher_accuracy_margin}")
+    _check_distill(cfg)
+    _check_transfer(cfg.transfer)
     _check_sweep(cfg.sweep)
     _check_train(cfg.teacher_training, "teacher_training")
     _check_train(cfg.training, "training")

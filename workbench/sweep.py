@@ -146,7 +146,10 @@ def load_sweep(study_name: str, url: str) -> tuple[Any, RunConfig]:
 
 
 def trial_config(base: RunConfig, params: dict[str, Any], study_name: str, number: int) -> RunConfig:
-    cfg = copy.deepcopy(base)
+    from workbench.baseline import without_teacher
+
+    # the alpha = 0 reference learns from the labels alone: no transfer set, no intermediate losses
+    cfg = without_teacher(base) if float(params["alpha"]) == 0 else copy.deepcopy(base)
     cfg.distill.temperature = float(params["temperature"])
     cfg.distill.alpha = float(params["alpha"])
     cfg.seed = int(params.get("seed", base.seed))
