@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.pictures import plotly_png
 from workbench.config import dump_config, preset
 from workbench.hardware import describe_machine
 
@@ -39,26 +40,6 @@ def grid_config(teacher: Path, max_train: int, seeds: int):
     cfg.training.checkpoint_every_steps = 0
     cfg.sweep.mode, cfg.sweep.temperatures, cfg.sweep.alphas, cfg.sweep.seeds = "grid", [2.0], [0.5, 1.0], seeds
     return cfg
-
-
-def _heatmap_png(fig, path: Path) -> None:
-    """The plotly figure drawn by headless Chromium (plotly.js inline: nothing is fetched)."""
-    from playwright.sync_api import sync_playwright
-
-    from benchmarks.appserver import CHROMIUM, CHROMIUM_ARGS
-
-    html = path.with_suffix(".html")
-    fig.update_layout(width=640, height=380)
-    fig.write_html(str(html), include_plotlyjs=True, full_html=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 680, "height": 420})
-        page.goto(html.as_uri())
-        page.locator(".js-plotly-plot .main-svg").first.wait_for()
-        page.wait_for_timeout(500)
-        page.locator(".js-plotly-plot").first.screenshot(path=str(path))
-        browser.close()
-    html.unlink()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / "kd_grid.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     shots = ROOT / "docs" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    _heatmap_png(heatmap(info["points"]), shots / "kd-grid-heatmap.png")
+    plotly_png(heatmap(info["points"]), shots / "kd-grid-heatmap.png")
     print("\n".join(lines))
     print(json.dumps({"trials": len(rows), "chosen": chosen, "points": len(points)}, default=str))
     return 0

@@ -1,0 +1,369 @@
+"""Students that pay off: each student family trained with and without the teacher, over seeds.
+
+    python -m benchmarks.students --teacher runs/grid/teacher    # a fine-tuned teacher run folder
+    python -m benchmarks.students                                # fine-tunes one first (default preset)
+    python -m benchmarks.students --quick                        # CI-sized smoke run (tiny data, 2 seeds)
+
+Families (all on the bundled Rotten Tomatoes data, all trained in this one process, one after another,
+reusing the loaded data, teacher, tokenisation and cached teacher logits):
+- `bilstm`: Tang et al. (2019)'s student, a one-layer BiLSTM over the teacher's word-piece embeddings
+  projected to 128 dimensions, vocabulary pruned to the training words;
+- `scratch`: a 2-layer transformer (hidden 128) built from scratch with the same pruned vocabulary;
+- `layers`: 3 of the teacher's 6 layers (DistilBERT's initialisation), the student the workbench
+  started with.
+Variants: `labels` (the same student on the labels alone, `baseline.without_teacher`), `kd` (Hinton's
+soft loss with the labels), `kd+transfer` (plus the augmented transfer set the teacher labels, soft
+loss only on it) and, for the transformer cut, `kd+intermediate` (plus TinyBERT hidden-state and
+MiniLM attention losses). Every variant of a family holds everything else equal: data, steps per
+epoch of labelled data, epochs, learning rate, seeds (42, 43, ...).
+
+Measured: parameters, weight bytes, latency per example at batch 1 and 32 (PyTorch, fp32 for teacher
+and student alike, timed side by side: `evaluate.measure_latency`), ONNX Runtime latency of one
+exported student per family (and of the teacher, the same way), test accuracy mean and sd over seeds,
+share of the teacher's test accuracy kept, and each variant's gain over `labels` paired by seed with
+its 95% t-interval (`workbench.sweep_stats`). Results: benchmarks/results/students{,-quick}.{md,json}
+and students.png (accuracy vs latency). The JSON last line is `best_small`: the student meeting the
+size and speed targets (<= 1/10 of the teacher's parameters, >= 5x its speed at batch 1) with the
+highest mean test accuracy among the distilled variants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+MAX_PARAM_RATIO = 0.10
+MIN_SPEEDUP = 5.0
+
+
+def family_settings(quick: bool) -> dict[str, dict[str, Any]]:
+    """Student and training settings per family (learning rates that suit each kind of model)."""
+    return {
+        "bilstm": {
+            "student": {"kind": "bilstm", "prune_vocab": True, "embedding_size": 128, "lstm_hidden_size": 128},
+            "training": {"learning_rate": 2e-3, "epochs": 1 if quick else 4, "freeze_word_embeddings": False},
+            "variants": ["labels", "kd", "kd+transfer"],
+        },
+        "scratch": {
+            "student": {
+                "kind": "scratch",
+                "prune_vocab": True,
+                "num_layers": 2,
+                "hidden_size": 128,
+                "num_heads": 2,
+                "intermediate_size": 256,
+            },  # fmt: skip
+            "training": {"learning_rate": 5e-4, "epochs": 1 if quick else 4, "freeze_word_embeddings": False},
+            "variants": ["labels", "kd+transfer"],
+        },
+        "layers": {
+            "student": {"kind": "layers", "layers": None},
+            "training": {"learning_rate": 1e-4, "epochs": 1, "freeze_word_embeddings": True},
+            "variants": ["labels", "kd", "kd+intermediate"],
+        },
+    }
+
+
+def variant_config(base: Any, family: dict[str, Any], variant: str, seed: int, augment: int) -> Any:
+    from workbench.baseline import without_teacher
+
+    cfg = copy.deepcopy(base)
+    for key, value in family["student"].items():
+        setattr(cfg.student, key, value)
+    for key, value in family["training"].items():
+        setattr(cfg.training, key, value)
+    cfg.seed = seed
+    cfg.distill.temperature, cfg.distill.alpha = 2.0, 0.5
+    if variant == "labels":
+        return without_teacher(cfg)
+    if variant == "kd+transfer":
+        cfg.transfer.augment_factor = augment
+    if variant == "kd+intermediate":
+        cfg.distill.hidden_weight, cfg.distill.attention_weight = 1.0, 1.0
+    return cfg
+
+
+def base_config(teacher: Path, quick: bool) -> Any:
+    from workbench.config import preset
+
+    cfg = preset("default")
+    cfg.teacher.source, cfg.teacher.name = "run", str(teacher)
+    cfg.training.checkpoint_every_steps = 0
+    cfg.training.latency_precision = "fp32"  # teacher and student timed alike
+    if quick:
+        cfg.data.max_train_examples, cfg.data.max_eval_examples = 96, 48
+        cfg.allow_weak_teacher = True
+    return cfg
+
+
+def ensure_teacher(runs: Path, teacher: str | None, quick: bool) -> Path:
+    from workbench.config import dump_config, preset
+
+    if teacher:
+        return Path(teacher).resolve()
+    folder = runs / "teacher"
+    if not (folder / "model").is_dir():
+        cfg = preset("default")
+        cfg.name = "students-teacher"
+        if quick:
+            cfg.data.max_train_examples, cfg.data.max_eval_examples = 96, 48
+            cfg.teacher_training.epochs = 1
+        dump_config(cfg, runs / "teacher.yaml")
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "WORKBENCH_RUNS_DIR": str(runs)}
+        subprocess.run([sys.executable, "-m", "workbench", "teacher", str(runs / "teacher.yaml"), "--run-dir",
+                        str(folder)], cwd=ROOT, env=env, check=True)  # fmt: skip
+    return folder
+
+
+def train_all(base: Any, families: dict[str, Any], seeds: list[int], runs: Path, augment: int) -> list[dict]:
+    """Every family x variant x seed as an ordinary run folder; one row per run."""
+    from workbench import reuse
+    from workbench.runner import execute, prepare_run_dir
+    from workbench.runs import new_run_dir, read_report, read_status
+
+    rows = []
+    with reuse.reusing():
+        for fam_name, fam in families.items():
+            for variant in fam["variants"]:
+                for seed in seeds:
+                    cfg = variant_config(base, fam, variant, seed, augment)
+                    cfg.name = f"students-{fam_name}-{variant.replace('+', '-')}-s{seed}"
+                    run_dir = prepare_run_dir(cfg, "distill", new_run_dir("distill", cfg.name, runs))
+                    start = time.perf_counter()
+                    execute("distill", cfg, run_dir)
+                    seconds = time.perf_counter() - start
+                    state = read_status(run_dir).get("state")
+                    rep = read_report(run_dir) or {}
+                    if state != "finished":
+                        raise SystemExit(f"{run_dir.name} ended {state}: {read_status(run_dir).get('error')}")
+                    s, t = rep["student"], rep["teacher"]
+                    rows.append(
+                        {
+                            "family": fam_name, "variant": variant, "seed": seed, "run": run_dir.name,
+                            "seconds": seconds, "test": s["test"]["accuracy"],
+                            "validation": s["validation"]["accuracy"], "params": s["params"]["total"],
+                            "size_bytes": s.get("size_bytes"), "latency_ms": s.get("latency_ms"),
+                            "teacher_latency_ms": t.get("latency_ms"), "teacher_params": t["params"]["total"],
+                            "teacher_test": t["test"]["accuracy"], "teacher_size_bytes": t.get("size_bytes"),
+                            "transfer": rep.get("transfer"), "latency_busy": s.get("latency_busy"),
+                            "ece_test": ((s.get("calibration") or {}).get("test") or {}).get("ece"),
+                        }
+                    )  # fmt: skip
+                    print(f"{cfg.name}: test {rows[-1]['test']:.4f} ({seconds:.0f} s)", flush=True)
+    return rows
+
+
+def onnx_timings(rows: list[dict], runs: Path, teacher: Path, texts: list[str]) -> dict[str, Any]:
+    """ONNX Runtime ms per example for the teacher and the first distilled run of each family."""
+    from workbench.export import export_onnx, onnx_latency
+
+    out: dict[str, Any] = {}
+    try:
+        export_onnx(teacher)
+        out["teacher"] = onnx_latency(teacher, texts)
+    except Exception as exc:  # the export of one model failing must not hide the others' numbers
+        out["teacher"] = {"error": str(exc).splitlines()[0]}
+    for fam in dict.fromkeys(r["family"] for r in rows):
+        pick = next((r for r in rows if r["family"] == fam and r["variant"] != "labels"), None)
+        if pick is None:
+            continue
+        try:
+            export_onnx(runs / pick["run"])
+            out[fam] = {"run": pick["run"], **onnx_latency(runs / pick["run"], texts)}
+        except Exception as exc:
+            out[fam] = {"run": pick["run"], "error": str(exc).splitlines()[0]}
+    return out
+
+
+def summarise(rows: list[dict], onnx: dict[str, Any]) -> list[dict]:
+    """One line per family x variant: means, spreads, the gain over labels paired by seed."""
+    from workbench.sweep_stats import paired_difference, spread
+
+    lines = []
+    for fam in dict.fromkeys(r["family"] for r in rows):
+        labels = {r["seed"]: r["test"] for r in rows if r["family"] == fam and r["variant"] == "labels"}
+        for variant in dict.fromkeys(r["variant"] for r in rows if r["family"] == fam):
+            rs = [r for r in rows if r["family"] == fam and r["variant"] == variant]
+            acc = spread(r["test"] for r in rs)
+            t_test = rs[0]["teacher_test"]
+            b1 = [r["teacher_latency_ms"]["batch_1"] / r["latency_ms"]["batch_1"] for r in rs if r["latency_ms"]]
+            gain = None
+            if variant != "labels" and labels:
+                d = paired_difference({r["seed"]: r["test"] for r in rs}, labels)
+                gain = {"points": d.mean * 100, "ci_low": None if d.ci_low is None else d.ci_low * 100,
+                        "ci_high": None if d.ci_high is None else d.ci_high * 100, "seeds": d.n}  # fmt: skip
+            lat = rs[0]["latency_ms"] or {}
+            lines.append(
+                {
+                    "family": fam, "variant": variant, "seeds": acc.n, "params": rs[0]["params"],
+                    "param_ratio": rs[0]["params"] / rs[0]["teacher_params"], "size_mb": (rs[0]["size_bytes"] or 0) / 1e6,
+                    "latency_b1_ms": lat.get("batch_1"), "latency_b32_ms": lat.get("batch_32"),
+                    "speedup_batch_1": sorted(b1)[len(b1) // 2] if b1 else None,
+                    "onnx_b1_ms": (onnx.get(fam) or {}).get("batch_1"),
+                    "test_mean": acc.mean, "test_sd": acc.std, "kept_test": acc.mean / t_test,
+                    "kd_gain": gain, "ece_test": _mean([r["ece_test"] for r in rs]),
+                    "minutes_per_run": _mean([r["seconds"] for r in rs]) / 60,
+                }
+            )  # fmt: skip
+    return lines
+
+
+def _mean(xs: list[float | None]) -> float | None:
+    vals = [x for x in xs if x is not None]
+    return sum(vals) / len(vals) if vals else None
+
+
+def best_small(lines: list[dict]) -> dict[str, Any] | None:
+    """The distilled student meeting the size and speed targets with the best mean test accuracy."""
+    ok = [
+        ln for ln in lines
+        if ln["variant"] != "labels" and ln["param_ratio"] <= MAX_PARAM_RATIO
+        and (ln["speedup_batch_1"] or 0) >= MIN_SPEEDUP
+    ]  # fmt: skip
+    if not ok:
+        return None
+    b = max(ok, key=lambda ln: ln["test_mean"])
+    g = b["kd_gain"] or {}
+    return {
+        "family": b["family"], "variant": b["variant"], "param_ratio": b["param_ratio"],
+        "speedup_batch_1": b["speedup_batch_1"], "kept_test": b["kept_test"], "test_mean": b["test_mean"],
+        "kd_gain_points": g.get("points"), "kd_gain_ci_low": g.get("ci_low"), "kd_gain_ci_high": g.get("ci_high"),
+        "seeds": b["seeds"],
+    }  # fmt: skip
+
+
+def plot(lines: list[dict], teacher: dict[str, float]) -> Any:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for fam in dict.fromkeys(ln["family"] for ln in lines):
+        ls = [ln for ln in lines if ln["family"] == fam]
+        fig.add_trace(
+            go.Scatter(
+                x=[ln["latency_b1_ms"] for ln in ls], y=[ln["test_mean"] * 100 for ln in ls],
+                error_y={"type": "data", "array": [ln["test_sd"] * 100 for ln in ls]},
+                mode="markers+text", name=fam, text=[ln["variant"] for ln in ls], textposition="middle right",
+                marker={"size": 10},
+            )
+        )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(x=[teacher["latency_b1_ms"]], y=[teacher["test"] * 100], mode="markers+text", name="teacher",
+                   text=["teacher"], textposition="middle left", marker={"size": 12, "symbol": "star"})
+    )  # fmt: skip
+    fig.update_layout(
+        title="Test accuracy (mean ± sd over seeds) vs latency at batch 1 (fp32, 2 CPU cores)",
+        xaxis_title="ms per example, batch 1 (log)", yaxis_title="test accuracy (%)", xaxis_type="log",
+        template="plotly_white", font={"size": 12},
+    )  # fmt: skip
+    return fig
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    t = doc["teacher"]
+    out = [
+        f"# Students that pay off ({doc['date']})",
+        "",
+        f"`python -m benchmarks.students{' --quick' if doc['quick'] else ''}`: teacher {t['run']} "
+        f"({t['params'] / 1e6:.1f}M parameters, {t['test']:.2%} test, {t['latency_b1_ms']:.2f} ms at batch 1). "
+        f"Seeds {doc['seeds']}; T = 2, alpha = 0.5; transfer set = {doc['augment']} augmented copies per training "
+        "text (masking + n-gram sampling), soft loss only. Latency: fp32 PyTorch for teacher and student alike, "
+        "tokenisation included, timed side by side; ONNX = ONNX Runtime, CPU, batch 1.",
+        "",
+        "| family | variant | params | vs teacher | MB | ms b1 | ms b32 | speed-up b1 | ONNX ms b1 | test (mean ± sd) "
+        "| kept | gain vs labels (points, 95% CI) | ECE test |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for ln in doc["table"]:
+        g = ln["kd_gain"]
+        gain = "–" if g is None else (
+            f"{g['points']:+.2f} [{g['ci_low']:+.2f}, {g['ci_high']:+.2f}]" if g["ci_low"] is not None
+            else f"{g['points']:+.2f}"
+        )  # fmt: skip
+        f2 = lambda v, f="{:.2f}": "–" if v is None else f.format(v)  # noqa: E731
+        out.append(
+            f"| {ln['family']} | {ln['variant']} | {ln['params'] / 1e6:.2f}M | {ln['param_ratio']:.1%} | "
+            f"{ln['size_mb']:.1f} | {f2(ln['latency_b1_ms'])} | {f2(ln['latency_b32_ms'])} | "
+            f"{f2(ln['speedup_batch_1'], '{:.1f}x')} | {f2(ln['onnx_b1_ms'])} | "
+            f"{ln['test_mean']:.2%} ± {ln['test_sd']:.2%} | {ln['kept_test']:.1%} | {gain} | {f2(ln['ece_test'], '{:.3f}')} |"
+        )
+    b = doc["best_small"]
+    out.append("")
+    if b:
+        out.append(
+            f"Best small student (<= {MAX_PARAM_RATIO:.0%} of the teacher's parameters, >= {MIN_SPEEDUP:g}x faster at "
+            f"batch 1): **{b['family']} / {b['variant']}**, {b['param_ratio']:.1%} of the parameters, "
+            f"{b['speedup_batch_1']:.1f}x faster, keeps {b['kept_test']:.1%} of the teacher's test accuracy; "
+            f"distillation vs labels alone: {b['kd_gain_points']:+.2f} points (95% CI low {b['kd_gain_ci_low']})."
+            if b["kd_gain_points"] is not None
+            else f"Best small student: {b['family']} / {b['variant']} (no labels-only runs to compare with)."
+        )
+    else:
+        out.append("No student met both the size and the speed targets.")
+    out += ["", f"Machine: {doc['machine']}. Total time {doc['minutes']:.1f} min."]
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--teacher", default=None, help="a finished teacher run folder (default: fine-tune one)")
+    p.add_argument("--runs-dir", default=None, help="where the runs go (default runs/students[-quick])")
+    p.add_argument("--seeds", type=int, default=None, help="seeds per variant (default 3; --quick 2)")
+    p.add_argument("--augment", type=int, default=None, help="augmented copies per text (default 4; --quick 1)")
+    p.add_argument("--families", default="bilstm,scratch,layers")
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--out-dir", default=str(RESULTS))
+    args = p.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    quick = args.quick
+    runs = Path(args.runs_dir or ROOT / "runs" / ("students-quick" if quick else "students")).resolve()
+    runs.mkdir(parents=True, exist_ok=True)
+    seeds = list(range(42, 42 + (args.seeds or (2 if quick else 3))))
+    augment = args.augment if args.augment is not None else (1 if quick else 4)
+    started = time.perf_counter()
+    teacher = ensure_teacher(runs, args.teacher, quick)
+    base = base_config(teacher, quick)
+    fams = {k: v for k, v in family_settings(quick).items() if k in args.families.split(",")}
+    rows = train_all(base, fams, seeds, runs, augment)
+
+    from workbench.data import load_data
+    from workbench.hardware import describe_machine
+
+    texts = load_data(base.data).validation.texts[:64]
+    onnx = onnx_timings(rows, runs, teacher, texts)
+    table = summarise(rows, onnx)
+    r0 = rows[0]
+    teacher_info = {
+        "run": teacher.name, "params": r0["teacher_params"], "test": r0["teacher_test"],
+        "latency_b1_ms": r0["teacher_latency_ms"]["batch_1"], "latency_b32_ms": r0["teacher_latency_ms"]["batch_32"],
+        "onnx": onnx.get("teacher"),
+    }  # fmt: skip
+    doc = {
+        "date": time.strftime("%Y-%m-%d"), "quick": quick, "machine": describe_machine(), "seeds": seeds,
+        "augment": augment, "teacher": teacher_info, "table": table, "onnx": onnx, "runs": rows,
+        "best_small": best_small(table), "minutes": (time.perf_counter() - started) / 60,
+    }  # fmt: skip
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = "students-quick" if quick else "students"
+    (out / f"{stem}.json").write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
+    (out / f"{stem}.md").write_text(markdown(doc), encoding="utf-8")
+    if not quick:
+        from benchmarks.pictures import plotly_png
+
+        plotly_png(plot(table, teacher_info), out / "students.png", width=760, height=440)
+    print(markdown(doc))
+    print(json.dumps(doc["best_small"]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
