@@ -272,6 +272,7 @@ def test_distill_run_with_a_transfer_set(tiny_config, tmp_path, monkeypatch):
     again = read_report(second)["transfer"]
     assert again["cached"] is True and (again["augmented"], again["unlabelled"]) == (block["augmented"], 2)
     assert not [e for e in read_metrics(second) if e.get("phase") == "teacher_logits_start"]
+    assert pipeline.evaluate_run(second)["transfer"] == again  # re-evaluating keeps the block
 
 
 def test_preflight_counts_the_transfer_set(tiny_config, tmp_path):

@@ -194,7 +194,8 @@ def evaluate_run(run_dir: Path) -> dict[str, Any]:
         load_classifier("run", str(run_dir), data.label_names), data, tc.max_length, ("validation", "test")
     )
     t_logits = {s: teacher_logits(accelerator, teacher, data, s, tc, precision)[0] for s in ("validation", "test")}
-    keep = {k: old[k] for k in ("state", "teacher_check", "teacher_logits", "training", "teacher_overlap") if k in old}
+    kept = ("state", "teacher_check", "teacher_logits", "training", "teacher_overlap", "transfer")
+    keep = {k: old[k] for k in kept if k in old}
     return distill_report(
         accelerator,
         precision,
