@@ -117,18 +117,15 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     torch.manual_seed(cfg.seed)
     student_loaded = build_student(cfg.student, teacher_loaded, data.label_names)
     student = tokenise(student_loaded, data, tc.max_length)
-    notes = (
-        list(data.notes)
-        + transfer.notes
-        + [
-            n
-            for n in [
-                truncation_note(teacher, tc.max_length, "teacher"),
-                truncation_note(student, tc.max_length, "student"),
-            ]
-            if n
+    notes = list(data.notes) + [
+        n
+        for n in [
+            truncation_note(teacher, tc.max_length, "teacher"),
+            truncation_note(student, tc.max_length, "student"),
         ]
-    )
+        if n
+    ]
+    notes += transfer.notes
     train_enc, train_targets = training_set(student, transfer, t_logits["train"], tc.max_length)
     train_targets = train_targets.to(accelerator.device)  # (n_train + n_transfer, C), train_enc's order
     teacher_loaded.model.to("cpu")  # not needed on the device while the student trains
