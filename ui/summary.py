@@ -16,12 +16,13 @@ PHASES = {
     "teacher_checked": "teacher checked",
     "teacher_logits_start": "computing the teacher's answers",
     "teacher_logits": "teacher's answers ready",
+    "labelling_transfer": "the teacher labels the extra (augmented and unlabelled) texts",
     "training": "training",
     "evaluating": "evaluating and measuring speed",
     "done": "done",
 }
 
-SPLIT_WORDS = {"train": "training", "validation": "validation", "test": "test"}
+SPLIT_WORDS = {"train": "training", "validation": "validation", "test": "test", "transfer": "augmented and unlabelled"}
 
 
 def _phase_words(event: dict[str, Any]) -> str:

@@ -358,6 +358,16 @@ def _texts(text: pd.Series, role_name: str) -> pd.Series:
     return text.astype(str).str.strip()
 
 
+def column_texts(frame: pd.DataFrame, column: str, name: str) -> tuple[list[str], int]:
+    """The non-empty texts of `column`, read as training texts are -> (texts, rows dropped as empty).
+
+    For text without labels (the transfer set's unlabelled file); `name` says which data in errors.
+    """
+    text = _column(frame, column, "text", name)
+    has_text = text.notna() & (text.astype(str).str.strip() != "")
+    return _texts(text[has_text], name).tolist(), int((~has_text).sum())
+
+
 def frames_to_data(frames: dict[str, pd.DataFrame | None], cfg: DataConfig, label_names: list[str] | None) -> TextData:
     """Column mapping, label ids, dropped empty texts and carved splits, all noted."""
     notes: list[str] = []

@@ -1,9 +1,16 @@
 """The knowledge-distillation loss (Hinton, Vinyals & Dean 2015, "Distilling the Knowledge in a
 Neural Network", arXiv:1503.02531).
 
-    soft  = T^2 * KL( softmax(z_t / T) || softmax(z_s / T) )      (mean over the batch)
-    hard  = CE( z_s, y )                                           (mean over the batch)
-    total = alpha * soft + (1 - alpha) * hard
+    soft_i  = T^2 * KL( softmax(z_t,i / T) || softmax(z_s,i / T) )
+    hard_i  = CE( z_s,i, y_i )
+    total_i = alpha * soft_i + (1 - alpha) * hard_i     labelled example
+            = soft_i                                    transfer example (y_i = -100, no label)
+    total   = mean_i total_i                            (over the whole batch)
+    soft    = mean_i soft_i,  hard = mean of hard_i over the labelled examples (0 when none)
+
+With every example labelled this is Hinton's total = alpha * soft + (1 - alpha) * hard. Transfer
+examples (Tang et al. 2019, arXiv:1903.12136: texts the teacher labels, `augment.py`) carry label
+-100, PyTorch's `ignore_index`; they add soft loss at full weight, since they have nothing else.
 
 - `z_t`, `z_s`: teacher and student *logits*. Never pass probabilities: softmaxing an already
   softmaxed output flattens the targets towards uniform (the article this project grew from did).
@@ -24,6 +31,8 @@ import torch
 import torch.nn.functional as F
 
 from workbench.errors import WorkbenchError
+
+NO_LABEL = -100  # label of a transfer example: soft loss only (PyTorch's cross-entropy ignore_index)
 
 
 class DistillationLoss(NamedTuple):
@@ -64,7 +73,8 @@ def distillation_loss(
 ) -> DistillationLoss:
     """Hinton's loss from logits: returns (total, soft, hard), each a scalar mean over the batch.
 
-    student_logits: (bs, C), teacher_logits: (bs, C), labels: (bs,) int64 class ids.
+    student_logits: (bs, C), teacher_logits: (bs, C), labels: (bs,) int64 class ids, or
+    `NO_LABEL` (-100) for transfer examples, which get the soft loss alone (module docstring).
     """
     check_hyperparameters(temperature, alpha)
     if student_logits.shape != teacher_logits.shape:
@@ -72,7 +82,10 @@ def distillation_loss(
             f"student and teacher disagree on the number of classes: {tuple(student_logits.shape)} vs "
             f"{tuple(teacher_logits.shape)}"
         )
-    soft = soft_loss_per_example(student_logits, teacher_logits.detach(), temperature).mean()
-    hard = F.cross_entropy(student_logits.float(), labels)
-    total = alpha * soft + (1.0 - alpha) * hard
-    return DistillationLoss(total, soft, hard)
+    soft_i = soft_loss_per_example(student_logits, teacher_logits.detach(), temperature)  # (bs,)
+    # 0 for unlabelled examples; no branch on their presence, which would sync a GPU with the host
+    hard_i = F.cross_entropy(student_logits.float(), labels, ignore_index=NO_LABEL, reduction="none")  # (bs,)
+    labelled = (labels != NO_LABEL).float()  # (bs,)
+    total_i = labelled * (alpha * soft_i + (1.0 - alpha) * hard_i) + (1.0 - labelled) * soft_i  # (bs,)
+    hard = hard_i.sum() / labelled.sum().clamp(min=1.0)
+    return DistillationLoss(total_i.mean(), soft_i.mean(), hard)

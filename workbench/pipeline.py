@@ -26,6 +26,7 @@ from workbench.prepared import tokenise, truncation_note
 from workbench.report import data_info, distill_report, teacher_report, training_info
 from workbench.teacher_logits import check_teacher, teacher_logits
 from workbench.train import Emit, make_accelerator, plain_model, train_loop
+from workbench.transfer import label_transfer, training_set
 
 
 def save_atomically(loaded: LoadedModel, run_dir: Path) -> Path:
@@ -112,6 +113,7 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
             data.notes += overlap_notes(teacher_overlap)
         t_logits[split], info = teacher_logits(accelerator, teacher, data, split, tc, precision, emit)
         logit_info.append(info)
+    transfer = label_transfer(accelerator, cfg, data, teacher, tc, precision, emit)
     torch.manual_seed(cfg.seed)
     student_loaded = build_student(cfg.student, teacher_loaded, data.label_names)
     student = tokenise(student_loaded, data, tc.max_length)
@@ -123,7 +125,9 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
         ]
         if n
     ]
-    train_targets = t_logits["train"].to(accelerator.device)  # (n_train, C)
+    notes += transfer.notes
+    train_enc, train_targets = training_set(student, transfer, t_logits["train"], tc.max_length)
+    train_targets = train_targets.to(accelerator.device)  # (n_train + n_transfer, C), train_enc's order
     teacher_loaded.model.to("cpu")  # not needed on the device while the student trains
 
     def loss_fn(logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> DistillationLoss:
@@ -133,7 +137,7 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
         accelerator=accelerator,
         precision=precision,
         model=student_loaded.model,
-        train_enc=student.encoded["train"],
+        train_enc=train_enc,
         val_enc=student.encoded["validation"],
         tc=tc,
         seed=cfg.seed,
@@ -154,6 +158,7 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
         "teacher_overlap": teacher_overlap,
         "teacher_logits": logit_info,
         "training": training_info(result),
+        **({"transfer": transfer.report} if transfer.report is not None else {}),
     }
     # a stopped run should end in seconds: speed is measured for finished runs (or by `workbench evaluate`)
     return distill_report(
@@ -186,7 +191,8 @@ def evaluate_run(run_dir: Path) -> dict[str, Any]:
         load_classifier("run", str(run_dir), data.label_names), data, tc.max_length, ("validation", "test")
     )
     t_logits = {s: teacher_logits(accelerator, teacher, data, s, tc, precision)[0] for s in ("validation", "test")}
-    keep = {k: old[k] for k in ("state", "teacher_check", "teacher_logits", "training", "teacher_overlap") if k in old}
+    kept = ("state", "teacher_check", "teacher_logits", "training", "teacher_overlap", "transfer")
+    keep = {k: old[k] for k in kept if k in old}
     return distill_report(
         accelerator,
         precision,

@@ -14,6 +14,8 @@ from typing import Any
 
 import torch
 
+from workbench import augment
+from workbench.augment import make_transfer_set, transfer_wanted
 from workbench.batching import collate, encode, model_inputs
 from workbench.config import RunConfig, validate_values
 from workbench.data import TextData, load_data
@@ -82,6 +84,7 @@ def run_preflight(
     )
     for note in data.notes:
         checks.append(Check("data", "warn" if "dropped" in note or "UTF-8" in note else "ok", note))
+    n_transfer = _transfer_check(cfg, data, teacher, checks)
     if tc.batch_size > sizes["train"]:
         checks.append(
             Check(
@@ -147,7 +150,7 @@ def run_preflight(
                 "size", "ok", f"the student has {s_params['total'] / t_params['total']:.0%} of the teacher's parameters"
             )
         )
-    estimate = estimate_cost(cfg, data, teacher, student) if measure else {}
+    estimate = estimate_cost(cfg, data, teacher, student, transfer_examples=n_transfer) if measure else {}
     return Preflight(
         checks,
         {
@@ -165,6 +168,7 @@ def run_preflight(
         {
             "description": data.description,
             "sizes": sizes,
+            "transfer_examples": n_transfer,
             "label_names": data.label_names,
             "label_counts": data.label_counts(),
         },
@@ -172,11 +176,35 @@ def run_preflight(
     )
 
 
+def _transfer_check(cfg: RunConfig, data: TextData, teacher: LoadedModel, checks: list[Check]) -> int:
+    """Build the transfer set as the run will (cheap: string work); its size, or 0 with an error check."""
+    if not transfer_wanted(cfg):
+        return 0
+    try:
+        ts = make_transfer_set(cfg, data, teacher.tokenizer)
+    except WorkbenchError as exc:
+        checks.append(Check("transfer set", "error", str(exc)))
+        return 0
+    level = "ok" if len(ts) else "warn"
+    what = f"{ts.augmented} augmented + {ts.unlabelled} unlabelled texts for the teacher to label"
+    checks.append(Check("transfer set", level, what if len(ts) else f"{what}: every one repeated a text of the data"))
+    checks += [Check("transfer set", "ok", note) for note in ts.notes]
+    return len(ts)
+
+
 def estimate_cost(
-    cfg: RunConfig, data: TextData, teacher: LoadedModel, student: LoadedModel, sample: int = 256
+    cfg: RunConfig,
+    data: TextData,
+    teacher: LoadedModel,
+    student: LoadedModel,
+    sample: int = 256,
+    transfer_examples: int = 0,
 ) -> dict[str, Any]:
     """Memory from parameter counts (weights + grads + 2 Adam moments for the student, weights for
-    the teacher) and time per epoch from one measured step on typical-length texts of this data."""
+    the teacher) and time per epoch from one measured step on typical-length texts of this data.
+
+    The student trains on train + `transfer_examples` texts and the teacher labels both, so both
+    count in the steps per epoch and the teacher's time; `transfer` breaks out their share."""
     tc = cfg.training
     device = resolve_device(tc.device)
     precision = resolve_precision(tc.precision, device)
@@ -230,7 +258,7 @@ def estimate_cost(
         with torch.no_grad():
             for p, s in zip(params, saved, strict=True):
                 p.copy_(s)
-    steps = math.ceil(len(data.train) / bs)
+    steps = math.ceil((len(data.train) + transfer_examples) / bs)
     s_bytes, t_bytes = weight_bytes(student.model), weight_bytes(teacher.model)
     return {
         "device": device.type,
@@ -240,6 +268,7 @@ def estimate_cost(
         "train_steps_per_epoch": steps,
         "seconds_per_epoch": steps * step_s,
         "teacher_logits_seconds": steps * teacher_s,
+        "transfer": augment.estimate_cost(transfer_examples, bs / teacher_s, bs / step_s),
         "memory_bytes": 4 * s_bytes + t_bytes,
         "note": "one measured step on median-length texts; real epochs vary with text lengths and machine load",
     }

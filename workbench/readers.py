@@ -62,6 +62,28 @@ def read_table(path: str | Path, data: bytes | None = None) -> tuple[pd.DataFram
     return frame, notes
 
 
+def read_lines(path: str | Path) -> tuple[list[str], list[str]]:
+    """A .txt file's non-empty lines, stripped (one text per line), with notes on repairs.
+
+    The same one-line errors as `read_table` for a missing, unreadable, empty or binary file.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise WorkbenchError(f"text file not found: {p}")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise WorkbenchError(f"{p.name} could not be read: {exc.strerror or type(exc).__name__}") from None
+    if not data.strip():
+        raise WorkbenchError(f"{p.name} is empty")
+    notes: list[str] = []
+    lines = [line.strip() for line in _decode(p.name, data, notes).splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        raise WorkbenchError(f"{p.name} has no text, only blank lines")
+    return lines, notes
+
+
 def _decode(name: str, data: bytes, notes: list[str]) -> str:
     """Bytes of a text format to str: UTF-8 (BOM or not), UTF-16 with a BOM; refuses binary data."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):

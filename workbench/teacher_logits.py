@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from workbench import cache
+from workbench.batching import Encoded
 from workbench.config import RunConfig, TrainConfig
 from workbench.data import TextData
 from workbench.errors import WorkbenchError
@@ -31,15 +32,31 @@ def teacher_logits(
     precision: str,
     emit: Emit | None = None,
 ) -> tuple[torch.Tensor, dict[str, Any]]:
-    """The teacher's logits on a split: from the content-keyed cache, or computed once and stored.
+    """The teacher's logits on a split of the data (`logits_for` on its texts and encoding)."""
+    return logits_for(accelerator, teacher, data.split(split).texts, teacher.encoded[split], split, tc, precision, emit)
+
+
+def logits_for(
+    accelerator: Any,
+    teacher: Prepared,
+    texts: list[str],
+    enc: Encoded,
+    split: str,
+    tc: TrainConfig,
+    precision: str,
+    emit: Emit | None = None,
+) -> tuple[torch.Tensor, dict[str, Any]]:
+    """The teacher's logits on `texts` (tokenised as `enc` by the teacher's tokenizer): from the
+    content-keyed cache, or computed once and stored. `split` names them in events, info and the
+    cache entry ("train", ..., or "transfer").
 
     Each process computes its share when several run. Rank 0 alone decides hit or miss and sends
     its answer (the logits or None) to the others before anything else: ranks deciding on their
     own (one machine's cache holds the entry, another's does not) would take different paths, and
     the one computing would wait for ever in a gather the other never joins. -> ((n, C) fp32 on CPU, info).
     """
-    enc = teacher.encoded[split]
-    texts = data.split(split).texts
+    if len(texts) != len(enc):
+        raise WorkbenchError(f"{len(texts)} texts but {len(enc)} encoded examples for the teacher's {split} logits")
     start = time.perf_counter()
     key = None
     if tc.cache_teacher_logits:
