@@ -4,11 +4,14 @@ Neural Network", arXiv:1503.02531).
     soft  = T^2 * KL( softmax(z_t / T) || softmax(z_s / T) )      (mean over the batch)
     hard  = CE( z_s, y )                                           (mean over the batch)
     total = alpha * soft + (1 - alpha) * hard
+            [+ hidden_weight * hidden + attention_weight * attention]   (`with_intermediate`)
 
 - `z_t`, `z_s`: teacher and student *logits*. Never pass probabilities: softmaxing an already
   softmaxed output flattens the targets towards uniform (the article this project grew from did).
 - `T` (temperature > 0): both distributions are softened with the same T. The T^2 factor keeps the
   soft loss's gradients the same size as T changes, so alpha means the same thing at every T.
+- `hidden`, `attention`: the intermediate-layer losses of `intermediate.py` (TinyBERT, MiniLM),
+  added on top with their own weights; None when off.
 - `alpha` in [0, 1] weights the *soft* loss. alpha = 0 is plain fine-tuning on labels; alpha = 1
   learns from the teacher alone. (torchdistill's alpha weights the hard loss instead, and TextBrewer
   omits T^2: this project uses Hinton's form above, stated the same way in the UI.)
@@ -30,6 +33,8 @@ class DistillationLoss(NamedTuple):
     total: torch.Tensor  # () scalar
     soft: torch.Tensor  # () scalar, already multiplied by T^2
     hard: torch.Tensor  # () scalar
+    hidden: torch.Tensor | None = None  # () scalar, unweighted hidden-state MSE; None when off
+    attention: torch.Tensor | None = None  # () scalar, unweighted attention KL; None when off
 
 
 def check_hyperparameters(temperature: float, alpha: float) -> None:
@@ -76,3 +81,22 @@ def distillation_loss(
     hard = F.cross_entropy(student_logits.float(), labels)
     total = alpha * soft + (1.0 - alpha) * hard
     return DistillationLoss(total, soft, hard)
+
+
+def with_intermediate(
+    loss: DistillationLoss,
+    hidden: torch.Tensor | None,
+    attention: torch.Tensor | None,
+    hidden_weight: float,
+    attention_weight: float,
+) -> DistillationLoss:
+    """`loss` plus the weighted intermediate parts: total += hidden_weight * hidden + attention_weight * attention.
+
+    The parts are kept unweighted in the result (what the charts show); a part that is None is off.
+    """
+    total = loss.total
+    if hidden is not None:
+        total = total + hidden_weight * hidden
+    if attention is not None:
+        total = total + attention_weight * attention
+    return loss._replace(total=total, hidden=hidden, attention=attention)
