@@ -131,3 +131,16 @@ def test_two_teachers_the_student_learns_from_their_ensemble(tiny_config, second
     assert nearest.max().item() < 1e-5
     main_only = torch.cdist(every_target, probs[0]).min(dim=1).values
     assert main_only.max().item() > 1e-2  # not the main teacher's own targets
+
+
+def test_preflight_shows_the_layer_map_or_why_it_does_not_fit(tiny_config):
+    from workbench.preflight import run_preflight
+
+    tiny_config.distill.attention_weight = 1.0
+    checks = {c.name: c for c in run_preflight(tiny_config, measure=False).checks}
+    assert checks["layer map"].level == "ok" and "0->0, 1->2" in checks["layer map"].message  # the kept layers
+    tiny_config.distill.layer_map = [3]
+    check = {c.name: c for c in run_preflight(tiny_config, measure=False).checks}["layer map"]
+    assert check.level == "error" and "one teacher layer per student layer (2), got 1" in check.message
+    tiny_config.distill.attention_weight = 0.0
+    assert "layer map" not in {c.name for c in run_preflight(tiny_config, measure=False).checks}
