@@ -144,3 +144,21 @@ def test_preflight_shows_the_layer_map_or_why_it_does_not_fit(tiny_config):
     assert check.level == "error" and "one teacher layer per student layer (2), got 1" in check.message
     tiny_config.distill.attention_weight = 0.0
     assert "layer map" not in {c.name for c in run_preflight(tiny_config, measure=False).checks}
+
+
+def test_a_narrower_scratch_student_with_fewer_heads_learns_from_the_teacher_layers(tiny_config):
+    s = tiny_config.student
+    s.kind, s.num_layers, s.hidden_size, s.num_heads, s.intermediate_size, s.prune_vocab = (
+        "scratch",
+        2,
+        16,
+        1,
+        32,
+        False,
+    )
+    tiny_config.distill.hidden_weight = tiny_config.distill.attention_weight = 1.0
+    tiny_config.training.epochs = 1
+    run_dir = prepare_run_dir(tiny_config, "distill", None)
+    assert execute("distill", tiny_config, run_dir) == 0, read_status(run_dir)
+    steps = steps_of(read_metrics(run_dir))
+    assert steps and all(e["loss_hidden"] > 0 and e["loss_attention"] > 0 for e in steps)
