@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import cached, charts
-from ui.export import model_zip, read_config, student_name, teacher_name
+from ui.export import model_name, model_zip, read_config, student_name, teacher_name
 from ui.guard import ensure_navigation
 from ui.report_html import build_html
 from ui.state import sticky
@@ -255,6 +255,26 @@ table = pd.DataFrame(
     ]
 )
 st.dataframe(table, hide_index=True)
+
+if rep.get("ensemble"):  # several teachers: each one's accuracy and the ensemble's
+    ens = rep["ensemble"]
+    st.subheader("The teachers")
+    rule = "their softened probabilities" if ens["combine"] == "probs" else "their raw scores (logits)"
+    ens_rows = [
+        {
+            "": f"teacher {n}" + (" (main)" if n == 1 else ""),
+            "what it is": teacher_name(read_config(info.run_dir)) if n == 1 else model_name("run", m["location"]),
+            f"accuracy ({split})": pct(m[split]["accuracy"]),
+        }
+        for n, m in enumerate(ens["members"], start=1)
+    ]
+    ens_rows.append(
+        {"": "ensemble", "what it is": f"average of {rule}", f"accuracy ({split})": pct(ens[split]["accuracy"])}
+    )
+    st.dataframe(pd.DataFrame(ens_rows), hide_index=True)
+    st.caption(
+        "The student learned from the ensemble. The teacher above, with its size and speed, is the main teacher."
+    )
 
 st.subheader("Where each model goes wrong")
 c1, c2 = st.columns(2)

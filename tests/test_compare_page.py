@@ -204,3 +204,40 @@ def test_compare_names_models_without_paths_of_this_machine(runs_dir, calls):
     cells = " ".join(str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
     assert "run 20261127-090000-teacher-demo" in cells
     assert str(runs_dir) not in cells
+
+
+def test_ensemble_members_and_the_ensemble_are_shown(runs_dir, calls):
+    run = make_finished_distill(runs_dir)
+
+    def add_ensemble(report):
+        member = {"validation": {"accuracy": 0.6, "macro_f1": 0.6}, "test": {"accuracy": 0.5, "macro_f1": 0.5}}
+        report["ensemble"] = {
+            "combine": "probs",
+            "members": [
+                {"description": "main", "location": "/somewhere/main", **report["teacher"]},
+                {
+                    "description": "/x/runs/20261127-080000-teacher-b/model",
+                    "location": "/x/runs/20261127-080000-teacher-b/model",
+                    **member,
+                },
+            ],
+            "validation": {"accuracy": 0.9, "macro_f1": 0.9},
+            "test": {"accuracy": 0.75, "macro_f1": 0.75},
+        }
+
+    edit_report(run, add_ensemble)
+    at = page().run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "what it is" in d.value.columns and len(d.value) == 3)
+    table = table.set_index("")
+    assert table.loc["teacher 1 (main)", "accuracy (test)"] == "80%"
+    assert table.loc["teacher 2", "accuracy (test)"] == "50%"
+    assert table.loc["teacher 2", "what it is"] == "run 20261127-080000-teacher-b"  # no path of this machine
+    assert table.loc["ensemble", "accuracy (test)"] == "75%"
+    assert "The teachers" in texts(at.subheader)
+
+
+def test_no_ensemble_table_with_one_teacher(runs_dir, calls):
+    make_finished_distill(runs_dir)
+    at = page().run()
+    assert "The teachers" not in texts(at.subheader)

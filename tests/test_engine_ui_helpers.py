@@ -227,3 +227,21 @@ def test_engine_reasons_are_shown_without_config_keys():
     cfg.student.kind, cfg.student.hidden_size, cfg.student.num_heads = "scratch", 100, 3
     problem = config_problem(cfg)
     assert "attention heads" in problem and "student." not in problem
+
+
+def test_loss_chart_draws_intermediate_parts_only_when_logged():
+    from ui import charts
+
+    event = {"type": "step", "step": 1, "loss": 1.0, "loss_soft": 0.5, "loss_hard": 0.7}
+    with_parts = [{**event, "loss_hidden": 0.2, "loss_attention": 0.1}]
+    names = {t.name for t in charts.loss_chart(summary.metric_series(with_parts)["steps"]).data}
+    assert names == {
+        "total",
+        "soft (teacher)",
+        "hard (labels)",
+        "hidden states (teacher layers)",
+        "attention (teacher layers)",
+    }
+    without = [{**event, "loss_hidden": None, "loss_attention": None}]
+    names = {t.name for t in charts.loss_chart(summary.metric_series(without)["steps"]).data}
+    assert names == {"total", "soft (teacher)", "hard (labels)"}

@@ -19,7 +19,13 @@ def _tidy(fig: go.Figure, height: int = 300, **layout: Any) -> go.Figure:
     return fig
 
 
-LOSS_PARTS = {"loss": "total", "loss_soft": "soft (teacher)", "loss_hard": "hard (labels)"}
+LOSS_PARTS = {
+    "loss": "total",
+    "loss_soft": "soft (teacher)",
+    "loss_hard": "hard (labels)",
+    "loss_hidden": "hidden states (teacher layers)",
+    "loss_attention": "attention (teacher layers)",
+}  # parts a run did not use are None in every row and get no line
 
 
 def _lines(rows: list[dict[str, Any]], columns: dict[str, str], title: str, y_label: str) -> go.Figure:

@@ -403,7 +403,10 @@ def progress(status: dict[str, Any], events: list[dict[str, Any]], stopping: boo
 
 def metric_series(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Rows for the live charts: {"steps": [...], "evals": [...]}."""
-    keys = ("step", "epoch", "loss", "loss_soft", "loss_hard", "lr", "examples_per_s", "elapsed_s", "eta_s")
+    keys = (
+        "step", "epoch", "loss", "loss_soft", "loss_hard", "loss_hidden", "loss_attention", "lr",
+        "examples_per_s", "elapsed_s", "eta_s",
+    )  # fmt: skip
     steps = [{k: e.get(k) for k in keys} for e in events if e.get("type") == "step"]
     evals = [
         {k: e.get(k) for k in ("step", "epoch", "accuracy", "macro_f1")} for e in events if e.get("type") == "eval"

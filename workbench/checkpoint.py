@@ -3,6 +3,8 @@
     RUN/checkpoint/
         model.safetensors     the model's weights now
         best.safetensors      the weights of the best validation accuracy so far (if any)
+        extra.safetensors     training-only modules beside the model (the hidden-state projections
+                              of intermediate-layer distillation), when the run has them
         state.pt              optimizer + scheduler state, step, epoch, batch position, best score,
                               and the fp16 GradScaler's state (its loss scale) when there is one
         position.json         the same position, readable without loading the optimizer
@@ -56,8 +58,11 @@ def save(
     scheduler: Any,
     position: Position,
     best_state: dict[str, torch.Tensor] | None,
+    extra: torch.nn.Module | None = None,
 ) -> None:
-    """Write a checkpoint of the run's present state into `folder` (atomically replacing the old one)."""
+    """Write a checkpoint of the run's present state into `folder` (atomically replacing the old one).
+
+    `extra`: training-only modules that the optimizer also updates (saved to extra.safetensors)."""
     tmp = folder.with_name(folder.name + ".tmp")
     if accelerator.is_main_process:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -71,6 +76,8 @@ def save(
         save_file(_tensors(accelerator.unwrap_model(model).state_dict()), str(tmp / "model.safetensors"))
         if best_state is not None:
             save_file(_tensors(best_state), str(tmp / "best.safetensors"))
+        if extra is not None:
+            save_file(_tensors(extra.state_dict()), str(tmp / "extra.safetensors"))
         state = {
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(),
@@ -99,12 +106,19 @@ def saved_position(folder: Path) -> Position | None:
 
 
 def load(
-    folder: Path, accelerator: Any, model: torch.nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any
+    folder: Path,
+    accelerator: Any,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    extra: torch.nn.Module | None = None,
 ) -> tuple[Position, dict[str, torch.Tensor] | None]:
-    """Restore weights, optimizer, scheduler and RNG in place; returns where to continue."""
+    """Restore weights, optimizer, scheduler and RNG (and `extra`'s weights) in place; returns where to continue."""
     unwrapped = accelerator.unwrap_model(model)
     weights = load_file(str(folder / "model.safetensors"))
     unwrapped.load_state_dict(weights, strict=True)
+    if extra is not None and (folder / "extra.safetensors").is_file():
+        extra.load_state_dict(load_file(str(folder / "extra.safetensors")), strict=True)
     state = torch.load(folder / "state.pt", weights_only=True, map_location="cpu")
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])

@@ -7,6 +7,7 @@ Neural Network", arXiv:1503.02531).
             = soft_i                                    transfer example (y_i = -100, no label)
     total   = mean_i total_i                            (over the whole batch)
     soft    = mean_i soft_i,  hard = mean of hard_i over the labelled examples (0 when none)
+    [total += hidden_weight * hidden + attention_weight * attention]   (`with_intermediate`)
 
 With every example labelled this is Hinton's total = alpha * soft + (1 - alpha) * hard. Transfer
 examples (Tang et al. 2019, arXiv:1903.12136: texts the teacher labels, `augment.py`) carry label
@@ -16,6 +17,8 @@ examples (Tang et al. 2019, arXiv:1903.12136: texts the teacher labels, `augment
   softmaxed output flattens the targets towards uniform (the article this project grew from did).
 - `T` (temperature > 0): both distributions are softened with the same T. The T^2 factor keeps the
   soft loss's gradients the same size as T changes, so alpha means the same thing at every T.
+- `hidden`, `attention`: the intermediate-layer losses of `intermediate.py` (TinyBERT, MiniLM),
+  added on top with their own weights; None when off.
 - `alpha` in [0, 1] weights the *soft* loss. alpha = 0 is plain fine-tuning on labels; alpha = 1
   learns from the teacher alone. (torchdistill's alpha weights the hard loss instead, and TextBrewer
   omits T^2: this project uses Hinton's form above, stated the same way in the UI.)
@@ -39,6 +42,8 @@ class DistillationLoss(NamedTuple):
     total: torch.Tensor  # () scalar
     soft: torch.Tensor  # () scalar, already multiplied by T^2
     hard: torch.Tensor  # () scalar
+    hidden: torch.Tensor | None = None  # () scalar, unweighted hidden-state MSE; None when off
+    attention: torch.Tensor | None = None  # () scalar, unweighted attention KL; None when off
 
 
 def check_hyperparameters(temperature: float, alpha: float) -> None:
@@ -89,3 +94,22 @@ def distillation_loss(
     total_i = labelled * (alpha * soft_i + (1.0 - alpha) * hard_i) + (1.0 - labelled) * soft_i  # (bs,)
     hard = hard_i.sum() / labelled.sum().clamp(min=1.0)
     return DistillationLoss(total_i.mean(), soft_i.mean(), hard)
+
+
+def with_intermediate(
+    loss: DistillationLoss,
+    hidden: torch.Tensor | None,
+    attention: torch.Tensor | None,
+    hidden_weight: float,
+    attention_weight: float,
+) -> DistillationLoss:
+    """`loss` plus the weighted intermediate parts: total += hidden_weight * hidden + attention_weight * attention.
+
+    The parts are kept unweighted in the result (what the charts show); a part that is None is off.
+    """
+    total = loss.total
+    if hidden is not None:
+        total = total + hidden_weight * hidden
+    if attention is not None:
+        total = total + attention_weight * attention
+    return loss._replace(total=total, hidden=hidden, attention=attention)

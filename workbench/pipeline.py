@@ -19,12 +19,20 @@ from workbench.config import RunConfig
 from workbench.data import load_data
 from workbench.errors import WorkbenchError
 from workbench.hardware import describe_machine, set_threads
+from workbench.intermediate_training import IntermediateSignals, eager_attention, wants_intermediate
 from workbench.leakage import overlap_notes, teacher_run_folder, teacher_training_overlap
 from workbench.losses import DistillationLoss, check_hyperparameters, distillation_loss
 from workbench.models import LoadedModel, build_student, load_teacher, save_model
 from workbench.prepared import tokenise, truncation_note
 from workbench.report import data_info, distill_report, teacher_report, training_info
 from workbench.teacher_logits import check_teacher, teacher_logits
+from workbench.teachers import (
+    ensemble_report,
+    ensemble_targets,
+    extra_logits,
+    load_extra_teachers,
+    members_on_texts,
+)
 from workbench.train import Emit, make_accelerator, plain_model, train_loop
 from workbench.transfer import label_transfer, training_set
 
@@ -102,18 +110,30 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     teacher_loaded = reuse.teacher(cfg.teacher, data.label_names)
     teacher_loaded.model.eval()
     teacher = reuse.tokenised(teacher_loaded, data, tc.max_length)
+    members = load_extra_teachers(cfg, data, tc.max_length)  # [] unless extra_teachers
     emit({"type": "phase", "phase": "checking_teacher"})
     t_logits: dict[str, torch.Tensor] = {}
+    m_logits: dict[str, list[torch.Tensor]] = {}  # each extra teacher's logits per split
+    targets: dict[str, torch.Tensor] = {}  # what the student learns from: the teacher's or the ensemble's
     logit_info = []
     for split in ("validation", "train", "test"):
         if split == "train":
-            teacher_check = check_teacher(t_logits["validation"], data, cfg)
+            teacher_check = check_teacher(targets["validation"], data, cfg)  # the ensemble's, with several
             emit({"type": "phase", "phase": "teacher_checked", **teacher_check})
             teacher_overlap = teacher_training_overlap(teacher_run_folder(cfg.teacher), data)
             data.notes += overlap_notes(teacher_overlap)
         t_logits[split], info = teacher_logits(accelerator, teacher, data, split, tc, precision, emit)
         logit_info.append(info)
+        m_logits[split], infos = extra_logits(accelerator, members, data, split, tc, precision, emit)
+        logit_info += infos
+        targets[split] = ensemble_targets(t_logits[split], m_logits[split], cfg)
     transfer = label_transfer(accelerator, cfg, data, teacher, tc, precision, emit)
+    if members and transfer.logits is not None:  # the ensemble labels the transfer texts too
+        transfer.logits = ensemble_targets(
+            transfer.logits, members_on_texts(accelerator, members, transfer.texts, tc, precision, emit), cfg
+        )
+    for m in members:
+        m.loaded.model.to("cpu")
     torch.manual_seed(cfg.seed)
     student_loaded = build_student(cfg.student, teacher_loaded, data.label_names)
     student = tokenise(student_loaded, data, tc.max_length)
@@ -126,29 +146,42 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
         if n
     ]
     notes += transfer.notes
-    train_enc, train_targets = training_set(student, transfer, t_logits["train"], tc.max_length)
+    train_enc, train_targets = training_set(student, transfer, targets["train"], tc.max_length)
     train_targets = train_targets.to(accelerator.device)  # (n_train + n_transfer, C), train_enc's order
-    teacher_loaded.model.to("cpu")  # not needed on the device while the student trains
-
-    def loss_fn(logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> DistillationLoss:
-        return distillation_loss(logits, train_targets[batch["index"]], batch["labels"], T, alpha)
-
-    result = train_loop(
-        accelerator=accelerator,
-        precision=precision,
-        model=student_loaded.model,
-        train_enc=train_enc,
-        val_enc=student.encoded["validation"],
-        tc=tc,
-        seed=cfg.seed,
-        num_labels=data.num_labels,
-        compute_loss=loss_fn,
-        emit=emit,
-        should_stop=should_stop,
-        report_soft=True,
-        checkpoint_dir=run_dir / "checkpoint",
-        resume=resume,
+    inter = (
+        IntermediateSignals(cfg, teacher_loaded.model, student_loaded.model, accelerator)
+        if wants_intermediate(cfg)
+        else None
     )
+    if inter is None:
+        teacher_loaded.model.to("cpu")  # not needed on the device while the student trains
+    else:
+        teacher_loaded.model.to(accelerator.device)  # runs forward on every batch
+
+    def loss_fn(logits: torch.Tensor, batch: dict[str, torch.Tensor], outputs: Any = None) -> DistillationLoss:
+        loss = distillation_loss(logits, train_targets[batch["index"]], batch["labels"], T, alpha)
+        return inter.add_to(loss, batch, outputs) if inter is not None else loss
+
+    attention_on = inter is not None and cfg.distill.attention_weight > 0
+    with eager_attention(teacher_loaded.model, student_loaded.model, on=attention_on):
+        result = train_loop(
+            accelerator=accelerator,
+            precision=precision,
+            model=student_loaded.model,
+            train_enc=train_enc,
+            val_enc=student.encoded["validation"],
+            tc=tc,
+            seed=cfg.seed,
+            num_labels=data.num_labels,
+            compute_loss=loss_fn,
+            emit=emit,
+            should_stop=should_stop,
+            report_soft=True,
+            checkpoint_dir=run_dir / "checkpoint",
+            resume=resume,
+            forward_outputs=inter.forward_outputs if inter is not None else (),
+            extra_modules=inter.projections if inter is not None else None,
+        )
     student_loaded.model = plain_model(accelerator, student_loaded.model)
     emit({"type": "phase", "phase": "evaluating"})
     folder = save_atomically(student_loaded, run_dir) if accelerator.is_main_process else None
@@ -160,6 +193,12 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
         "training": training_info(result),
         **({"transfer": transfer.report} if transfer.report is not None else {}),
     }
+    if members:
+        described = [(teacher_loaded.description, teacher_loaded.location, t_logits)] + [
+            (m.loaded.description, m.loaded.location, {s: m_logits[s][k] for s in m_logits})
+            for k, m in enumerate(members)
+        ]
+        extra["ensemble"] = ensemble_report(cfg, described, targets, data)
     # a stopped run should end in seconds: speed is measured for finished runs (or by `workbench evaluate`)
     return distill_report(
         accelerator, precision, cfg, data, teacher, student, t_logits, folder, run_dir, notes, extra,
@@ -191,7 +230,7 @@ def evaluate_run(run_dir: Path) -> dict[str, Any]:
         load_classifier("run", str(run_dir), data.label_names), data, tc.max_length, ("validation", "test")
     )
     t_logits = {s: teacher_logits(accelerator, teacher, data, s, tc, precision)[0] for s in ("validation", "test")}
-    kept = ("state", "teacher_check", "teacher_logits", "training", "teacher_overlap", "transfer")
+    kept = ("state", "teacher_check", "teacher_logits", "training", "teacher_overlap", "transfer", "ensemble")
     keep = {k: old[k] for k in kept if k in old}
     return distill_report(
         accelerator,

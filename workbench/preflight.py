@@ -21,6 +21,7 @@ from workbench.config import RunConfig, validate_values
 from workbench.data import TextData, load_data
 from workbench.errors import WorkbenchError
 from workbench.hardware import autocast, resolve_device, resolve_precision
+from workbench.intermediate_training import IntermediateSignals, wants_intermediate
 from workbench.losses import distillation_loss
 from workbench.models import (
     LoadedModel,
@@ -135,6 +136,7 @@ def run_preflight(
             checks.append(
                 Check(f"{who} length", "error", f"max_length {tc.max_length} exceeds the {who}'s {max_pos} positions")
             )
+    checks += _layer_map_checks(cfg, teacher, student)
     t_params, s_params = param_breakdown(teacher.model), param_breakdown(student.model)
     if s_params["total"] >= t_params["total"]:
         checks.append(
@@ -190,6 +192,18 @@ def _transfer_check(cfg: RunConfig, data: TextData, teacher: LoadedModel, checks
     checks.append(Check("transfer set", level, what if len(ts) else f"{what}: every one repeated a text of the data"))
     checks += [Check("transfer set", "ok", note) for note in ts.notes]
     return len(ts)
+
+
+def _layer_map_checks(cfg: RunConfig, teacher: LoadedModel, student: LoadedModel) -> list[Check]:
+    """With hidden-state or attention losses on: which teacher layer each student layer learns from."""
+    if not wants_intermediate(cfg) or cfg.student.kind not in ("layers", "scratch"):
+        return []
+    try:
+        layer_map = IntermediateSignals(cfg, teacher.model, student.model, None).layer_map
+    except WorkbenchError as exc:
+        return [Check("layer map", "error", str(exc))]
+    pairs = ", ".join(f"{i}->{m}" for i, m in enumerate(layer_map))
+    return [Check("layer map", "ok", f"student layer -> teacher layer for the hidden and attention losses: {pairs}")]
 
 
 def estimate_cost(

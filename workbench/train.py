@@ -1,8 +1,13 @@
 """The training loop shared by teacher fine-tuning and distillation, on Hugging Face Accelerate.
 
-The loop knows one thing about the task: `compute_loss(student_logits, batch)` returns
-(total, soft, hard). Fine-tuning passes cross-entropy; distillation passes Hinton's loss against
-teacher logits looked up by example index. Accelerate places the model, applies mixed precision
+The loop knows one thing about the task: `compute_loss(student_logits, batch)` returns a
+`DistillationLoss` (total, soft, hard, and the optional hidden / attention parts). Fine-tuning passes
+cross-entropy; distillation passes Hinton's loss against teacher logits looked up by example index.
+Intermediate-layer losses need more of the forward pass: with `forward_outputs` (e.g.
+("hidden_states", "attentions")) the model is asked for them and the loss is called as
+`compute_loss(student_logits, batch, outputs)` with the model's whole output object; their learned
+projections come in as `extra_modules`, train with the model (same optimizer, checkpointed beside
+it) and are never part of the model that is saved. Accelerate places the model, applies mixed precision
 and, under `accelerate launch`, shards batches across processes and averages gradients;
 single-process runs behave as plain PyTorch.
 
@@ -39,7 +44,8 @@ from workbench.losses import DistillationLoss
 from workbench.progress import progress
 
 Emit = Callable[[dict[str, Any]], None]  # same as progress.Emit
-LossFn = Callable[[torch.Tensor, dict[str, torch.Tensor]], DistillationLoss]
+# compute_loss(logits (bs, C), batch) or, with forward_outputs, compute_loss(logits, batch, model output)
+LossFn = Callable[..., DistillationLoss]
 
 
 class StopFlag:
@@ -115,16 +121,23 @@ def speed_off(feature: str) -> bool:
     return feature in {f.strip() for f in os.environ.get("WORKBENCH_SPEED_OFF", "").split(",")}
 
 
-def make_optimizer(model: torch.nn.Module, tc: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
+def make_optimizer(
+    model: torch.nn.Module, tc: TrainConfig, device: torch.device, extra: torch.nn.Module | None = None
+) -> torch.optim.Optimizer:
     """AdamW over the trainable parameters, fused where torch has a fused kernel (CPU, CUDA).
 
     The default for-loop AdamW runs about ten elementwise passes over every parameter tensor per
     step; for a 3-layer MiniLM student (17.4M parameters, 11.9M of them word embeddings) the profile
     showed the optimizer step at ~15% of a training step. The fused kernel makes one pass: same
-    update, different float rounding order.
+    update, different float rounding order. `extra` (training-only modules such as the hidden-state
+    projections) joins the same two groups.
     """
     fused = device.type in ("cpu", "cuda") and not speed_off("fused_adamw")
-    return torch.optim.AdamW(_param_groups(model, tc.weight_decay), lr=tc.learning_rate, fused=fused or None)
+    groups = _param_groups(model, tc.weight_decay)
+    if extra is not None:
+        for group, more in zip(groups, _param_groups(extra, tc.weight_decay), strict=True):
+            group["params"] = group["params"] + more["params"]
+    return torch.optim.AdamW(groups, lr=tc.learning_rate, fused=fused or None)
 
 
 def plain_model(accelerator: Any, model: torch.nn.Module) -> torch.nn.Module:
@@ -204,11 +217,15 @@ def train_loop(
     report_soft: bool,
     checkpoint_dir: Path | None = None,
     resume: bool = False,
+    forward_outputs: tuple[str, ...] = (),
+    extra_modules: torch.nn.Module | None = None,
 ) -> LoopResult:
     """Train `model` in place; at the end it holds the weights of its best validation accuracy.
 
     With `checkpoint_dir`, a resumable checkpoint is written every `checkpoint_every_steps`
     optimizer steps; with `resume`, training continues from it at the same batch of the same epoch.
+    `forward_outputs` ("hidden_states", "attentions") are asked of the model's forward and its
+    output object goes to `compute_loss` as a third argument; `extra_modules` train alongside.
     """
     from transformers import get_linear_schedule_with_warmup
 
@@ -224,7 +241,9 @@ def train_loop(
         # (V, H) = (30522, 384) for MiniLM: 68% of a 3-layer student's weights. Frozen, it gets no
         # dense (V, H) gradient to zero, clip and feed to AdamW every step.
         model.get_input_embeddings().weight.requires_grad_(False)
-    optimizer = make_optimizer(model, tc, accelerator.device)
+    if extra_modules is not None:
+        extra_modules.to(accelerator.device).train()
+    optimizer = make_optimizer(model, tc, accelerator.device, extra_modules)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(tc.warmup_ratio * total_steps), total_steps)
     model, optimizer = accelerator.prepare(model, optimizer)
     # keeps Accelerate's autocast forward on purpose: in one process this is the very object being
@@ -244,12 +263,14 @@ def train_loop(
     best_acc, best_step, best_state = -1.0, 0, None
     elapsed_before = 0.0
     if resume and checkpoint_dir is not None and checkpoint.exists(checkpoint_dir):
-        pos, best_state = checkpoint.load(checkpoint_dir, accelerator, model, optimizer, scheduler)
+        pos, best_state = checkpoint.load(checkpoint_dir, accelerator, model, optimizer, scheduler, extra_modules)
         step, epoch, skip, seen = pos.step, pos.epoch, pos.batch, pos.examples_seen
         best_acc, best_step, elapsed_before = pos.best_accuracy, pos.best_step, pos.elapsed_s
         emit({"type": "phase", "phase": "resumed", "step": step})
     ckpt_every = tc.checkpoint_every_steps if checkpoint_dir is not None else 0
-    sums = torch.zeros(3, device=device)  # running (total, soft, hard) since the last log
+    sums = torch.zeros(5, device=device)  # running (total, soft, hard, hidden, attention) since the last log
+    has_part = {"hidden": False, "attention": False}  # does the loss report this part at all?
+    ask = {f"output_{name}": True for name in forward_outputs}  # e.g. output_hidden_states=True
     micro_in_window = 0
     start = time.perf_counter() - elapsed_before  # elapsed_s and eta count the time before a resume
     last_log_time = time.perf_counter()  # examples/s does not: it is measured from the resume
@@ -275,16 +296,28 @@ def train_loop(
             # processes average gradients only on the window's last backward
             sync = contextlib.nullcontext() if closes_window or world == 1 else accelerator.no_sync(model)
             with sync:
-                logits = model(**model_inputs(batch)).logits  # (bs, C)
-                loss = compute_loss(logits, batch)
+                out = model(**model_inputs(batch), **ask)  # out.logits: (bs, C)
+                loss = compute_loss(out.logits, batch, out) if ask else compute_loss(out.logits, batch)
                 accelerator.backward(loss.total / window)  # the window's mean loss, however long it is
-            sums += torch.stack([loss.total.detach(), loss.soft.detach(), loss.hard.detach()]).float()
+            parts = [loss.total, loss.soft, loss.hard]
+            for name in has_part:
+                part = getattr(loss, name)
+                has_part[name] = has_part[name] or part is not None
+                parts.append(part if part is not None else torch.zeros((), device=device))
+            sums += torch.stack([p.detach().float() for p in parts])
             micro_in_window += 1
             seen += len(indices) * world
             if not closes_window:
                 continue
-            if tc.max_grad_norm > 0:
-                accelerator.clip_grad_norm_(model.parameters(), tc.max_grad_norm)
+            if extra_modules is not None and world > 1:  # not under DDP: average their gradients here
+                for p in extra_modules.parameters():
+                    if p.grad is not None:
+                        p.grad = accelerator.reduce(p.grad, reduction="mean")
+            if tc.max_grad_norm > 0:  # one norm over the model and its training-only modules
+                params = list(model.parameters()) + (
+                    list(extra_modules.parameters()) if extra_modules is not None else []
+                )
+                accelerator.clip_grad_norm_(params, tc.max_grad_norm)
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             scheduler.step()
@@ -292,7 +325,7 @@ def train_loop(
             if check_every_step and not math.isfinite(loss.total.item()):
                 raise WorkbenchError(f"the loss became {loss.total.item()} at step {step}; lower the learning rate")
             if step % log_every == 0 or step == total_steps:
-                window = sums / micro_in_window  # (3,) this process's mean (total, soft, hard)
+                window = sums / micro_in_window  # (5,) this process's mean (total, soft, hard, hidden, attention)
                 if world > 1:
                     window = accelerator.reduce(window, reduction="mean")  # the global batch's mean
                 means = window.tolist()
@@ -309,6 +342,8 @@ def train_loop(
                         "loss": means[0],
                         "loss_soft": means[1] if report_soft else None,
                         "loss_hard": means[2],
+                        "loss_hidden": means[3] if has_part["hidden"] else None,
+                        "loss_attention": means[4] if has_part["attention"] else None,
                         "lr": scheduler.get_last_lr()[0],
                         "examples_per_s": (seen - seen_at_last_log) / max(now - last_log_time, 1e-9),
                         "elapsed_s": elapsed,
@@ -337,7 +372,9 @@ def train_loop(
                 pos = checkpoint.Position(
                     step, epoch, batch_no + 1, best_acc, best_step, time.perf_counter() - start, seen
                 )
-                checkpoint.save(checkpoint_dir, accelerator, model, optimizer, scheduler, pos, best_state)
+                checkpoint.save(
+                    checkpoint_dir, accelerator, model, optimizer, scheduler, pos, best_state, extra_modules
+                )
             at_sync = step % log_every == 0 or step % eval_every == 0 or step >= total_steps
             at_sync = at_sync or bool(ckpt_every and step % ckpt_every == 0)
             if (step % stop_every == 0 or at_sync) and stop_agreed(accelerator, should_stop()):
@@ -345,7 +382,9 @@ def train_loop(
                     pos = checkpoint.Position(
                         step, epoch, batch_no + 1, best_acc, best_step, time.perf_counter() - start, seen
                     )
-                    checkpoint.save(checkpoint_dir, accelerator, model, optimizer, scheduler, pos, best_state)
+                    checkpoint.save(
+                        checkpoint_dir, accelerator, model, optimizer, scheduler, pos, best_state, extra_modules
+                    )
                 return _finish(unwrapped, best_state, "stopped", step, total_steps, best_acc, best_step, start, seen)
             if step >= total_steps:
                 break
