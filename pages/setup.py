@@ -313,6 +313,8 @@ UNLABELLED_TYPES = (".txt", ".csv", ".jsonl")
 
 def training_size(cfg) -> int | None:
     """Training examples the run will use (None while the data cannot load yet)."""
+    if column_problem or config_problem(cfg):  # the page says why below; loading would fail
+        return None
     try:
         return len(cached.data_for(cfg).train)
     except WorkbenchError:
