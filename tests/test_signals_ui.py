@@ -119,3 +119,15 @@ def test_an_empty_unlabelled_file_is_one_line(runs_dir):
     assert not at.exception
     assert texts(at.error) == "more.txt is empty"
     assert at.session_state["wb_cfg"].transfer.unlabelled_path is None
+
+
+def test_temperature_page_explains_the_extra_signals_with_the_current_settings():
+    cfg = tiny_config()
+    cfg.distill.hidden_weight, cfg.transfer.augment_factor = 1.5, 4
+    at = AppTest.from_file(str(ROOT / "pages" / "temperature.py"), default_timeout=MODEL_TIMEOUT)
+    at.session_state["wb_cfg"] = cfg
+    at.run()
+    assert not at.exception
+    (box,) = [e for e in at.expander if e.label.startswith("More ways to learn from the teacher")]
+    assert "**Hidden states** (TinyBERT)" in texts(box.markdown)
+    assert "hidden-state weight 1.5, attention weight 0, 4 augmented copies per text." in texts(box.caption)
