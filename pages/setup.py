@@ -235,7 +235,7 @@ with col_s:
         s.lstm_layers = st.slider("LSTM layers", 1, 3, key=bind("setup_lstm_layers", s.lstm_layers))
     if s.kind in ("scratch", "bilstm"):
         s.prune_vocab = st.checkbox(
-            "Prune the vocabulary to the training words",
+            "Prune vocabulary to training words",
             key=bind("setup_prune_vocab", s.prune_vocab),
             help="Keeps only the words that occur in the training texts: a much smaller word table. "
             "Words never seen in training are then read as unknown.",
@@ -402,7 +402,7 @@ def inner_box(cfg) -> None:
     if blocked:
         d.hidden_weight = d.attention_weight = 0.0
         st.caption(
-            "Untick *Prune the vocabulary* (Student) to use these: the teacher must read the same words the student reads."
+            "Untick *Prune vocabulary to training words* (Student) to use these: the teacher must read the same words the student reads."
         )
     a, b = st.columns(2)
     hidden = a.number_input(

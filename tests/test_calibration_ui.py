@@ -50,7 +50,7 @@ def reliability_charts(at: AppTest) -> list:
 def test_sentence_names_the_better_calibrated_model_and_the_gap():
     s = calibration_sentence(0.082, 0.031)
     assert s.startswith("The student is better calibrated")
-    assert "3.1 points" in s and "8.2 points" in s and "5.1 points more" in s
+    assert "by 5.1 points" in s and "3.1 points away" in s and "the teacher's 8.2 points" in s
     assert calibration_sentence(0.02, 0.05).startswith("The teacher is better calibrated")
 
 

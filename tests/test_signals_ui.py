@@ -91,7 +91,7 @@ def test_a_pruned_scratch_student_cannot_take_hidden_losses():
     at = setup_page(cfg)
     assert not at.exception and not at.error
     assert at.number_input(key="setup_hidden_weight").disabled
-    assert "Untick *Prune the vocabulary*" in texts(at.caption)
+    assert "Untick *Prune vocabulary to training words*" in texts(at.caption)
     at.checkbox(key="setup_prune_vocab").uncheck().run()
     assert not at.number_input(key="setup_hidden_weight").disabled
 

@@ -42,6 +42,6 @@ def calibration_sentence(teacher_ece: float, student_ece: float) -> str:
     better, worse = ("student", "teacher") if gap > 0 else ("teacher", "student")
     b_ece, w_ece = (student_ece, teacher_ece) if gap > 0 else (teacher_ece, student_ece)
     return (
-        f"The {better} is better calibrated: its confidence is off from how often it is right by {points(b_ece)} "
-        f"on average (ECE), the {worse}'s by {points(w_ece)}, {points(abs(gap))} more."
+        f"The {better} is better calibrated, by {points(abs(gap))}: on average its confidence is {points(b_ece)} "
+        f"away from how often it is right, the {worse}'s {points(w_ece)} (ECE)."
     )

@@ -121,7 +121,7 @@ _SENTENCES = {
     "data.path is required when data.source is local": "the data is set to an uploaded file, and none has been uploaded (Setup, Data).",
     "hidden-state and attention losses feed the teacher the student's token ids: "
     "set student.prune_vocab: false for a scratch student": "the hidden-state and attention losses need the full "
-    "vocabulary: untick “Prune the vocabulary” for the student (Setup, Student).",
+    "vocabulary: untick “Prune vocabulary to training words” for the student (Setup, Student).",
 }
 
 
