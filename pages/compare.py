@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import cached, charts
+from ui.calibration import calibration_of, calibration_sentence
 from ui.export import model_name, model_zip, read_config, student_name, teacher_name
 from ui.guard import ensure_navigation
 from ui.report_html import build_html
@@ -281,6 +282,18 @@ c1, c2 = st.columns(2)
 c1.plotly_chart(charts.confusion(t[split]["confusion_matrix"], names, "Teacher"), key="cmp_cm_t")
 c2.plotly_chart(charts.confusion(s[split]["confusion_matrix"], names, "Student"), key="cmp_cm_s")
 st.caption("Rows are the true labels, columns the predictions: the diagonal counts correct answers.")
+
+cal = calibration_of(rep, split)
+if cal:  # reports written before calibration was measured show nothing here
+    st.subheader("Can you trust their confidence?")
+    c1, c2 = st.columns([3, 2])
+    c1.plotly_chart(charts.reliability(cal), key="cmp_reliability")
+    c2.markdown(calibration_sentence(cal["teacher"]["ece"], cal["student"]["ece"]))
+    c2.caption(
+        "Each dot is a group of examples on which a model was about equally sure (bigger dot: more examples). "
+        "On the dashed line a model that says 80% is right 80% of the time; below it, the model is "
+        "over-confident. ECE (expected calibration error) is the average distance from that line."
+    )
 
 # --------------------------------------------------------------------------- per example
 st.subheader("Example by example")

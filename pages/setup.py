@@ -26,6 +26,7 @@ from workbench.overview import (
     token_lengths,
 )
 from workbench.runs import ACTIVE_STATES, runs_root, slug
+from workbench.sizing import teacher_seconds_per_text, transfer_cost
 from workbench.uploads import base_name, check_columns, display_name, read_upload, save_upload
 
 ensure_navigation("pages/setup.py")
@@ -37,9 +38,10 @@ TEACHERS = {
     "run": "A teacher fine-tuned in an earlier run",
 }
 STUDENTS = {
-    "layers": "Cut from the teacher (keep some layers)",
+    "layers": "Cut from the teacher (keep some of its layers)",
+    "scratch": "A small transformer trained from scratch",
+    "bilstm": "A BiLSTM (Tang et al. 2019): tiny and fast",
     "pretrained": "A pre-trained model",
-    "scratch": "A smaller model trained from scratch",
 }
 DATASETS = {
     "bundled": "Bundled Rotten Tomatoes reviews",
@@ -104,6 +106,25 @@ def guided_box() -> bool:
                 "You can leave this page or close the tab: the runs carry on. Smaller example limits (below) make it faster."
             )
     return True
+
+
+def student_size(cfg) -> None:
+    """'About 4.7M parameters, 21% of the teacher's 22.7M', from config files alone (no weights)."""
+    if cfg.student.kind == "pretrained":
+        return
+    try:
+        sizes = cached.param_estimate(cfg.teacher, cfg.student)
+    except WorkbenchError:
+        return  # the teacher column already says what is wrong with it
+    t, s = sizes["teacher"]["total"], (sizes["student"] or {}).get("total")
+    if not s:
+        return
+    line = f"About **{human_count(s)} parameters**, {s / t:.0%} of the teacher's {human_count(t)}."
+    if cfg.student.kind in ("scratch", "bilstm") and cfg.student.prune_vocab:
+        width = cfg.student.embedding_size if cfg.student.kind == "bilstm" else cfg.student.hidden_size
+        words = sizes["vocab_size"] * width
+        line += f" Counted with all {sizes['vocab_size']:,} words; pruning shrinks the {human_count(words)} of word vectors."
+    st.caption(line)
 
 
 newcomer = guided_box()
@@ -185,7 +206,7 @@ with col_s:
             s.name = st.text_input(
                 "Model id or folder", key=bind("setup_student_name", s.name or "distilbert-base-uncased")
             )
-    else:
+    elif s.kind == "scratch":
         s.num_layers = st.slider("Layers", 1, 12, key=bind("setup_scratch_layers", s.num_layers))
         s.hidden_size = st.select_slider(
             "Hidden size", [64, 128, 192, 256, 384, 512, 768], key=bind("setup_scratch_hidden", s.hidden_size)
@@ -197,6 +218,29 @@ with col_s:
             "Feed-forward size", [256, 512, 1024, 1536, 2048, 3072], key=bind("setup_scratch_ff", s.intermediate_size)
         )
         st.caption("Reuses the teacher's tokenizer and a projection of its word embeddings.")
+    elif s.kind == "bilstm":
+        st.caption(
+            "Reads each text word by word, forwards and backwards, with no attention: far smaller and faster "
+            "than a transformer. Most of what it gains comes from extra texts the teacher labels (below)."
+        )
+        s.embedding_size = st.select_slider(
+            "Word vector size",
+            [32, 64, 128, 256, 300],
+            key=bind("setup_lstm_embedding", s.embedding_size),
+            help="Starts from the teacher's word vectors, projected down to this width.",
+        )
+        s.lstm_hidden_size = st.select_slider(
+            "LSTM size (each direction)", [64, 128, 256, 512], key=bind("setup_lstm_hidden", s.lstm_hidden_size)
+        )
+        s.lstm_layers = st.slider("LSTM layers", 1, 3, key=bind("setup_lstm_layers", s.lstm_layers))
+    if s.kind in ("scratch", "bilstm"):
+        s.prune_vocab = st.checkbox(
+            "Prune vocabulary to training words",
+            key=bind("setup_prune_vocab", s.prune_vocab),
+            help="Keeps only the words that occur in the training texts: a much smaller word table. "
+            "Words never seen in training are then read as unknown.",
+        )
+    student_size(cfg)
 
 # --------------------------------------------------------------------------- data
 with col_d:
@@ -260,6 +304,170 @@ with col_d:
         key=bind("setup_max_eval", min(d.max_eval_examples or 0, MAX_EXAMPLES)),
     )
     d.max_train_examples, d.max_eval_examples = int(n_train) or None, int(n_eval) or None
+
+# --------------------------------------------------------------------------- teacher signals
+TRANSFORMER_STUDENTS = ("layers", "scratch")
+ENSEMBLE = {"probs": "Average their probabilities", "logits": "Average their raw scores (logits)"}
+UNLABELLED_TYPES = (".txt", ".csv", ".jsonl")
+
+
+def training_size(cfg) -> int | None:
+    """Training examples the run will use (None while the data cannot load yet)."""
+    if column_problem or config_problem(cfg):  # the page says why below; loading would fail
+        return None
+    try:
+        return len(cached.data_for(cfg).train)
+    except WorkbenchError:
+        return None
+
+
+def transfer_box(cfg) -> None:
+    """More texts for the teacher to label (Tang et al.'s transfer set), and what they cost."""
+    tr = cfg.transfer
+    st.markdown("**More texts for the teacher to label**")
+    st.caption(
+        "The teacher answers for texts that have no label, and the student learns from those answers too. "
+        "Copies of the training texts with some words masked or cut short are an easy source."
+    )
+    tr.augment_factor = st.slider(
+        "Augmented copies of each training text", 0, 8, key=bind("setup_augment", tr.augment_factor)
+    )
+    with st.expander("Advanced: how the copies are made"):
+        tr.mask_prob = st.slider(
+            "Chance that a word is masked", 0.0, 0.5, step=0.05, key=bind("setup_mask_prob", float(tr.mask_prob))
+        )
+        tr.ngram_prob = st.slider(
+            "Chance that a copy is cut to a few words",
+            0.0,
+            1.0,
+            step=0.05,
+            key=bind("setup_ngram_prob", float(tr.ngram_prob)),
+        )
+    up = st.file_uploader(
+        "Unlabelled texts (optional)",
+        type=[t.lstrip(".") for t in UNLABELLED_TYPES],
+        key="setup_unlabelled",
+        help="A .txt file with one text per line, or a .csv / .jsonl with the same text column as the training data.",
+    )
+    if up is not None:
+        try:
+            tr.unlabelled_path = str(save_upload(up.name, up.getvalue(), suffixes=UNLABELLED_TYPES))
+        except WorkbenchError as exc:
+            tr.unlabelled_path = None  # a failed upload must not leave the previous file in use
+            st.error(plain_problem(str(exc)))
+    n_unlabelled = 0
+    if tr.unlabelled_path:
+        try:
+            n_unlabelled = cached.text_count(tr.unlabelled_path)
+            st.caption(f"Using {n_unlabelled:,} unlabelled texts from {display_name(tr.unlabelled_path)}.")
+        except WorkbenchError as exc:
+            st.error(plain_problem(str(exc)))
+        if up is None and st.button("Stop using this file", key="setup_unlabelled_clear"):
+            tr.unlabelled_path = None
+            st.rerun()
+    n_train = training_size(cfg)
+    if not (tr.augment_factor or n_unlabelled) or not n_train:
+        return
+    stored = st.session_state.get("setup_preflight")
+    estimate = stored[1].get("estimate") if stored and stored[0] == cached.key_of(cfg) else None
+    per_text = teacher_seconds_per_text(estimate, min(cfg.training.batch_size, n_train))
+    cost = transfer_cost(n_train, tr.augment_factor, n_unlabelled, tr.max_examples, per_text)
+    once = (
+        f"the teacher labels them once (~{human_seconds(cost['teacher_seconds'])})"
+        if cost["teacher_seconds"] is not None
+        else "the teacher labels them once (run the compatibility check below to time that on this machine)"
+    )
+    st.info(
+        f"**{cost['extra_texts']:,} extra texts**: {once}, and each epoch takes about "
+        f"{cost['epoch_factor']:.1f} times longer ({n_train:,} training texts now)."
+    )
+
+
+def inner_box(cfg) -> None:
+    """The hidden-state (TinyBERT) and attention (MiniLM) losses: transformer students only."""
+    d = cfg.distill
+    st.markdown("**Copy the teacher's inner workings**")
+    st.caption(
+        "Besides its answers, the student can imitate what the teacher computes inside: its hidden states "
+        "and where its attention goes. 0 = off. The Temperature & alpha page explains both."
+    )
+    if cfg.student.kind not in TRANSFORMER_STUDENTS:
+        d.hidden_weight = d.attention_weight = 0.0
+        st.caption(
+            "Not for this student: only a transformer student (cut from the teacher or trained from scratch) "
+            "has hidden states and attention to compare with the teacher's."
+        )
+        return
+    blocked = cfg.student.kind == "scratch" and cfg.student.prune_vocab
+    if blocked:
+        d.hidden_weight = d.attention_weight = 0.0
+        st.caption(
+            "Untick *Prune vocabulary to training words* (Student) to use these: the teacher must read the same words the student reads."
+        )
+    a, b = st.columns(2)
+    hidden = a.number_input(
+        "Hidden-state weight",
+        min_value=0.0,
+        max_value=100.0,
+        step=0.5,
+        key=bind("setup_hidden_weight", float(d.hidden_weight)),
+        disabled=blocked,
+    )
+    attention = b.number_input(
+        "Attention weight",
+        min_value=0.0,
+        max_value=100.0,
+        step=0.5,
+        key=bind("setup_attention_weight", float(d.attention_weight)),
+        disabled=blocked,
+    )
+    if not blocked:
+        d.hidden_weight, d.attention_weight = float(hidden), float(attention)
+
+
+def teachers_box(cfg) -> None:
+    """More fine-tuned teachers: the student learns from their average."""
+    st.markdown("**More teachers**")
+    st.caption("Other fine-tuned teachers on this data: the student learns from the average of all of them.")
+    runs = [r for r in finished_teacher_runs() if r["run_dir"] != cfg.teacher.name]
+    if not runs:
+        cfg.extra_teachers = []
+        st.caption("No other fine-tuned teacher yet: fine-tune more on the **Train** page to use them here.")
+        return
+    options = [r["run_dir"] for r in runs]
+    labels = {r["run_dir"]: teacher_label(r) for r in runs}
+    if any(o not in options for o in st.session_state.get("setup_extra_teachers", [])):
+        st.session_state.pop("setup_extra_teachers")
+    picked = st.multiselect(
+        "Also learn from",
+        options,
+        format_func=labels.get,
+        key=bind("setup_extra_teachers", [t for t in cfg.extra_teachers if t in options]),
+    )
+    cfg.extra_teachers = list(picked)
+    if picked:
+        cfg.distill.ensemble = st.radio(
+            "How their answers are combined",
+            list(ENSEMBLE),
+            format_func=ENSEMBLE.get,
+            key=bind("setup_ensemble", cfg.distill.ensemble),
+            help="Probabilities: each teacher's softened answer counts equally. Raw scores: a very sure teacher "
+            "weighs more.",
+        )
+
+
+st.subheader("What the student learns from")
+st.caption(
+    "By default: the labels and the teacher's answers on the training texts (mixed by alpha on the Temperature & "
+    "alpha page). Everything below is optional and makes training slower."
+)
+sig1, sig2, sig3 = st.columns(3, gap="large")
+with sig1:
+    transfer_box(cfg)
+with sig2:
+    inner_box(cfg)
+with sig3:
+    teachers_box(cfg)
 
 save_cfg()  # the draft: a reload or another page finds these choices
 problem = config_problem(cfg)

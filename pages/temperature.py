@@ -37,6 +37,30 @@ st.caption(
     "(label) loss, and the soft loss is multiplied by T² so its size does not shrink as T grows (Hinton et al., 2015)."
 )
 
+with st.expander("More ways to learn from the teacher: inner workings and extra texts"):
+    st.markdown(
+        "The loss above uses only the teacher's **answers**. Three optional additions, set on the **Setup** page:\n\n"
+        "- **Hidden states** (TinyBERT): after each layer, a transformer holds a list of numbers per word, its "
+        "current reading of the text. The student is also scored on how close its own numbers are to the "
+        "teacher's at matching layers (through a learned translation when the student is narrower).\n"
+        "- **Attention** (MiniLM): each layer decides which other words each word looks at. The student is also "
+        "scored on looking where the teacher looks.\n"
+        "- **Extra texts** (Tang et al. 2019): copies of the training texts with some words masked or cut short, "
+        "and any unlabelled texts you add. They have no labels, so the student learns from the teacher's answers "
+        "alone there: more examples of how the teacher thinks, at the cost of longer epochs.\n\n"
+        "The first two need a transformer student; extra texts help most for small students such as the BiLSTM."
+    )
+    st.latex(
+        r"\text{loss} = \alpha\,\text{soft} + (1-\alpha)\,\text{hard}"
+        r" + w_{\text{hidden}}\,\text{MSE}(h_s W, h_t) + w_{\text{attention}}\,\mathrm{KL}(A_t \,\|\, A_s)"
+    )
+    d = cfg.distill
+    st.caption(
+        f"Now: hidden-state weight {d.hidden_weight:g}, attention weight {d.attention_weight:g}, "
+        f"{cfg.transfer.augment_factor} augmented copies per text"
+        + (", plus a file of unlabelled texts." if cfg.transfer.unlabelled_path else ".")
+    )
+
 # --------------------------------------------------------------------------- which teacher
 runs = finished_teacher_runs()
 options = [SETUP] + [r["run_dir"] for r in runs]

@@ -87,3 +87,10 @@ def test_column_choices_that_cannot_train_are_refused():
     with pytest.raises(WorkbenchError, match="only one class"):
         check_columns(frame.assign(label="a"), "text", "label", "f.csv")
     check_columns(frame[frame["label"] != "c"], "text", "label", "f.csv")  # fine
+
+
+def test_unlabelled_texts_may_be_txt_where_allowed(tmp_path):
+    path = save_upload("more.txt", b"a film\n", root=tmp_path, suffixes=(".txt", ".csv", ".jsonl"))
+    assert path.name.endswith("-more.txt") and path.read_bytes() == b"a film\n"
+    with pytest.raises(WorkbenchError, match=r"unsupported file type \.txt; upload \.csv, \.jsonl or \.parquet"):
+        save_upload("more.txt", b"a film\n", root=tmp_path)

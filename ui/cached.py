@@ -78,6 +78,31 @@ def layer_count(model: ModelConfig) -> int:
     return _layer_count(key_of(model), models_stamp(model))
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _param_estimate(teacher_yaml: str, student_yaml: str, stamp: str) -> dict[str, Any]:
+    from workbench.sizing import estimate_params
+
+    teacher = from_dict(ModelConfig, yaml.safe_load(teacher_yaml))
+    return estimate_params(teacher, from_dict(StudentConfig, yaml.safe_load(student_yaml)))
+
+
+def param_estimate(teacher: ModelConfig, student: StudentConfig) -> dict[str, Any]:
+    """Parameter counts of teacher and student from config files only (`workbench.sizing`)."""
+    return _param_estimate(key_of(teacher), key_of(student), models_stamp(teacher))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _text_count(path: str, stamp: str) -> int:
+    from workbench.sizing import count_texts
+
+    return count_texts(path)
+
+
+def text_count(path: str) -> int:
+    """Texts in an unlabelled file (re-counted when the file changes)."""
+    return _text_count(path, files_stamp(path))
+
+
 @st.cache_resource(show_spinner="Loading the tokenizer…", max_entries=4)
 def _tokenizer(model_yaml: str, stamp: str) -> Any:
     from workbench.overview import model_tokenizer

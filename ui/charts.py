@@ -196,3 +196,38 @@ def latency(
         )
     fig.update_layout(barmode="group", title="Time per sentence (lower is faster)", yaxis_title="ms per sentence")
     return _tidy(fig)
+
+
+def reliability(models: dict[str, dict[str, Any]]) -> go.Figure:
+    """Reliability diagram: per confidence bin, how often each model was right against how sure it
+    said it was (`workbench.calibration` bins); marker area by the bin's examples; the dashed
+    diagonal is perfect calibration. `models`: {"teacher": calibration, "student": calibration}."""
+    colors = {"teacher": TEACHER_COLOR, "student": STUDENT_COLOR}
+    fig = go.Figure()
+    fig.add_scatter(
+        x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration", line={"dash": "dash", "color": "#999999"}
+    )
+    largest = max((b["count"] for cal in models.values() for b in cal["bins"]), default=1)
+    for who, cal in models.items():
+        bins = cal["bins"]
+        fig.add_scatter(
+            x=[b["confidence"] for b in bins],
+            y=[b["accuracy"] for b in bins],
+            mode="lines+markers",
+            name=f"{who} (ECE {cal['ece']:.3f})",
+            line={"color": colors.get(who)},
+            marker={"size": [8 + 22 * (b["count"] / largest) ** 0.5 for b in bins], "color": colors.get(who)},
+            customdata=[[b["count"], b["lower"], b["upper"]] for b in bins],
+            hovertemplate=(
+                "confidence %{customdata[1]:.0%}–%{customdata[2]:.0%}: said %{x:.0%} on average, "
+                "right %{y:.0%} of the time (%{customdata[0]} examples)<extra>" + who + "</extra>"
+            ),
+        )
+    fig.update_layout(
+        title="Confidence vs accuracy (reliability diagram)",
+        xaxis_title="how sure the model said it was",
+        yaxis_title="how often it was right",
+    )
+    fig.update_xaxes(range=[0, 1.02], tickformat=".0%")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    return _tidy(fig, height=360)

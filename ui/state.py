@@ -99,6 +99,8 @@ _SECTIONS = {
     "data": "",
     "teacher": "the teacher's ",
     "student": "the student's ",
+    "distill": "",
+    "transfer": "extra texts: ",
 }
 _FIELDS = {
     "path": "training file",
@@ -109,9 +111,17 @@ _FIELDS = {
     "max_length": "maximum length",
     "gradient_accumulation_steps": "number of gradient accumulation steps",
     "warmup_ratio": "warm-up share",
+    "augment_factor": "augmented copies of each text",
+    "mask_prob": "chance that a word is masked",
+    "ngram_prob": "chance that a copy is cut short",
+    "hidden_weight": "hidden-state weight",
+    "attention_weight": "attention weight",
 }
 _SENTENCES = {
     "data.path is required when data.source is local": "the data is set to an uploaded file, and none has been uploaded (Setup, Data).",
+    "hidden-state and attention losses feed the teacher the student's token ids: "
+    "set student.prune_vocab: false for a scratch student": "the hidden-state and attention losses need the full "
+    "vocabulary: untick “Prune vocabulary to training words” for the student (Setup, Student).",
 }
 
 
@@ -128,7 +138,7 @@ def plain_problem(message: str) -> str:
         section, name = m.group(1), m.group(2)
         return _SECTIONS[section] + _FIELDS.get(name, name.replace("_", " "))
 
-    message = re.sub(r"\b(teacher_training|training|data|teacher|student)\.(\w+)\b", words, message)
+    message = re.sub(r"\b(teacher_training|training|data|teacher|student|distill|transfer)\.(\w+)\b", words, message)
     return message.replace("hidden_size", "hidden size")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from workbench.calibration import calibration
 from workbench.config import RunConfig, TrainConfig
 from workbench.data import SPLITS, TextData
 from workbench.evaluate import classification_metrics, measure_latency
@@ -33,9 +34,13 @@ def model_summary(
     max_length: int,
     device: torch.device,
 ) -> dict[str, Any]:
+    """A model's block of report.json: description, architecture, and per split the metrics plus
+    `calibration` (ECE and reliability-diagram bins, see workbench/calibration.py), parameters, size."""
     out: dict[str, Any] = {"description": loaded.description, "architecture": describe(loaded.model)}
     for split, lg in logits.items():
-        out[split] = classification_metrics(data.split(split).labels, lg.argmax(-1), data.num_labels)
+        labels = data.split(split).labels
+        out[split] = classification_metrics(labels, lg.argmax(-1), data.num_labels)
+        out[split]["calibration"] = calibration(lg, labels)  # lg: (n, C)
     out["params"] = param_breakdown(loaded.model)
     out["size_bytes"] = folder_size(folder) if folder else None
     return out

@@ -56,13 +56,21 @@ def sanitise_filename(name: str) -> str:
     return f"{stem}.{suffix}" if suffix else stem
 
 
-def save_upload(name: str, data: bytes, root: Path | None = None, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
-    """Store an uploaded data file; returns its path. Refuses other types and oversize files."""
+def save_upload(
+    name: str,
+    data: bytes,
+    root: Path | None = None,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    suffixes: tuple[str, ...] = ALLOWED_SUFFIXES,
+) -> Path:
+    """Store an uploaded data file; returns its path. Refuses other types than `suffixes` (the
+    unlabelled texts of a transfer set may also be .txt) and oversize files."""
     safe = sanitise_filename(name)
     shown = base_name(name)
     suffix = Path(safe).suffix
-    if suffix not in ALLOWED_SUFFIXES:
-        raise WorkbenchError(f"{shown}: unsupported file type {suffix or '(none)'}; upload .csv, .jsonl or .parquet")
+    if suffix not in suffixes:
+        kinds = ", ".join(suffixes[:-1]) + " or " + suffixes[-1] if len(suffixes) > 1 else suffixes[0]
+        raise WorkbenchError(f"{shown}: unsupported file type {suffix or '(none)'}; upload {kinds}")
     if len(data) > max_bytes:
         raise WorkbenchError(f"{shown} is {len(data) / 2**20:.0f} MB; the limit is {max_bytes / 2**20:.0f} MB")
     if not data.strip():

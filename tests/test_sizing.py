@@ -1,0 +1,71 @@
+"""Sizes and costs before anything loads: student parameter counts and the transfer set's cost."""
+
+from __future__ import annotations
+
+import pytest
+from torch import nn
+
+from workbench.config import ModelConfig, StudentConfig
+from workbench.errors import WorkbenchError
+from workbench.sizing import bilstm_params, count_texts, estimate_params, teacher_seconds_per_text, transfer_cost
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_bilstm_formula_matches_torch_modules(layers):
+    emb, lstm, head = nn.Embedding(1000, 16), nn.LSTM(16, 24, num_layers=layers, bidirectional=True), nn.Linear(48, 3)
+    counts = bilstm_params(1000, 16, 24, layers, 3)
+    assert counts["embeddings"] == emb.weight.numel() == 16_000
+    assert counts["encoder"] == sum(p.numel() for p in lstm.parameters())
+    assert counts["head"] == sum(p.numel() for p in head.parameters()) == 147
+    assert counts["total"] == counts["embeddings"] + counts["encoder"] + counts["head"]
+
+
+def test_one_layer_bilstm_by_hand():
+    # per direction 4 gates * (256 * (128 + 256) + 2 * 256) = 4 * 98,816 = 395,264; two directions 790,528
+    assert bilstm_params(30522, 128, 256, 1, 2)["encoder"] == 790_528
+
+
+def test_transformer_students_counted_from_config_match_built_models(tiny_bert):
+    from workbench.models import build_student, load_classifier, param_breakdown
+
+    teacher_cfg = ModelConfig(source="local", name=str(tiny_bert))
+    teacher = load_classifier("local", str(tiny_bert), ["negative", "positive"])
+    for student in (
+        StudentConfig(kind="layers", layers=[0, 3]),
+        StudentConfig(kind="layers"),  # every other layer: 2 of 4
+        StudentConfig(kind="scratch", num_layers=1, hidden_size=16, num_heads=2, intermediate_size=32),
+    ):
+        est = estimate_params(teacher_cfg, student, num_labels=2)
+        built = build_student(student, teacher, ["negative", "positive"])
+        assert est["student"] == param_breakdown(built.model), student
+        assert est["teacher"] == param_breakdown(teacher.model)
+    bilstm = estimate_params(teacher_cfg, StudentConfig(kind="bilstm", embedding_size=8, lstm_hidden_size=4))
+    assert bilstm["student"] == bilstm_params(bilstm["vocab_size"], 8, 4, 1, 2)
+    assert estimate_params(teacher_cfg, StudentConfig(kind="pretrained"))["student"] is None
+
+
+def test_transfer_cost_by_hand():
+    # 1,000 training texts, 4 copies each + 500 unlabelled = 4,500 extra; epochs see 5,500 texts: 5.5x
+    cost = transfer_cost(1000, 4, n_unlabelled=500, teacher_seconds_per_text=0.01)
+    assert cost == {"extra_texts": 4500, "epoch_factor": 5.5, "teacher_seconds": pytest.approx(45.0)}
+    capped = transfer_cost(1000, 4, n_unlabelled=500, max_examples=2000)
+    assert capped["extra_texts"] == 2000 and capped["epoch_factor"] == 3.0 and capped["teacher_seconds"] is None
+    assert transfer_cost(10, 0)["epoch_factor"] == 1.0
+    with pytest.raises(WorkbenchError):
+        transfer_cost(0, 2)
+
+
+def test_teacher_seconds_per_text_from_a_preflight_estimate():
+    assert teacher_seconds_per_text({"teacher_seconds_per_batch": 0.64}, 32) == pytest.approx(0.02)
+    assert teacher_seconds_per_text(None, 32) is None
+
+
+def test_count_texts(tmp_path):
+    txt = tmp_path / "more.txt"
+    txt.write_text("one film\n\n  \nanother film\nthird\n", encoding="utf-8")
+    assert count_texts(txt) == 3
+    csv = tmp_path / "more.csv"
+    csv.write_text("text\na\nb\n", encoding="utf-8")
+    assert count_texts(csv) == 2
+    with pytest.raises(WorkbenchError, match="no longer on this machine"):
+        count_texts(tmp_path / "gone.txt")

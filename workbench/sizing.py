@@ -1,0 +1,139 @@
+"""Sizes and costs known before anything loads: a student's parameter count, the transfer set's cost.
+
+The Setup page shows them while a person is still choosing, so they must be cheap: no weights are
+read. Transformer students are built on PyTorch's `meta` device from the teacher's config.json
+(shapes only, no memory, no initialisation), so their count is exact and needs no formula. The
+BiLSTM student (Tang et al. 2019, "Distilling Task-Specific Knowledge from BERT into Simple Neural
+Networks", arXiv:1903.12136) is counted from its shapes:
+
+    embeddings = V * E                                    word vectors (V words, width E)
+    encoder    = sum_l 2 * 4 * (H * (I_l + H) + 2 * H)    I_1 = E, I_l = 2H after the first layer
+    head       = 2H * C + C                               both directions' last states -> C labels
+
+(per LSTM direction: four gates, each with input and recurrent weights and PyTorch's two bias
+vectors). The transfer set (Tang et al.'s augmented copies plus unlabelled texts) costs one teacher
+pass over its texts and makes every epoch longer in proportion to the texts it adds.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from workbench.config import ModelConfig, StudentConfig
+from workbench.errors import WorkbenchError
+
+
+def bilstm_params(
+    vocab_size: int, embedding_size: int, hidden_size: int, layers: int, num_labels: int
+) -> dict[str, int]:
+    """Parameter counts of the BiLSTM student by part (formula in the module docstring)."""
+    embeddings = vocab_size * embedding_size
+    encoder = 0
+    width_in = embedding_size
+    for _ in range(layers):
+        encoder += 2 * 4 * (hidden_size * (width_in + hidden_size) + 2 * hidden_size)
+        width_in = 2 * hidden_size
+    head = 2 * hidden_size * num_labels + num_labels
+    return {"embeddings": embeddings, "encoder": encoder, "head": head, "total": embeddings + encoder + head}
+
+
+def _teacher_config(teacher: ModelConfig) -> Any:
+    from transformers import AutoConfig
+
+    from workbench.models import resolve_location
+
+    location, _ = resolve_location(teacher.source, teacher.name)
+    try:
+        return AutoConfig.from_pretrained(location, trust_remote_code=False)
+    except (OSError, ValueError) as exc:
+        raise WorkbenchError(
+            f"could not read the configuration of {location!r}: {str(exc).splitlines()[0][:200]}"
+        ) from None
+
+
+def _meta_count(config: Any) -> dict[str, int]:
+    """Parameters by part of a sequence classifier built from `config` on the meta device."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    from workbench.models import param_breakdown
+
+    with torch.device("meta"):
+        model = AutoModelForSequenceClassification.from_config(config)
+    return param_breakdown(model)
+
+
+def estimate_params(teacher: ModelConfig, student: StudentConfig, num_labels: int = 2) -> dict[str, Any]:
+    """{"teacher": parts, "student": parts | None, "vocab_size": V} (parts: embeddings / encoder /
+    head / total) from config files alone. The student is None for a pre-trained student (its own
+    files, perhaps on the hub) and counts the full vocabulary: pruning to the training words
+    (`prune_vocab`) shrinks its word embeddings, by how much depends on the data."""
+    config = _teacher_config(teacher)
+    config.num_labels = num_labels
+    vocab = int(getattr(config, "vocab_size", 0) or 0)
+    out: dict[str, Any] = {"teacher": _meta_count(config), "student": None, "vocab_size": vocab}
+    if student.kind == "layers":
+        n = int(getattr(config, "num_hidden_layers", 0) or 0)
+        kept = [i for i in (student.layers or []) if i < n] or list(range(0, n, 2))
+        cut = copy.deepcopy(config)
+        cut.num_hidden_layers = len(kept)
+        out["student"] = _meta_count(cut)
+    elif student.kind == "scratch":
+        small = copy.deepcopy(config)
+        small.num_hidden_layers, small.hidden_size = student.num_layers, student.hidden_size
+        small.num_attention_heads = student.num_heads
+        for key in ("intermediate_size", "hidden_dim"):
+            if hasattr(small, key):
+                setattr(small, key, student.intermediate_size)
+        out["student"] = _meta_count(small)
+    elif student.kind == "bilstm":
+        out["student"] = bilstm_params(
+            vocab, student.embedding_size, student.lstm_hidden_size, student.lstm_layers, num_labels
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- the transfer set
+
+
+def count_texts(path: str | Path) -> int:
+    """Texts in an unlabelled file: non-empty lines of a .txt, rows of a .csv / .jsonl / .parquet."""
+    from workbench.data import read_table
+
+    p = Path(path)
+    if p.suffix.lower() == ".txt":
+        try:
+            return sum(1 for line in p.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip())
+        except OSError:
+            raise WorkbenchError(f"{p.name} is no longer on this machine; upload it again") from None
+    frame, _notes = read_table(p)
+    return len(frame)
+
+
+def transfer_cost(
+    n_train: int,
+    augment_factor: int,
+    n_unlabelled: int = 0,
+    max_examples: int | None = None,
+    teacher_seconds_per_text: float | None = None,
+) -> dict[str, Any]:
+    """What a transfer set adds: `extra_texts` (augmented copies + unlabelled texts, capped at
+    `max_examples`), `epoch_factor` (each epoch goes through (n_train + extra) / n_train texts, so
+    it takes about that many times as long), and `teacher_seconds` (one teacher pass over the extra
+    texts; None without a measured `teacher_seconds_per_text`)."""
+    if n_train <= 0:
+        raise WorkbenchError(f"the transfer set needs training texts, got {n_train}")
+    extra = n_train * max(0, augment_factor) + max(0, n_unlabelled)
+    if max_examples is not None:
+        extra = min(extra, max_examples)
+    seconds = extra * teacher_seconds_per_text if teacher_seconds_per_text is not None else None
+    return {"extra_texts": extra, "epoch_factor": (n_train + extra) / n_train, "teacher_seconds": seconds}
+
+
+def teacher_seconds_per_text(estimate: dict[str, Any] | None, batch_size: int) -> float | None:
+    """Seconds the teacher takes per text, from a pre-flight `estimate` (one measured batch)."""
+    if not estimate or not estimate.get("teacher_seconds_per_batch") or batch_size <= 0:
+        return None
+    return float(estimate["teacher_seconds_per_batch"]) / batch_size
