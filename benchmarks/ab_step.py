@@ -52,8 +52,9 @@ def main() -> None:
     from workbench.data import load_data
     from workbench.hardware import set_threads
     from workbench.losses import distillation_loss
-    from workbench.models import build_student, load_teacher
+    from workbench.models import load_teacher
     from workbench.prepared import tokenise
+    from workbench.students import build_student
     from workbench.train import _param_groups
 
     set_threads(1 if args.cpu_time else 0)

@@ -23,8 +23,9 @@ from workbench.config import RunConfig
 from workbench.data import load_data
 from workbench.hardware import autocast, describe_machine, resolve_device, resolve_precision, set_threads
 from workbench.losses import distillation_loss
-from workbench.models import build_student, load_teacher
+from workbench.models import load_teacher
 from workbench.prepared import tokenise
+from workbench.students import build_student
 from workbench.train import make_accelerator, train_loop
 
 RESULTS = Path(__file__).resolve().parent / "results"

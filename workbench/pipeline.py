@@ -22,9 +22,10 @@ from workbench.hardware import describe_machine, set_threads
 from workbench.intermediate_training import IntermediateSignals, eager_attention, wants_intermediate
 from workbench.leakage import overlap_notes, teacher_run_folder, teacher_training_overlap
 from workbench.losses import DistillationLoss, check_hyperparameters, distillation_loss
-from workbench.models import LoadedModel, build_student, load_teacher, save_model
+from workbench.models import LoadedModel, load_teacher, save_model
 from workbench.prepared import tokenise, truncation_note
 from workbench.report import data_info, distill_report, teacher_report, training_info
+from workbench.students import build_student
 from workbench.teacher_logits import check_teacher, teacher_logits
 from workbench.teachers import (
     ensemble_report,
@@ -135,7 +136,7 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     for m in members:
         m.loaded.model.to("cpu")
     torch.manual_seed(cfg.seed)
-    student_loaded = build_student(cfg.student, teacher_loaded, data.label_names)
+    student_loaded = build_student(cfg.student, teacher_loaded, data.label_names, data.train.texts)
     student = tokenise(student_loaded, data, tc.max_length)
     notes = list(data.notes) + [
         n

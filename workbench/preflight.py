@@ -26,12 +26,12 @@ from workbench.losses import distillation_loss
 from workbench.models import (
     LoadedModel,
     accepted_inputs,
-    build_student,
     describe,
     load_teacher,
     param_breakdown,
     weight_bytes,
 )
+from workbench.students import build_student
 
 
 @dataclass
@@ -72,7 +72,7 @@ def run_preflight(
     validate_values(cfg)
     data = data or load_data(cfg.data)
     teacher = teacher or load_teacher(cfg.teacher, data.label_names)
-    student = student or build_student(cfg.student, teacher, data.label_names)
+    student = student or build_student(cfg.student, teacher, data.label_names, data.train.texts)
     tc = cfg.training
     checks: list[Check] = []
     sizes = {s: len(data.split(s)) for s in ("train", "validation", "test")}

@@ -1,0 +1,99 @@
+"""ONNX export: onnxruntime agrees with PyTorch; the CLI records it; the model card's code runs."""
+
+import contextlib
+import io
+import json
+import re
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+
+from tests.conftest import NEGATIVE, POSITIVE
+from workbench.config import StudentConfig
+from workbench.export import export_onnx
+from workbench.models import cut_layers, load_classifier, save_model
+from workbench.students import build_student
+
+LABELS = ["negative", "positive"]
+NEW_TEXTS = ["brilliant", "a weak, boring plot and far too long, honestly", "great fun", "awful"]
+
+
+def _onnx_vs_torch(folder, texts):
+    """Run model.onnx with onnxruntime directly (not through the code under test) and PyTorch."""
+    loaded = load_classifier("run", str(folder))
+    session = ort.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+    enc = loaded.tokenizer(texts, padding=True, return_tensors="pt")
+    got = session.run(["logits"], {n: enc[n].numpy() for n in names})[0]  # (n, C)
+    with torch.no_grad():
+        expected = loaded.model.eval()(**{n: enc[n] for n in names}).logits.numpy()
+    return names, got, expected
+
+
+@pytest.mark.parametrize("kind", ["bilstm", "layers"])
+def test_onnx_export_matches_pytorch(tiny_bert, tmp_path, kind):
+    teacher = load_classifier("local", str(tiny_bert), LABELS)
+    if kind == "bilstm":
+        cfg = StudentConfig(kind="bilstm", embedding_size=16, lstm_hidden_size=8)
+        student = build_student(cfg, teacher, LABELS, POSITIVE + NEGATIVE)
+    else:
+        student = cut_layers(teacher, [0, 2])
+    save_model(student, tmp_path / "model")
+    path = export_onnx(tmp_path)
+    assert path == tmp_path / "model" / "model.onnx" and path.stat().st_size > 0
+    # batch and length other than the export example's: the axes are dynamic
+    names, got, expected = _onnx_vs_torch(tmp_path / "model", NEW_TEXTS)
+    assert got.shape == (4, 2)
+    np.testing.assert_allclose(got, expected, atol=1e-4, rtol=0)
+    _, alone, _ = _onnx_vs_torch(tmp_path / "model", NEW_TEXTS[:1])  # batch 1, no padding
+    np.testing.assert_allclose(alone, expected[:1], atol=1e-4, rtol=0)
+    wanted = ["input_ids", "attention_mask"] + (["token_type_ids"] if kind == "layers" else [])
+    assert sorted(names) == sorted(wanted)
+
+
+def test_export_command_records_onnx_and_writes_a_card_whose_code_runs(tiny_config, capsys):
+    from workbench.cli import main
+    from workbench.runner import execute, prepare_run_dir
+    from workbench.runs import read_report, read_status
+
+    tiny_config.student.kind = "bilstm"
+    tiny_config.student.embedding_size = 16
+    tiny_config.student.lstm_hidden_size = 16
+    run_dir = prepare_run_dir(tiny_config, "distill", None)
+    assert execute("distill", tiny_config, run_dir) == 0, read_status(run_dir)
+    capsys.readouterr()
+    assert main(["export", str(run_dir)]) == 0
+    printed = capsys.readouterr().out
+    assert "batch 1" in printed and "model.onnx" in printed
+    onnx = read_report(run_dir)["student"]["onnx"]
+    assert onnx["max_abs_diff"] <= 1e-4
+    assert onnx["size_bytes"] == (run_dir / "model" / "model.onnx").stat().st_size
+    assert onnx["latency_ms"]["batch_1"] > 0 and onnx["latency_ms"]["batch_32"] > 0
+    card = (run_dir / "model" / "README.md").read_text()
+    assert "import workbench.bilstm" in card and "onnxruntime" in card and "tokenizers" in card
+    assert f"{read_report(run_dir)['student']['params']['total']:,} parameters" in card
+    # the card's ONNX code, run as a reader would (pointed at this folder): it classifies both texts
+    code = re.search(r"## Load with ONNX Runtime.*?```python\n(.*?)```", card, re.S).group(1)
+    code = code.replace('MODEL_DIR = "model"', f"MODEL_DIR = {json.dumps(str(run_dir / 'model'))}")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "card", "exec"), {})
+    assert set(eval(out.getvalue())) <= set(LABELS) and len(eval(out.getvalue())) == 2
+    # and its PyTorch code too
+    code = re.search(r"## Load with PyTorch.*?```python\n(.*?)```", card, re.S).group(1)
+    code = code.replace('MODEL_DIR = "model"', f"MODEL_DIR = {json.dumps(str(run_dir / 'model'))}")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "card", "exec"), {})
+    assert out.getvalue().strip() in LABELS
+
+
+def test_export_of_a_folder_without_a_model_is_one_line(tmp_path, capsys):
+    from workbench.cli import main
+
+    (tmp_path / "status.json").write_text("{}")
+    assert main(["export", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and "\n" not in err
