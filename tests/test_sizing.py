@@ -11,13 +11,18 @@ from workbench.sizing import bilstm_params, count_texts, estimate_params, teache
 
 
 @pytest.mark.parametrize("layers", [1, 2])
-def test_bilstm_formula_matches_torch_modules(layers):
-    emb, lstm, head = nn.Embedding(1000, 16), nn.LSTM(16, 24, num_layers=layers, bidirectional=True), nn.Linear(48, 3)
+def test_bilstm_count_matches_the_built_model(layers):
+    from workbench.bilstm import BiLSTMConfig, BiLSTMForSequenceClassification
+    from workbench.models import param_breakdown
+
+    model = BiLSTMForSequenceClassification(
+        BiLSTMConfig(vocab_size=1000, embedding_size=16, hidden_size=24, num_layers=layers, num_labels=3)
+    )
     counts = bilstm_params(1000, 16, 24, layers, 3)
-    assert counts["embeddings"] == emb.weight.numel() == 16_000
+    assert counts == param_breakdown(model)
+    assert counts["embeddings"] == 16_000
+    lstm = nn.LSTM(16, 24, num_layers=layers, bidirectional=True)
     assert counts["encoder"] == sum(p.numel() for p in lstm.parameters())
-    assert counts["head"] == sum(p.numel() for p in head.parameters()) == 147
-    assert counts["total"] == counts["embeddings"] + counts["encoder"] + counts["head"]
 
 
 def test_one_layer_bilstm_by_hand():
@@ -26,7 +31,8 @@ def test_one_layer_bilstm_by_hand():
 
 
 def test_transformer_students_counted_from_config_match_built_models(tiny_bert):
-    from workbench.models import build_student, load_classifier, param_breakdown
+    from workbench.models import load_classifier, param_breakdown
+    from workbench.students import build_student
 
     teacher_cfg = ModelConfig(source="local", name=str(tiny_bert))
     teacher = load_classifier("local", str(tiny_bert), ["negative", "positive"])

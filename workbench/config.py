@@ -72,7 +72,7 @@ class StudentConfig:
         "the embedding table shrinks with the vocabulary",
     )
     embedding_size: int = _opt(128, "width of the word vectors (kind: bilstm); the teacher's rows projected onto it")
-    lstm_hidden_size: int = _opt(256, "hidden size of each direction of the BiLSTM (kind: bilstm)")
+    lstm_hidden_size: int = _opt(128, "hidden size of each direction of the BiLSTM (kind: bilstm)")
     lstm_layers: int = _opt(1, "stacked BiLSTM layers (kind: bilstm)")
 
 

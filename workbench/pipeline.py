@@ -136,7 +136,8 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     for m in members:
         m.loaded.model.to("cpu")
     torch.manual_seed(cfg.seed)
-    student_loaded = build_student(cfg.student, teacher_loaded, data.label_names, data.train.texts)
+    # a pruned vocabulary keeps the words of every text the student trains on, transfer texts included
+    student_loaded = build_student(cfg.student, teacher_loaded, data.label_names, data.train.texts + transfer.texts)
     student = tokenise(student_loaded, data, tc.max_length)
     notes = list(data.notes) + [
         n

@@ -2,15 +2,10 @@
 
 The Setup page shows them while a person is still choosing, so they must be cheap: no weights are
 read. Transformer students are built on PyTorch's `meta` device from the teacher's config.json
-(shapes only, no memory, no initialisation), so their count is exact and needs no formula. The
-BiLSTM student (Tang et al. 2019, "Distilling Task-Specific Knowledge from BERT into Simple Neural
-Networks", arXiv:1903.12136) is counted from its shapes:
-
-    embeddings = V * E                                    word vectors (V words, width E)
-    encoder    = sum_l 2 * 4 * (H * (I_l + H) + 2 * H)    I_1 = E, I_l = 2H after the first layer
-    head       = 2H * C + C                               both directions' last states -> C labels
-
-(per LSTM direction: four gates, each with input and recurrent weights and PyTorch's two bias
+(shapes only, no memory, no initialisation), so their count is exact and needs no formula; so is
+the BiLSTM student's (`workbench/bilstm.py`, Tang et al. 2019, arXiv:1903.12136). By hand, its
+encoder is sum_l 2 * 4 * (H * (I_l + H) + 2 * H) with I_1 = E, I_l = 2H after the first layer (per
+direction four gates, each with input and recurrent weights and PyTorch's two bias
 vectors). The transfer set (Tang et al.'s augmented copies plus unlabelled texts) costs one teacher
 pass over its texts and makes every epoch longer in proportion to the texts it adds.
 """
@@ -28,15 +23,15 @@ from workbench.errors import WorkbenchError
 def bilstm_params(
     vocab_size: int, embedding_size: int, hidden_size: int, layers: int, num_labels: int
 ) -> dict[str, int]:
-    """Parameter counts of the BiLSTM student by part (formula in the module docstring)."""
-    embeddings = vocab_size * embedding_size
-    encoder = 0
-    width_in = embedding_size
-    for _ in range(layers):
-        encoder += 2 * 4 * (hidden_size * (width_in + hidden_size) + 2 * hidden_size)
-        width_in = 2 * hidden_size
-    head = 2 * hidden_size * num_labels + num_labels
-    return {"embeddings": embeddings, "encoder": encoder, "head": head, "total": embeddings + encoder + head}
+    """Parameter counts of the BiLSTM student by part: the real class built on the meta device (no
+    weights allocated), so the count cannot drift from the model."""
+    from workbench.bilstm import BiLSTMConfig
+
+    config = BiLSTMConfig(
+        vocab_size=vocab_size, embedding_size=embedding_size, hidden_size=hidden_size, num_layers=layers,
+        num_labels=num_labels,
+    )  # fmt: skip
+    return _meta_count(config)
 
 
 def _teacher_config(teacher: ModelConfig) -> Any:
