@@ -155,32 +155,31 @@ def train_all(base: Any, families: dict[str, Any], seeds: list[int], runs: Path,
                             "teacher_latency_ms": t.get("latency_ms"), "teacher_params": t["params"]["total"],
                             "teacher_test": t["test"]["accuracy"], "teacher_size_bytes": t.get("size_bytes"),
                             "transfer": rep.get("transfer"), "latency_busy": s.get("latency_busy"),
-                            "ece_test": ((s.get("calibration") or {}).get("test") or {}).get("ece"),
+                            "ece_test": (s["test"].get("calibration") or {}).get("ece"),
+                            "teacher_ece_test": (t["test"].get("calibration") or {}).get("ece"),
                         }
                     )  # fmt: skip
                     print(f"{cfg.name}: test {rows[-1]['test']:.4f} ({seconds:.0f} s)", flush=True)
     return rows
 
 
-def onnx_timings(rows: list[dict], runs: Path, teacher: Path, texts: list[str]) -> dict[str, Any]:
-    """ONNX Runtime ms per example for the teacher and the first distilled run of each family."""
-    from workbench.export import export_onnx, onnx_latency
+def onnx_timings(rows: list[dict], runs: Path, teacher: Path) -> dict[str, Any]:
+    """ONNX Runtime ms per example (batch 1 and 32) for the teacher and the first distilled run of each
+    family: exported, checked against PyTorch and timed by `workbench export` (`export.export_run`),
+    which also writes each model's card."""
+    from workbench.export import export_run
 
     out: dict[str, Any] = {}
-    try:
-        export_onnx(teacher)
-        out["teacher"] = onnx_latency(teacher, texts)
-    except Exception as exc:  # the export of one model failing must not hide the others' numbers
-        out["teacher"] = {"error": str(exc).splitlines()[0]}
+    picks = {"teacher": teacher}
     for fam in dict.fromkeys(r["family"] for r in rows):
         pick = next((r for r in rows if r["family"] == fam and r["variant"] != "labels"), None)
-        if pick is None:
-            continue
+        if pick is not None:
+            picks[fam] = runs / pick["run"]
+    for name, folder in picks.items():
         try:
-            export_onnx(runs / pick["run"])
-            out[fam] = {"run": pick["run"], **onnx_latency(runs / pick["run"], texts)}
-        except Exception as exc:
-            out[fam] = {"run": pick["run"], "error": str(exc).splitlines()[0]}
+            out[name] = {"run": folder.name, **export_run(folder)}
+        except Exception as exc:  # one model failing to export must not hide the others' numbers
+            out[name] = {"run": folder.name, "error": str(exc).splitlines()[0]}
     return out
 
 
@@ -208,13 +207,18 @@ def summarise(rows: list[dict], onnx: dict[str, Any]) -> list[dict]:
                     "param_ratio": rs[0]["params"] / rs[0]["teacher_params"], "size_mb": (rs[0]["size_bytes"] or 0) / 1e6,
                     "latency_b1_ms": lat.get("batch_1"), "latency_b32_ms": lat.get("batch_32"),
                     "speedup_batch_1": sorted(b1)[len(b1) // 2] if b1 else None,
-                    "onnx_b1_ms": (onnx.get(fam) or {}).get("batch_1"),
+                    "onnx_b1_ms": ((onnx.get(fam) or {}).get("latency_ms") or {}).get("batch_1"),
+                    "onnx_b32_ms": ((onnx.get(fam) or {}).get("latency_ms") or {}).get("batch_32"),
                     "test_mean": acc.mean, "test_sd": acc.std, "kept_test": acc.mean / t_test,
                     "kd_gain": gain, "ece_test": _mean([r["ece_test"] for r in rs]),
                     "minutes_per_run": _mean([r["seconds"] for r in rs]) / 60,
                 }
             )  # fmt: skip
     return lines
+
+
+def _f(value: float | None, fmt: str = "{:.2f}") -> str:
+    return "–" if value is None else fmt.format(value)
 
 
 def _mean(xs: list[float | None]) -> float | None:
@@ -278,9 +282,12 @@ def markdown(doc: dict[str, Any]) -> str:
         "text (masking + n-gram sampling), soft loss only. Latency: fp32 PyTorch for teacher and student alike, "
         "tokenisation included, timed side by side; ONNX = ONNX Runtime, CPU, batch 1.",
         "",
-        "| family | variant | params | vs teacher | MB | ms b1 | ms b32 | speed-up b1 | ONNX ms b1 | test (mean ± sd) "
-        "| kept | gain vs labels (points, 95% CI) | ECE test |",
+        "| family | variant | params | vs teacher | MB | ms b1 | ms b32 | speed-up b1 | ONNX ms b1 / b32 "
+        "| test (mean ± sd) | kept | gain vs labels (points, 95% CI) | ECE test |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+        f"| teacher | – | {t['params'] / 1e6:.2f}M | 100% | {(t.get('size_bytes') or 0) / 1e6:.1f} | "
+        f"{t['latency_b1_ms']:.2f} | {t['latency_b32_ms']:.2f} | 1.0x | {_f(t.get('onnx_b1_ms'))} / "
+        f"{_f(t.get('onnx_b32_ms'))} | {t['test']:.2%} | 100% | – | {_f(t.get('ece_test'), '{:.3f}')} |",
     ]
     for ln in doc["table"]:
         g = ln["kd_gain"]
@@ -288,12 +295,11 @@ def markdown(doc: dict[str, Any]) -> str:
             f"{g['points']:+.2f} [{g['ci_low']:+.2f}, {g['ci_high']:+.2f}]" if g["ci_low"] is not None
             else f"{g['points']:+.2f}"
         )  # fmt: skip
-        f2 = lambda v, f="{:.2f}": "–" if v is None else f.format(v)  # noqa: E731
         out.append(
             f"| {ln['family']} | {ln['variant']} | {ln['params'] / 1e6:.2f}M | {ln['param_ratio']:.1%} | "
-            f"{ln['size_mb']:.1f} | {f2(ln['latency_b1_ms'])} | {f2(ln['latency_b32_ms'])} | "
-            f"{f2(ln['speedup_batch_1'], '{:.1f}x')} | {f2(ln['onnx_b1_ms'])} | "
-            f"{ln['test_mean']:.2%} ± {ln['test_sd']:.2%} | {ln['kept_test']:.1%} | {gain} | {f2(ln['ece_test'], '{:.3f}')} |"
+            f"{ln['size_mb']:.1f} | {_f(ln['latency_b1_ms'])} | {_f(ln['latency_b32_ms'])} | "
+            f"{_f(ln['speedup_batch_1'], '{:.1f}x')} | {_f(ln['onnx_b1_ms'])} / {_f(ln['onnx_b32_ms'])} | "
+            f"{ln['test_mean']:.2%} ± {ln['test_sd']:.2%} | {ln['kept_test']:.1%} | {gain} | {_f(ln['ece_test'], '{:.3f}')} |"
         )
     b = doc["best_small"]
     out.append("")
@@ -334,17 +340,18 @@ def main(argv: list[str] | None = None) -> int:
     fams = {k: v for k, v in family_settings(quick).items() if k in args.families.split(",")}
     rows = train_all(base, fams, seeds, runs, augment)
 
-    from workbench.data import load_data
     from workbench.hardware import describe_machine
 
-    texts = load_data(base.data).validation.texts[:64]
-    onnx = onnx_timings(rows, runs, teacher, texts)
+    onnx = onnx_timings(rows, runs, teacher)
     table = summarise(rows, onnx)
     r0 = rows[0]
     teacher_info = {
         "run": teacher.name, "params": r0["teacher_params"], "test": r0["teacher_test"],
+        "size_bytes": r0["teacher_size_bytes"],
         "latency_b1_ms": r0["teacher_latency_ms"]["batch_1"], "latency_b32_ms": r0["teacher_latency_ms"]["batch_32"],
-        "onnx": onnx.get("teacher"),
+        "onnx_b1_ms": ((onnx.get("teacher") or {}).get("latency_ms") or {}).get("batch_1"),
+        "onnx_b32_ms": ((onnx.get("teacher") or {}).get("latency_ms") or {}).get("batch_32"),
+        "ece_test": r0["teacher_ece_test"],
     }  # fmt: skip
     doc = {
         "date": time.strftime("%Y-%m-%d"), "quick": quick, "machine": describe_machine(), "seeds": seeds,
