@@ -113,17 +113,18 @@ def student_size(cfg) -> None:
     if cfg.student.kind == "pretrained":
         return
     try:
-        sizes = cached.param_estimate(cfg.teacher, cfg.student)
+        sizes = cached.param_estimate(cfg)
     except WorkbenchError:
-        return  # the teacher column already says what is wrong with it
+        return  # the teacher or data column already says what is wrong
     t, s = sizes["teacher"]["total"], (sizes["student"] or {}).get("total")
     if not s:
         return
     line = f"About **{human_count(s)} parameters**, {s / t:.0%} of the teacher's {human_count(t)}."
-    if cfg.student.kind in ("scratch", "bilstm") and cfg.student.prune_vocab:
-        width = cfg.student.embedding_size if cfg.student.kind == "bilstm" else cfg.student.hidden_size
-        words = sizes["vocab_size"] * width
-        line += f" Counted with all {sizes['vocab_size']:,} words; pruning shrinks the {human_count(words)} of word vectors."
+    if sizes.get("student_vocab_size", sizes["vocab_size"]) < sizes["vocab_size"]:
+        line += (
+            f" Its vocabulary keeps the {sizes['student_vocab_size']:,} of the teacher's {sizes['vocab_size']:,} "
+            "word pieces that occur in the training texts."
+        )
     st.caption(line)
 
 

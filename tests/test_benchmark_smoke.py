@@ -81,3 +81,32 @@ def test_first_run_benchmark_smoke(tmp_path):
     doc = json.loads((tmp_path / "first_run-smoke.json").read_text())
     assert doc["steps"]["distilled"] == doc["steps"]["baseline"] > 0
     assert "| same student, no teacher (alpha = 0) |" in (tmp_path / "first_run-smoke.md").read_text()
+
+
+def test_students_benchmark_quick(tmp_path):
+    """`benchmarks.students --quick`: every family and variant on toy-sized data, a teacher fine-tuned
+    first, ONNX exports timed, the results table and the `best_small` JSON line (numbers mean nothing)."""
+    env = dict(os.environ, HF_HUB_OFFLINE="1", WORKBENCH_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.students", "--quick", "--out-dir", str(tmp_path),
+         "--runs-dir", str(tmp_path / "runs")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    doc = json.loads((tmp_path / "students-quick.json").read_text())
+    variants = {(ln["family"], ln["variant"]) for ln in doc["table"]}
+    assert {("bilstm", "labels"), ("bilstm", "kd+transfer"), ("layers", "kd+intermediate")} <= variants
+    assert all(ln["seeds"] == 2 for ln in doc["table"])
+    assert all("error" not in v for v in doc["onnx"].values()), doc["onnx"]
+    bilstm = next(ln for ln in doc["table"] if ln["family"] == "bilstm")
+    assert bilstm["param_ratio"] < 0.1 and bilstm["onnx_b1_ms"] > 0
+    last = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert last == doc["best_small"]
+    assert last is None or {"param_ratio", "speedup_batch_1", "kept_test", "kd_gain_points", "kd_gain_ci_low",
+                            "seeds"} <= set(last)  # fmt: skip
+    md = (tmp_path / "students-quick.md").read_text()
+    assert "| bilstm | kd+transfer |" in md and "| teacher |" in md

@@ -241,3 +241,23 @@ def test_no_ensemble_table_with_one_teacher(runs_dir, calls):
     make_finished_distill(runs_dir)
     at = page().run()
     assert "The teachers" not in texts(at.subheader)
+
+
+def test_onnx_export_is_offered_then_its_timing_and_file_are_shown(runs_dir, calls, monkeypatch):
+    run = make_finished_distill(runs_dir)  # with a model/ folder
+    exported: list[Path] = []
+    monkeypatch.setattr(workbench.jobs, "export_onnx", lambda run_dir: exported.append(Path(run_dir)))
+    monkeypatch.setattr(workbench.jobs, "exporting", lambda run_dir: False)
+    at = page().run()
+    button = next(b for b in at.button if b.label == "Export to ONNX")
+    button.click().run()
+    assert exported == [run]
+    # exported: model.onnx on disk and its timing in the report
+    (run / "model" / "model.onnx").write_bytes(b"onnx")
+    report = json.loads((run / "report.json").read_text())
+    report["student"]["onnx"] = {"latency_ms": {"batch_1": 1.5, "batch_32": 0.4}, "max_abs_diff": 2e-6,
+                                 "pytorch_latency_ms": {"batch_1": 3.0, "batch_32": 0.9}}  # fmt: skip
+    (run / "report.json").write_text(json.dumps(report))
+    at = page().run()
+    assert not [b for b in at.button if b.label == "Export to ONNX"]
+    assert "With ONNX Runtime (no PyTorch needed): 1.5 ms per sentence against 3.0 ms in PyTorch" in texts(at.caption)

@@ -172,6 +172,7 @@ def test_model_zip_has_model_and_card(tmp_path):
     (run / "model").mkdir(parents=True)
     (run / "model" / "config.json").write_text("{}")
     (run / "model" / "model.safetensors").write_bytes(b"\0" * 10)
+    (run / "model" / "README.md").write_text("the engine's card, written by `workbench export`")
     report = _report()
     report.update(
         temperature=3.0,
@@ -188,6 +189,9 @@ def test_model_zip_has_model_and_card(tmp_path):
     assert {"README.md", "model/config.json", "model/model.safetensors"} <= names
     assert "T = 3.0, alpha = 0.25" in card and "keeps 97%" in card and "negative, positive" in card
     assert "64 train examples" in card and "Caution" not in card
+    # how to load it comes from the engine's card (one text for both), which is not shipped twice
+    assert "## Load with PyTorch" in card and "python -m workbench export" in card
+    assert "model/README.md" not in names
 
 
 def test_model_zip_without_model(tmp_path):

@@ -40,7 +40,7 @@ def test_reevaluate_launches_the_cli_without_a_shell_and_logs(tmp_path, spawned)
     assert status["state"] == "finished" and status["reevaluate_started"] > 0
     try:
         assert jobs.reevaluating(run)
-        with pytest.raises(WorkbenchError, match="already being evaluated"):
+        with pytest.raises(WorkbenchError, match="being evaluated or exported already"):
             jobs.reevaluate(run)
     finally:
         os.kill(status["pid"], signal.SIGTERM)  # our own stand-in process, by its pid
@@ -56,3 +56,22 @@ def test_reevaluate_refuses_live_runs_and_runs_without_a_model(tmp_path, spawned
     with pytest.raises(WorkbenchError, match="no saved model"):
         jobs.reevaluate(bare)
     assert spawned == []
+
+
+def test_export_runs_the_cli_in_the_background_and_excludes_a_second_job(tmp_path, spawned):
+    run = make_finished_distill(tmp_path)
+    assert jobs.export_onnx(run) == run.resolve()
+    (args, kwargs) = spawned[0]
+    assert args == [sys.executable, "-m", "workbench", "export", str(run.resolve())] and not kwargs.get("shell")
+    status = read_status(run)
+    try:
+        assert jobs.exporting(run) and not jobs.reevaluating(run)
+        with pytest.raises(WorkbenchError, match="being evaluated or exported already"):
+            jobs.reevaluate(run)  # one after-training job at a time
+    finally:
+        os.kill(status["pid"], signal.SIGTERM)
+    assert wait_for(lambda: not jobs.exporting(run), timeout=10)
+    live = make_run(tmp_path, "20261127-100000-distill-live", state="running", pid=os.getpid())
+    (live / "model").mkdir()
+    with pytest.raises(WorkbenchError, match="export it when it has ended"):
+        jobs.export_onnx(live)

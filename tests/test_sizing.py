@@ -7,7 +7,14 @@ from torch import nn
 
 from workbench.config import ModelConfig, StudentConfig
 from workbench.errors import WorkbenchError
-from workbench.sizing import bilstm_params, count_texts, estimate_params, teacher_seconds_per_text, transfer_cost
+from workbench.sizing import (
+    bilstm_params,
+    count_texts,
+    estimate_params,
+    pruned_vocab_size,
+    teacher_seconds_per_text,
+    transfer_cost,
+)
 
 
 @pytest.mark.parametrize("layers", [1, 2])
@@ -75,3 +82,17 @@ def test_count_texts(tmp_path):
     assert count_texts(csv) == 2
     with pytest.raises(WorkbenchError, match="no longer on this machine"):
         count_texts(tmp_path / "gone.txt")
+
+
+def test_a_pruned_vocabulary_is_counted_on_the_training_texts(bundled_tokenizer):
+    from workbench.vocab import prune_vocabulary
+
+    texts = ["a wonderful, moving film", "a dull, lifeless mess", "unbelievably wonderful"]
+    n = pruned_vocab_size(bundled_tokenizer, texts)
+    assert n == len(prune_vocabulary(bundled_tokenizer, texts).kept_ids)
+    student = StudentConfig(kind="bilstm", embedding_size=8, lstm_hidden_size=4, prune_vocab=True)
+    sized = estimate_params(ModelConfig(), student, pruned_vocab=n)
+    assert sized["student_vocab_size"] == n < sized["vocab_size"]
+    assert sized["student"] == bilstm_params(n, 8, 4, 1, 2)
+    student.prune_vocab = False  # not pruned: the teacher's whole vocabulary, whatever was counted
+    assert estimate_params(ModelConfig(), student, pruned_vocab=n)["student_vocab_size"] == sized["vocab_size"]

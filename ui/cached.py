@@ -79,16 +79,30 @@ def layer_count(model: ModelConfig) -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _param_estimate(teacher_yaml: str, student_yaml: str, stamp: str) -> dict[str, Any]:
+def _param_estimate(teacher_yaml: str, student_yaml: str, stamp: str, pruned: int | None) -> dict[str, Any]:
     from workbench.sizing import estimate_params
 
     teacher = from_dict(ModelConfig, yaml.safe_load(teacher_yaml))
-    return estimate_params(teacher, from_dict(StudentConfig, yaml.safe_load(student_yaml)))
+    return estimate_params(teacher, from_dict(StudentConfig, yaml.safe_load(student_yaml)), pruned_vocab=pruned)
 
 
-def param_estimate(teacher: ModelConfig, student: StudentConfig) -> dict[str, Any]:
-    """Parameter counts of teacher and student from config files only (`workbench.sizing`)."""
-    return _param_estimate(key_of(teacher), key_of(student), models_stamp(teacher))
+@st.cache_data(show_spinner="Counting the training words…", max_entries=4)
+def _pruned_vocab(teacher_yaml: str, data_yaml: str, stamp: str) -> int:
+    from workbench.sizing import pruned_vocab_size
+
+    cfg = RunConfig()
+    cfg.teacher = from_dict(ModelConfig, yaml.safe_load(teacher_yaml))
+    cfg.data = from_dict(DataConfig, yaml.safe_load(data_yaml))
+    return pruned_vocab_size(tokenizer(cfg.teacher), data_for(cfg).train.texts)
+
+
+def param_estimate(cfg: RunConfig) -> dict[str, Any]:
+    """Parameter counts of teacher and student (`workbench.sizing`): weights are never read; a pruned
+    vocabulary is counted on the training texts (tokenised once per teacher and data)."""
+    pruned = None
+    if cfg.student.kind in ("scratch", "bilstm") and cfg.student.prune_vocab:
+        pruned = _pruned_vocab(key_of(cfg.teacher), key_of(cfg.data), models_stamp(cfg.teacher) + data_stamp(cfg.data))
+    return _param_estimate(key_of(cfg.teacher), key_of(cfg.student), models_stamp(cfg.teacher), pruned)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

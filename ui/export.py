@@ -17,6 +17,7 @@ import yaml
 from ui.summary import headline, human_bytes, pct, teacher_warning
 from workbench.baseline import find_baseline
 from workbench.errors import WorkbenchError
+from workbench.model_card import CARD_FILE, usage_lines
 from workbench.runs import read_report
 
 BUNDLED_NAME = "bundled all-MiniLM-L6-v2"
@@ -128,17 +129,7 @@ def model_card(run_dir: Path) -> str:
             f"{m.get('params', {}).get('total', '?'):,} | {human_bytes(m.get('size_bytes'))} | "
             f"{m.get('latency_ms', {}).get('batch_1', float('nan')):.1f} |"
         )
-    lines += [
-        "",
-        "## Use",
-        "",
-        "```python",
-        "from transformers import AutoModelForSequenceClassification, AutoTokenizer",
-        'model = AutoModelForSequenceClassification.from_pretrained("model")',
-        'tokenizer = AutoTokenizer.from_pretrained("model")',
-        "```",
-        "",
-    ]
+    lines += ["", *usage_lines(run_dir), ""]  # speed, and how to load each format (the engine's card)
     return "\n".join(lines)
 
 
@@ -152,7 +143,7 @@ def model_zip(run_dir: Path) -> bytes:
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("README.md", model_card(run_dir), compress_type=zipfile.ZIP_DEFLATED)
         for path in sorted(folder.rglob("*")):
-            if path.is_file():
+            if path.is_file() and path.name != CARD_FILE:  # the README.md above says all it says and more
                 # weights barely compress: store them, deflate the small text files
                 how = zipfile.ZIP_STORED if path.suffix == ".safetensors" else zipfile.ZIP_DEFLATED
                 zf.write(path, f"model/{path.relative_to(folder).as_posix()}", compress_type=how)

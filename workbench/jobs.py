@@ -69,17 +69,54 @@ def reevaluate(run_dir: Path) -> Path:
         raise WorkbenchError(f"{run_dir.name} is still {status['state']}: evaluate it when it has ended")
     if not (run_dir / "model").is_dir():
         raise WorkbenchError(f"{run_dir.name} has no saved model to evaluate")
-    if reevaluating(run_dir):
-        raise WorkbenchError(f"{run_dir.name} is already being evaluated")
-    write_status(run_dir, reevaluate_started=time.time())
-    _spawn([sys.executable, "-m", "workbench", "evaluate", str(run_dir)], run_dir, run_dir.parent)
+    _start_after_training(run_dir, "evaluate", "reevaluate_started")
     return run_dir
 
 
 def reevaluating(run_dir: Path) -> bool:
     """Is a `reevaluate` of this run still running?"""
+    return _after_training_alive(read_status(run_dir), "reevaluate_started")
+
+
+def export_onnx(run_dir: Path) -> Path:
+    """Export a run's model to ONNX in the background (`python -m workbench export RUN_DIR`): model.onnx
+    checked against PyTorch, timed with onnxruntime, `onnx` recorded in report.json and the model card
+    written. status.json records `export_started`, so `exporting` can tell a page it is under way."""
+    from workbench.errors import WorkbenchError
+
+    run_dir = Path(run_dir).resolve()
+    status = refresh(run_dir)
+    if status.get("state") in ACTIVE_STATES:
+        raise WorkbenchError(f"{run_dir.name} is still {status['state']}: export it when it has ended")
+    if not (run_dir / "model").is_dir():
+        raise WorkbenchError(f"{run_dir.name} has no saved model to export")
+    _start_after_training(run_dir, "export", "export_started")
+    return run_dir
+
+
+def exporting(run_dir: Path) -> bool:
+    """Is an `export_onnx` of this run still running?"""
+    return _after_training_alive(read_status(run_dir), "export_started")
+
+
+AFTER_TRAINING = ("reevaluate_started", "export_started")  # one such job per run at a time
+
+
+def _after_training_alive(status: dict, key: str) -> bool:
+    """The job `key` names is the run's latest after-training job and its process still runs."""
+    started = status.get(key)
+    latest = max((status.get(k) or 0 for k in AFTER_TRAINING), default=0)
+    return bool(started) and started >= latest and process_alive(status)
+
+
+def _start_after_training(run_dir: Path, command_name: str, key: str) -> None:
+    from workbench.errors import WorkbenchError
+
     status = read_status(run_dir)
-    return bool(status.get("reevaluate_started")) and process_alive(status)
+    if any(_after_training_alive(status, k) for k in AFTER_TRAINING):
+        raise WorkbenchError(f"{run_dir.name} is being evaluated or exported already; try again when that is done")
+    write_status(run_dir, **{key: time.time()})
+    _spawn([sys.executable, "-m", "workbench", command_name, str(run_dir)], run_dir, run_dir.parent)
 
 
 def _spawn(args: list[str], run_dir: Path, root: Path) -> None:

@@ -51,7 +51,7 @@ def onnx_snippet(
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-MODEL_DIR = "{model.name}"  # the folder holding this README
+MODEL_DIR = "{model.name}"  # the model folder: run this next to it
 tokenizer = Tokenizer.from_file(f"{{MODEL_DIR}}/tokenizer.json")
 tokenizer.enable_truncation(max_length={max_length})
 tokenizer.enable_padding(pad_id={pad_id}, pad_token={json.dumps(pad_token)})
@@ -72,7 +72,7 @@ def pytorch_snippet(model: Path, is_bilstm: bool) -> str:
     return f"""{register if is_bilstm else ""}import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-MODEL_DIR = "{model.name}"  # the folder holding this README
+MODEL_DIR = "{model.name}"  # the model folder: run this next to it
 tokenizer = AutoTokenizer.from_pretrained(MODEL_DIR)
 model = AutoModelForSequenceClassification.from_pretrained(MODEL_DIR).eval()
 enc = tokenizer(["a wonderful, moving film"], return_tensors="pt")
@@ -84,8 +84,6 @@ print(model.config.id2label[int(logits.argmax(-1))])
 
 def write_model_card(run_dir: str | Path) -> Path:
     """Write `model/README.md` for the run in `run_dir` and return its path."""
-    from workbench.models import load_tokenizer
-
     run_dir = Path(run_dir)
     model = run_dir / "model"
     report = read_json(run_dir / "report.json", default={}) or {}
@@ -95,7 +93,6 @@ def write_model_card(run_dir: str | Path) -> Path:
     me = report.get(who) or {}
     teacher = report.get("teacher") or {}
     labels = [str(config.get("id2label", {}).get(str(i), i)) for i in range(len(config.get("id2label", {})))]
-    is_bilstm = config.get("model_type") == "workbench_bilstm"
     params = (me.get("params") or {}).get("total")
     lines = [f"# {run_dir.name}", ""]
     if who == "student":
@@ -119,6 +116,27 @@ def write_model_card(run_dir: str | Path) -> Path:
         + (f" (teacher: {_pct((teacher.get('test') or {}).get('accuracy'))} test)" if who == "student" else ""),
         f"- Architecture: {config.get('model_type', '?')} ({(config.get('architectures') or ['?'])[0]})",
         "",
+        *usage_lines(run_dir),
+    ]
+    path = model / CARD_FILE
+    write_text_atomic(path, "\n".join(lines) + "\n")
+    return path
+
+
+def usage_lines(run_dir: str | Path) -> list[str]:
+    """The card's speed table and how to load each format (PyTorch, ONNX Runtime), as Markdown lines;
+    also the end of the card the Compare page's download carries."""
+    from workbench.models import load_tokenizer
+
+    run_dir = Path(run_dir)
+    model = run_dir / "model"
+    report = read_json(run_dir / "report.json", default={}) or {}
+    config = read_json(model / "config.json", default={}) or {}
+    kind = report.get("kind", "distill")
+    me = report.get("teacher" if kind == "teacher" else "student") or {}
+    labels = [str(config.get("id2label", {}).get(str(i), i)) for i in range(len(config.get("id2label", {})))]
+    is_bilstm = config.get("model_type") == "workbench_bilstm"
+    lines = [
         "## Speed",
         "",
         "Milliseconds per example on CPU, tokenisation included (median over rounds).",
@@ -166,6 +184,4 @@ def write_model_card(run_dir: str | Path) -> Path:
         ]  # fmt: skip
     else:
         lines.append(f"Not exported yet: run `python -m workbench export {run_dir}`.")
-    path = model / CARD_FILE
-    write_text_atomic(path, "\n".join(lines) + "\n")
-    return path
+    return lines

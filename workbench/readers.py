@@ -27,13 +27,7 @@ def read_table(path: str | Path, data: bytes | None = None) -> tuple[pd.DataFram
     suffix = p.suffix.lower()
     if suffix not in SUFFIXES:
         raise WorkbenchError(f"{p.name}: unsupported file type {suffix or '(none)'}; use .csv, .jsonl or .parquet")
-    if data is None:
-        if not p.is_file():
-            raise WorkbenchError(f"data file not found: {p}")
-        try:
-            data = p.read_bytes()
-        except OSError as exc:
-            raise WorkbenchError(f"{p.name} could not be read: {exc.strerror or type(exc).__name__}") from None
+    data = _file_bytes(p, "data file") if data is None else data
     if not data.strip():
         raise WorkbenchError(f"{p.name} is empty")
     notes: list[str] = []
@@ -62,18 +56,23 @@ def read_table(path: str | Path, data: bytes | None = None) -> tuple[pd.DataFram
     return frame, notes
 
 
+def _file_bytes(p: Path, what: str) -> bytes:
+    """The file's bytes, or a one-line error saying it is missing or unreadable."""
+    if not p.is_file():
+        raise WorkbenchError(f"{what} not found: {p}")
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise WorkbenchError(f"{p.name} could not be read: {exc.strerror or type(exc).__name__}") from None
+
+
 def read_lines(path: str | Path) -> tuple[list[str], list[str]]:
     """A .txt file's non-empty lines, stripped (one text per line), with notes on repairs.
 
     The same one-line errors as `read_table` for a missing, unreadable, empty or binary file.
     """
     p = Path(path)
-    if not p.is_file():
-        raise WorkbenchError(f"text file not found: {p}")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise WorkbenchError(f"{p.name} could not be read: {exc.strerror or type(exc).__name__}") from None
+    data = _file_bytes(p, "text file")
     if not data.strip():
         raise WorkbenchError(f"{p.name} is empty")
     notes: list[str] = []

@@ -60,15 +60,28 @@ def _meta_count(config: Any) -> dict[str, int]:
     return param_breakdown(model)
 
 
-def estimate_params(teacher: ModelConfig, student: StudentConfig, num_labels: int = 2) -> dict[str, Any]:
+def pruned_vocab_size(tokenizer: Any, texts: list[str]) -> int:
+    """Words a pruned vocabulary keeps for these training texts (what `student.prune_vocab` builds)."""
+    from workbench.vocab import kept_token_ids
+
+    return len(kept_token_ids(tokenizer, texts))
+
+
+def estimate_params(
+    teacher: ModelConfig, student: StudentConfig, num_labels: int = 2, pruned_vocab: int | None = None
+) -> dict[str, Any]:
     """{"teacher": parts, "student": parts | None, "vocab_size": V} (parts: embeddings / encoder /
     head / total) from config files alone. The student is None for a pre-trained student (its own
-    files, perhaps on the hub) and counts the full vocabulary: pruning to the training words
-    (`prune_vocab`) shrinks its word embeddings, by how much depends on the data."""
+    files, perhaps on the hub). A scratch or BiLSTM student with `prune_vocab` counts `pruned_vocab`
+    words when given (`pruned_vocab_size` on the training texts; "student_vocab_size" says which),
+    else the teacher's full vocabulary."""
     config = _teacher_config(teacher)
     config.num_labels = num_labels
     vocab = int(getattr(config, "vocab_size", 0) or 0)
     out: dict[str, Any] = {"teacher": _meta_count(config), "student": None, "vocab_size": vocab}
+    prunes = student.kind in ("scratch", "bilstm") and student.prune_vocab and pruned_vocab
+    student_vocab = int(pruned_vocab) if prunes else vocab
+    out["student_vocab_size"] = student_vocab
     if student.kind == "layers":
         n = int(getattr(config, "num_hidden_layers", 0) or 0)
         kept = [i for i in (student.layers or []) if i < n] or list(range(0, n, 2))
@@ -79,13 +92,14 @@ def estimate_params(teacher: ModelConfig, student: StudentConfig, num_labels: in
         small = copy.deepcopy(config)
         small.num_hidden_layers, small.hidden_size = student.num_layers, student.hidden_size
         small.num_attention_heads = student.num_heads
+        small.vocab_size = student_vocab
         for key in ("intermediate_size", "hidden_dim"):
             if hasattr(small, key):
                 setattr(small, key, student.intermediate_size)
         out["student"] = _meta_count(small)
     elif student.kind == "bilstm":
         out["student"] = bilstm_params(
-            vocab, student.embedding_size, student.lstm_hidden_size, student.lstm_layers, num_labels
+            student_vocab, student.embedding_size, student.lstm_hidden_size, student.lstm_layers, num_labels
         )
     return out
 

@@ -68,6 +68,18 @@ def _bert_settings(tokenizer: Any) -> dict[str, Any]:
     }
 
 
+def kept_token_ids(tokenizer: Any, texts: list[str]) -> set[int]:
+    """The ids a pruned vocabulary keeps: every piece of `texts` plus every special token."""
+    old_vocab: dict[str, int] = tokenizer.get_vocab()
+    original = tokenize(tokenizer, texts, add_special_tokens=False, truncation=False, padding=False)["input_ids"]
+    keep: set[int] = {i for ids in original for i in ids}
+    specials = ("[UNK]", "[MASK]", "[PAD]", "[CLS]", "[SEP]")
+    keep |= {old_vocab[t] for t in specials if t in old_vocab}
+    keep |= set(tokenizer.all_special_ids)
+    keep |= set(tokenizer.added_tokens_decoder) & set(old_vocab.values())
+    return keep
+
+
 def prune_vocabulary(tokenizer: Any, texts: list[str]) -> PrunedVocab:
     """A tokenizer over the pieces of `texts` plus every special token, and its old -> new id map.
 
@@ -81,12 +93,7 @@ def prune_vocabulary(tokenizer: Any, texts: list[str]) -> PrunedVocab:
     if not texts:
         raise WorkbenchError("vocabulary pruning needs training texts; there are none")
     old_vocab: dict[str, int] = tokenizer.get_vocab()
-    original = tokenize(tokenizer, texts, add_special_tokens=False, truncation=False, padding=False)["input_ids"]
-    keep: set[int] = {i for ids in original for i in ids}
-    specials = ("[UNK]", "[MASK]", "[PAD]", "[CLS]", "[SEP]")
-    keep |= {old_vocab[t] for t in specials if t in old_vocab}
-    keep |= set(tokenizer.all_special_ids)
-    keep |= set(tokenizer.added_tokens_decoder) & set(old_vocab.values())
+    keep = kept_token_ids(tokenizer, texts)
     missing = [t for t in ("[UNK]", "[PAD]", "[CLS]", "[SEP]") if t not in old_vocab]
     if missing or settings["unk_token"] not in old_vocab:
         raise WorkbenchError(f"vocabulary pruning needs BERT's special tokens; the tokenizer lacks {missing}")
