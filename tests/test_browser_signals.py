@@ -51,7 +51,7 @@ def test_bilstm_with_augmented_copies_shows_the_cost(server, chromium_path, tmp_
             _wait_idle(page)
             page.get_by_text("A BiLSTM (Tang et al. 2019): tiny and fast").click()
             expect(page.get_by_text("Word vector size")).to_be_visible()
-            expect(page.get_by_text(re.compile(r"About 4\.7M parameters, 21% of the teacher's 22\.7M"))).to_be_visible()
+            expect(page.get_by_text(re.compile(r"About 434k parameters, 2% of the teacher's 22\.7M"))).to_be_visible()
             thumb = page.get_by_test_id("stSlider").filter(has_text="Augmented copies").get_by_role("slider")
             for _ in range(3):
                 thumb.focus()
