@@ -155,6 +155,7 @@ def train_all(base: Any, families: dict[str, Any], seeds: list[int], runs: Path,
                             "teacher_latency_ms": t.get("latency_ms"), "teacher_params": t["params"]["total"],
                             "teacher_test": t["test"]["accuracy"], "teacher_size_bytes": t.get("size_bytes"),
                             "transfer": rep.get("transfer"), "latency_busy": s.get("latency_busy"),
+                            "data_sizes": rep["data"]["sizes"],
                             "ece_test": (s["test"].get("calibration") or {}).get("ece"),
                             "teacher_ece_test": (t["test"].get("calibration") or {}).get("ece"),
                         }
@@ -195,11 +196,11 @@ def summarise(rows: list[dict], onnx: dict[str, Any]) -> list[dict]:
             acc = spread(r["test"] for r in rs)
             t_test = rs[0]["teacher_test"]
             b1 = [r["teacher_latency_ms"]["batch_1"] / r["latency_ms"]["batch_1"] for r in rs if r["latency_ms"]]
-            gain = None
-            if variant != "labels" and labels:
-                d = paired_difference({r["seed"]: r["test"] for r in rs}, labels)
-                gain = {"points": d.mean * 100, "ci_low": None if d.ci_low is None else d.ci_low * 100,
-                        "ci_high": None if d.ci_high is None else d.ci_high * 100, "seeds": d.n}  # fmt: skip
+            mine = {r["seed"]: r["test"] for r in rs}
+            gain = _points(paired_difference(mine, labels)) if variant != "labels" and labels else None
+            kd = {r["seed"]: r["test"] for r in rows if r["family"] == fam and r["variant"] == "kd"}
+            # the extra signal against logit-only distillation of the same student, paired by seed
+            vs_kd = _points(paired_difference(mine, kd)) if variant.startswith("kd+") and kd else None
             lat = rs[0]["latency_ms"] or {}
             lines.append(
                 {
@@ -210,11 +211,39 @@ def summarise(rows: list[dict], onnx: dict[str, Any]) -> list[dict]:
                     "onnx_b1_ms": ((onnx.get(fam) or {}).get("latency_ms") or {}).get("batch_1"),
                     "onnx_b32_ms": ((onnx.get(fam) or {}).get("latency_ms") or {}).get("batch_32"),
                     "test_mean": acc.mean, "test_sd": acc.std, "kept_test": acc.mean / t_test,
-                    "kd_gain": gain, "ece_test": _mean([r["ece_test"] for r in rs]),
+                    "kd_gain": gain, "vs_kd": vs_kd, "ece_test": _mean([r["ece_test"] for r in rs]),
                     "minutes_per_run": _mean([r["seconds"] for r in rs]) / 60,
                 }
             )  # fmt: skip
     return lines
+
+
+def _points(d: Any) -> dict[str, Any]:
+    """A paired difference of accuracies in points."""
+    scale = lambda v: None if v is None else v * 100  # noqa: E731
+    return {"points": d.mean * 100, "ci_low": scale(d.ci_low), "ci_high": scale(d.ci_high), "seeds": d.n}
+
+
+def _settings_line(doc: dict[str, Any]) -> str:
+    """What each family trained with: equal for all its variants (only the teacher's signals differ)."""
+    fams = family_settings(doc["quick"])
+    parts = []
+    for name in dict.fromkeys(r["family"] for r in doc["runs"]):
+        tr = fams[name]["training"]
+        frozen = ", word embeddings frozen" if tr.get("freeze_word_embeddings") else ""
+        parts.append(f"{name}: {tr['epochs']:g} epoch(s) at learning rate {tr['learning_rate']:g}{frozen}")
+    sizes = {r["transfer"]["augmented"] for r in doc["runs"] if r.get("transfer")}
+    extra = f"; the transfer set holds {', '.join(f'{n:,}' for n in sorted(sizes))} augmented texts" if sizes else ""
+    return (
+        "Within a family every variant has the same data, epochs (over the labelled texts; the transfer set "
+        f"makes an epoch longer), learning rate and seeds: {'; '.join(parts)}{extra}."
+    )
+
+
+def _sizes(sizes: dict[str, int] | None) -> str:
+    if not sizes:
+        return "sizes not recorded"
+    return ", ".join(f"{n:,} {split}" for split, n in sizes.items()) + " texts"
 
 
 def _f(value: float | None, fmt: str = "{:.2f}") -> str:
@@ -250,18 +279,20 @@ def plot(lines: list[dict], teacher: dict[str, float]) -> Any:
 
     fig = go.Figure()
     for fam in dict.fromkeys(ln["family"] for ln in lines):
-        ls = [ln for ln in lines if ln["family"] == fam]
+        ls = sorted((ln for ln in lines if ln["family"] == fam), key=lambda ln: ln["test_mean"])
+        spots = ["bottom right", "middle right", "top right"]  # a family's labels apart, low to high
         fig.add_trace(
             go.Scatter(
                 x=[ln["latency_b1_ms"] for ln in ls], y=[ln["test_mean"] * 100 for ln in ls],
                 error_y={"type": "data", "array": [ln["test_sd"] * 100 for ln in ls]},
-                mode="markers+text", name=fam, text=[ln["variant"] for ln in ls], textposition="middle right",
+                mode="markers+text", name=fam, text=[ln["variant"] for ln in ls],
+                textposition=[spots[min(i, 2)] if len(ls) > 1 else "middle right" for i in range(len(ls))],
                 marker={"size": 10},
             )
         )  # fmt: skip
     fig.add_trace(
         go.Scatter(x=[teacher["latency_b1_ms"]], y=[teacher["test"] * 100], mode="markers+text", name="teacher",
-                   text=["teacher"], textposition="middle left", marker={"size": 12, "symbol": "star"})
+                   text=["teacher"], textposition="bottom center", marker={"size": 12, "symbol": "star"})
     )  # fmt: skip
     fig.update_layout(
         title="Test accuracy (mean ± sd over seeds) vs latency at batch 1 (fp32, 2 CPU cores)",
@@ -276,11 +307,14 @@ def markdown(doc: dict[str, Any]) -> str:
     out = [
         f"# Students that pay off ({doc['date']})",
         "",
-        f"`python -m benchmarks.students{' --quick' if doc['quick'] else ''}`: teacher {t['run']} "
+        f"`python -m benchmarks.students{' --quick' if doc['quick'] else ''}`: teacher = run `{t['run']}` "
         f"({t['params'] / 1e6:.1f}M parameters, {t['test']:.2%} test, {t['latency_b1_ms']:.2f} ms at batch 1). "
+        f"Bundled data: {_sizes(doc['runs'][0].get('data_sizes'))}. "
         f"Seeds {doc['seeds']}; T = 2, alpha = 0.5; transfer set = {doc['augment']} augmented copies per training "
         "text (masking + n-gram sampling), soft loss only. Latency: fp32 PyTorch for teacher and student alike, "
-        "tokenisation included, timed side by side; ONNX = ONNX Runtime, CPU, batch 1.",
+        "tokenisation included, timed side by side; ONNX = ONNX Runtime, CPU, batch 1 / 32 (fp32).",
+        "",
+        _settings_line(doc),
         "",
         "| family | variant | params | vs teacher | MB | ms b1 | ms b32 | speed-up b1 | ONNX ms b1 / b32 "
         "| test (mean ± sd) | kept | gain vs labels (points, 95% CI) | ECE test |",
@@ -301,6 +335,13 @@ def markdown(doc: dict[str, Any]) -> str:
             f"{_f(ln['speedup_batch_1'], '{:.1f}x')} | {_f(ln['onnx_b1_ms'])} / {_f(ln['onnx_b32_ms'])} | "
             f"{ln['test_mean']:.2%} ± {ln['test_sd']:.2%} | {ln['kept_test']:.1%} | {gain} | {_f(ln['ece_test'], '{:.3f}')} |"
         )
+    for ln in doc["table"]:
+        v = ln.get("vs_kd")
+        if v and v["ci_low"] is not None:
+            verdict = "the interval excludes 0" if v["ci_low"] > 0 or v["ci_high"] < 0 else "the interval includes 0"
+            out += ["", f"{ln['family']} / {ln['variant']} against {ln['family']} / kd (the same student, logit-only "
+                    f"distillation), paired by seed: {v['points']:+.2f} points [{v['ci_low']:+.2f}, {v['ci_high']:+.2f}]; "
+                    f"{verdict}."]  # fmt: skip
     b = doc["best_small"]
     out.append("")
     if b:
@@ -308,7 +349,8 @@ def markdown(doc: dict[str, Any]) -> str:
             f"Best small student (<= {MAX_PARAM_RATIO:.0%} of the teacher's parameters, >= {MIN_SPEEDUP:g}x faster at "
             f"batch 1): **{b['family']} / {b['variant']}**, {b['param_ratio']:.1%} of the parameters, "
             f"{b['speedup_batch_1']:.1f}x faster, keeps {b['kept_test']:.1%} of the teacher's test accuracy; "
-            f"distillation vs labels alone: {b['kd_gain_points']:+.2f} points (95% CI low {b['kd_gain_ci_low']})."
+            f"distillation vs labels alone: {b['kd_gain_points']:+.2f} points "
+            f"[{_f(b['kd_gain_ci_low'], '{:+.2f}')}, {_f(b['kd_gain_ci_high'], '{:+.2f}')}] over {b['seeds']} seeds."
             if b["kd_gain_points"] is not None
             else f"Best small student: {b['family']} / {b['variant']} (no labels-only runs to compare with)."
         )
@@ -327,7 +369,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--families", default="bilstm,scratch,layers")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--out-dir", default=str(RESULTS))
+    p.add_argument("--resummarise", metavar="JSON", help="rewrite the tables and plot from an earlier run's JSON")
     args = p.parse_args(argv)
+    if args.resummarise:
+        return write_results(json.loads(Path(args.resummarise).read_text(encoding="utf-8")), Path(args.out_dir))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     quick = args.quick
     runs = Path(args.runs_dir or ROOT / "runs" / ("students-quick" if quick else "students")).resolve()
@@ -343,7 +388,6 @@ def main(argv: list[str] | None = None) -> int:
     from workbench.hardware import describe_machine
 
     onnx = onnx_timings(rows, runs, teacher)
-    table = summarise(rows, onnx)
     r0 = rows[0]
     teacher_info = {
         "run": teacher.name, "params": r0["teacher_params"], "test": r0["teacher_test"],
@@ -355,18 +399,24 @@ def main(argv: list[str] | None = None) -> int:
     }  # fmt: skip
     doc = {
         "date": time.strftime("%Y-%m-%d"), "quick": quick, "machine": describe_machine(), "seeds": seeds,
-        "augment": augment, "teacher": teacher_info, "table": table, "onnx": onnx, "runs": rows,
-        "best_small": best_small(table), "minutes": (time.perf_counter() - started) / 60,
+        "augment": augment, "teacher": teacher_info, "onnx": onnx, "runs": rows,
+        "minutes": (time.perf_counter() - started) / 60,
     }  # fmt: skip
-    out = Path(args.out_dir)
+    return write_results(doc, Path(args.out_dir))
+
+
+def write_results(doc: dict[str, Any], out: Path) -> int:
+    """Table, best_small, Markdown, JSON and (full runs) the plot, all from the runs' rows."""
+    doc["table"] = summarise(doc["runs"], doc["onnx"])
+    doc["best_small"] = best_small(doc["table"])
     out.mkdir(parents=True, exist_ok=True)
-    stem = "students-quick" if quick else "students"
+    stem = "students-quick" if doc["quick"] else "students"
     (out / f"{stem}.json").write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
     (out / f"{stem}.md").write_text(markdown(doc), encoding="utf-8")
-    if not quick:
+    if not doc["quick"]:
         from benchmarks.pictures import plotly_png
 
-        plotly_png(plot(table, teacher_info), out / "students.png", width=760, height=440)
+        plotly_png(plot(doc["table"], doc["teacher"]), out / "students.png", width=760, height=440)
     print(markdown(doc))
     print(json.dumps(doc["best_small"]))
     return 0
