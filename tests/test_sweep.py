@@ -84,6 +84,32 @@ def test_a_trial_claimed_by_a_worker_that_dies_at_once_still_goes_stale(tiny_con
     assert list(states.values()).count("WAITING") == 4  # 3 never claimed + the retry
 
 
+def _open_at_once(url: str, barrier, results) -> None:
+    barrier.wait()
+    try:
+        sweep.open_storage(url)
+        results.put("ok")
+    except Exception as exc:  # what the page or a worker would have shown
+        results.put(str(exc))
+
+
+def test_processes_creating_the_storage_at_once_all_open_it(tmp_path):
+    """The Experiments page and a starting worker open a new sweeps.db together: Optuna's schema set-up
+    races (UNIQUE alembic_version, 'table studies already exists'); every opener must get the storage."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    for round_ in range(8):
+        url = sweep.storage_url("", tmp_path / f"r{round_}")
+        barrier, results = ctx.Barrier(4), ctx.Queue()
+        procs = [ctx.Process(target=_open_at_once, args=(url, barrier, results)) for _ in range(4)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        assert [results.get(timeout=5) for _ in procs] == ["ok"] * 4
+
+
 # --------------------------------------------------------------------------- several workers
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

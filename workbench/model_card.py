@@ -183,5 +183,5 @@ def usage_lines(run_dir: str | Path) -> list[str]:
             "```",
         ]  # fmt: skip
     else:
-        lines.append(f"Not exported yet: run `python -m workbench export {run_dir}`.")
+        lines.append(f"Not exported yet: run `python -m workbench export {run_dir.name}` (a run id or folder).")
     return lines

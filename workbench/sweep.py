@@ -73,16 +73,23 @@ def open_storage(url: str) -> Any:
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}  # several workers on one file
-    try:
-        return optuna.storages.RDBStorage(
-            url,
-            heartbeat_interval=HEARTBEAT_S,
-            grace_period=GRACE_S,
-            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY),
-            **kwargs,
-        )
-    except Exception as exc:  # bad URL, server down, driver missing: one line
-        raise WorkbenchError(f"cannot open the sweep storage {_redact(url)}: {str(exc).splitlines()[0]}") from None
+    for attempt in range(5):
+        try:
+            return optuna.storages.RDBStorage(
+                url,
+                heartbeat_interval=HEARTBEAT_S,
+                grace_period=GRACE_S,
+                heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY),
+                **kwargs,
+            )
+        except Exception as exc:  # bad URL, server down, driver missing: one line
+            # two processes creating a new database at once (the page polling, a worker starting): the
+            # second's schema insert collides with the first's (UNIQUE alembic_version); it is there now
+            if attempt < 4 and any(w in str(exc) for w in ("UNIQUE constraint", "already exists", "duplicate key")):
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            raise WorkbenchError(f"cannot open the sweep storage {_redact(url)}: {str(exc).splitlines()[0]}") from None
+    raise AssertionError("unreachable")
 
 
 def _redact(url: str) -> str:
