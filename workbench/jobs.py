@@ -61,16 +61,7 @@ def reevaluate(run_dir: Path) -> Path:
     a busy machine, or never taken (a stopped run). The run keeps its state; status.json records
     `reevaluate_started` and the new process, so `reevaluating` can tell a page it is under way.
     """
-    from workbench.errors import WorkbenchError
-
-    run_dir = Path(run_dir).resolve()
-    status = refresh(run_dir)
-    if status.get("state") in ACTIVE_STATES:
-        raise WorkbenchError(f"{run_dir.name} is still {status['state']}: evaluate it when it has ended")
-    if not (run_dir / "model").is_dir():
-        raise WorkbenchError(f"{run_dir.name} has no saved model to evaluate")
-    _start_after_training(run_dir, "evaluate", "reevaluate_started")
-    return run_dir
+    return _start_after_training(run_dir, "evaluate", "reevaluate_started")
 
 
 def reevaluating(run_dir: Path) -> bool:
@@ -82,16 +73,7 @@ def export_onnx(run_dir: Path) -> Path:
     """Export a run's model to ONNX in the background (`python -m workbench export RUN_DIR`): model.onnx
     checked against PyTorch, timed with onnxruntime, `onnx` recorded in report.json and the model card
     written. status.json records `export_started`, so `exporting` can tell a page it is under way."""
-    from workbench.errors import WorkbenchError
-
-    run_dir = Path(run_dir).resolve()
-    status = refresh(run_dir)
-    if status.get("state") in ACTIVE_STATES:
-        raise WorkbenchError(f"{run_dir.name} is still {status['state']}: export it when it has ended")
-    if not (run_dir / "model").is_dir():
-        raise WorkbenchError(f"{run_dir.name} has no saved model to export")
-    _start_after_training(run_dir, "export", "export_started")
-    return run_dir
+    return _start_after_training(run_dir, "export", "export_started")
 
 
 def exporting(run_dir: Path) -> bool:
@@ -109,14 +91,21 @@ def _after_training_alive(status: dict, key: str) -> bool:
     return bool(started) and started >= latest and process_alive(status)
 
 
-def _start_after_training(run_dir: Path, command_name: str, key: str) -> None:
+def _start_after_training(run_dir: Path, command_name: str, key: str) -> Path:
+    """`python -m workbench COMMAND RUN_DIR` in the background, for a run that has ended and has a model."""
     from workbench.errors import WorkbenchError
 
-    status = read_status(run_dir)
+    run_dir = Path(run_dir).resolve()
+    status = refresh(run_dir)
+    if status.get("state") in ACTIVE_STATES:
+        raise WorkbenchError(f"{run_dir.name} is still {status['state']}: {command_name} it when it has ended")
+    if not (run_dir / "model").is_dir():
+        raise WorkbenchError(f"{run_dir.name} has no saved model to {command_name}")
     if any(_after_training_alive(status, k) for k in AFTER_TRAINING):
         raise WorkbenchError(f"{run_dir.name} is being evaluated or exported already; try again when that is done")
     write_status(run_dir, **{key: time.time()})
     _spawn([sys.executable, "-m", "workbench", command_name, str(run_dir)], run_dir, run_dir.parent)
+    return run_dir
 
 
 def _spawn(args: list[str], run_dir: Path, root: Path) -> None:
