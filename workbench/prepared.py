@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from workbench import cache
 from workbench.batching import Encoded, encode
 from workbench.data import SPLITS, TextData
+from workbench.losses import NO_LABEL
 from workbench.models import LoadedModel, accepted_inputs
 
 
@@ -38,6 +39,12 @@ def tokenise(loaded: LoadedModel, data: TextData, max_length: int, splits=SPLITS
         split = data.split(name)
         encoded[name] = encode(loaded.tokenizer, split.texts, split.labels, max_length, inputs)
     return Prepared(loaded, encoded)
+
+
+def encode_unlabelled(loaded: LoadedModel, texts: list[str], max_length: int) -> Encoded:
+    """Texts with no labels (a transfer set) in `loaded`'s encoding; each label is -100, which the loss
+    reads as "soft loss only" (`losses.NO_LABEL`, PyTorch's ignore_index)."""
+    return encode(loaded.tokenizer, texts, [NO_LABEL] * len(texts), max_length, accepted_inputs(loaded.model))
 
 
 def truncation_note(prepared: Prepared, max_length: int, who: str) -> str | None:

@@ -34,20 +34,6 @@ def bilstm_params(
     return _meta_count(config)
 
 
-def _teacher_config(teacher: ModelConfig) -> Any:
-    from transformers import AutoConfig
-
-    from workbench.models import resolve_location
-
-    location, _ = resolve_location(teacher.source, teacher.name)
-    try:
-        return AutoConfig.from_pretrained(location, trust_remote_code=False)
-    except (OSError, ValueError) as exc:
-        raise WorkbenchError(
-            f"could not read the configuration of {location!r}: {str(exc).splitlines()[0][:200]}"
-        ) from None
-
-
 def _meta_count(config: Any) -> dict[str, int]:
     """Parameters by part of a sequence classifier built from `config` on the meta device."""
     import torch
@@ -75,7 +61,9 @@ def estimate_params(
     files, perhaps on the hub). A scratch or BiLSTM student with `prune_vocab` counts `pruned_vocab`
     words when given (`pruned_vocab_size` on the training texts; "student_vocab_size" says which),
     else the teacher's full vocabulary."""
-    config = _teacher_config(teacher)
+    from workbench.overview import model_config
+
+    config = model_config(teacher)
     config.num_labels = num_labels
     vocab = int(getattr(config, "vocab_size", 0) or 0)
     out: dict[str, Any] = {"teacher": _meta_count(config), "student": None, "vocab_size": vocab}

@@ -14,12 +14,12 @@ from typing import Any
 
 import torch
 
-from workbench.config import RunConfig, TrainConfig
+from workbench import reuse
+from workbench.config import ModelConfig, RunConfig, TrainConfig
 from workbench.data import TextData
 from workbench.ensemble import combine_logits
 from workbench.evaluate import classification_metrics
-from workbench.models import load_classifier
-from workbench.prepared import Prepared, tokenise
+from workbench.prepared import Prepared, encode_unlabelled
 from workbench.teacher_logits import logits_for, teacher_logits
 from workbench.train import Emit
 
@@ -28,9 +28,10 @@ def load_extra_teachers(cfg: RunConfig, data: TextData, max_length: int) -> list
     """The extra teachers, each tokenised with its own tokenizer (a one-line error for a bad folder)."""
     members = []
     for folder in cfg.extra_teachers:
-        loaded = load_classifier("run", folder, data.label_names)
+        # through `reuse`, like the main teacher: a sweep worker loads and tokenises each once
+        loaded = reuse.teacher(ModelConfig(source="run", name=folder), data.label_names)
         loaded.model.eval()
-        members.append(tokenise(loaded, data, max_length))
+        members.append(reuse.tokenised(loaded, data, max_length))
     return members
 
 
@@ -62,13 +63,9 @@ def members_on_texts(
 ) -> list[torch.Tensor]:
     """Each extra teacher's logits on extra texts (the transfer set), each with its own tokenizer,
     through the same cache. -> one (n, C) tensor per member."""
-    from workbench.batching import encode
-    from workbench.losses import NO_LABEL
-    from workbench.models import accepted_inputs
-
     out = []
     for m in members:
-        enc = encode(m.loaded.tokenizer, texts, [NO_LABEL] * len(texts), tc.max_length, accepted_inputs(m.loaded.model))
+        enc = encode_unlabelled(m.loaded, texts, tc.max_length)
         out.append(logits_for(accelerator, m, texts, enc, "transfer", tc, precision, emit)[0])
     return out
 

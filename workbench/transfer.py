@@ -15,12 +15,10 @@ from typing import Any
 import torch
 
 from workbench.augment import make_transfer_set, transfer_wanted
-from workbench.batching import Encoded, encode
+from workbench.batching import Encoded
 from workbench.config import RunConfig, TrainConfig
 from workbench.data import TextData
-from workbench.losses import NO_LABEL
-from workbench.models import accepted_inputs
-from workbench.prepared import Prepared
+from workbench.prepared import Prepared, encode_unlabelled
 from workbench.teacher_logits import logits_for
 from workbench.train import Emit
 
@@ -67,8 +65,7 @@ def label_transfer(
             "unlabelled": ts.unlabelled,
         }
     )
-    labels = [NO_LABEL] * len(ts)
-    enc = encode(teacher.loaded.tokenizer, ts.texts, labels, tc.max_length, accepted_inputs(teacher.loaded.model))
+    enc = encode_unlabelled(teacher.loaded, ts.texts, tc.max_length)
     logits, info = logits_for(accelerator, teacher, ts.texts, enc, "transfer", tc, precision, emit)
     report.update(teacher_seconds=info["seconds"], cached=info["cached"])
     return LabelledTransfer(ts.texts, logits, report, ts.notes)
@@ -92,7 +89,5 @@ def training_set(
     train_enc = student.encoded["train"]
     if not len(transfer):
         return train_enc, train_logits
-    tok = student.loaded.tokenizer
-    labels = [NO_LABEL] * len(transfer)
-    extra = encode(tok, transfer.texts, labels, max_length, accepted_inputs(student.loaded.model))
+    extra = encode_unlabelled(student.loaded, transfer.texts, max_length)
     return concat_encoded(train_enc, extra), torch.cat([train_logits, transfer.logits])  # (n_train + n_transfer, C)
