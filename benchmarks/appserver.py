@@ -66,3 +66,22 @@ def streamlit_app(runs_dir: Path, cache_dir: Path, log_path: Path, timeout_s: fl
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def browser_page(chromium: str, failure_png: Path, height: int = 1000, timeout_ms: int = 120_000) -> Iterator[object]:
+    """A Playwright page in headless Chromium, 1440 px wide, with a default timeout; if the block
+    raises, a full-page screenshot of where it stood goes to `failure_png` first."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": height})
+        page.set_default_timeout(timeout_ms)
+        try:
+            yield page
+        except Exception:
+            page.screenshot(path=str(failure_png), full_page=True)
+            raise
+        finally:
+            browser.close()

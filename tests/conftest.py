@@ -49,6 +49,33 @@ def isolated_dirs(tmp_path_factory, monkeypatch):
     return base
 
 
+@pytest.fixture
+def runs_dir(isolated_dirs) -> Path:
+    """This test's runs folder ($WORKBENCH_RUNS_DIR), created."""
+    root = Path(os.environ["WORKBENCH_RUNS_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+@pytest.fixture
+def hub_cache(tiny_bert, tmp_path, monkeypatch) -> str:
+    """`tiny_bert` laid out in the hub cache format under a temporary HF_HOME: its id, which
+    `from_pretrained` resolves from the cache (the real hub path, offline)."""
+    import shutil
+
+    import huggingface_hub.constants as hc
+
+    home = tmp_path / "hf"
+    repo = home / "hub" / "models--tiny-org--tiny-bert"
+    shutil.copytree(tiny_bert, repo / "snapshots" / "abc123")
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text("abc123")
+    monkeypatch.setenv("HF_HOME", str(home))
+    monkeypatch.setenv("HF_HUB_CACHE", str(home / "hub"))
+    monkeypatch.setattr(hc, "HF_HUB_CACHE", str(home / "hub"))
+    return "tiny-org/tiny-bert"
+
+
 @pytest.fixture(scope="session")
 def bundled_tokenizer():
     from workbench.models import bundled_model_path, load_tokenizer

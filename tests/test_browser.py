@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.appserver import CHROMIUM_ARGS, streamlit_app
+from benchmarks.appserver import CHROMIUM_ARGS, browser_page, streamlit_app
 
 pytestmark = pytest.mark.browser
 
@@ -48,23 +48,14 @@ def _stop_runs(root: Path) -> None:
 
 
 def test_tiny_distillation_end_to_end(server, chromium_path, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, runs = server
     expect.set_options(timeout=SLOW)
     shots = Path(os.environ.get("WORKBENCH_SCREENSHOTS") or tmp_path / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.set_default_timeout(SLOW)
-        try:
-            _flow(page, url, runs, shots, expect)
-        except Exception:
-            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+    with browser_page(chromium_path, tmp_path / "failure.png", timeout_ms=SLOW) as page:
+        _flow(page, url, runs, shots, expect)
     for name in ("setup", "temperature", "train-live", "train", "compare"):
         assert (shots / f"{name}.png").stat().st_size > 10_000
 
@@ -217,49 +208,40 @@ def test_shared_report_opens_offline(chromium_path, tmp_path):
 
 def test_small_sweep_from_the_experiments_page(server, chromium_path, tmp_path):
     """Start a 2-trial sweep on the Experiments page and see its heatmap and the students' Pareto chart."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, runs = server
     expect.set_options(timeout=SLOW)
     shots = Path(os.environ.get("WORKBENCH_SCREENSHOTS") or tmp_path / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.set_default_timeout(SLOW)
-        try:
-            page.goto(url)
-            expect(page.get_by_role("heading", name="Setup")).to_be_visible()
-            _number(page, "Training examples", 64)
+    with browser_page(chromium_path, tmp_path / "failure.png", timeout_ms=SLOW) as page:
+        page.goto(url)
+        expect(page.get_by_role("heading", name="Setup")).to_be_visible()
+        _number(page, "Training examples", 64)
+        _wait_idle(page)
+        _number(page, "Validation / test examples", 32)
+        _wait_idle(page)
+        page.get_by_role("link", name="Train", exact=True).click()
+        page.get_by_test_id("stCheckbox").get_by_text("Allow a weak teacher").click()
+        _wait_idle(page)
+        page.get_by_role("link", name="Experiments", exact=True).click()
+        expect(page.get_by_role("heading", name="Start a sweep")).to_be_visible()
+        for value in ("1.0", "4.0", "8.0", "0.25", "0.75", "1.0"):
+            page.get_by_role("button", name=f"Remove {value}", exact=True).first.click()
             _wait_idle(page)
-            _number(page, "Validation / test examples", 32)
-            _wait_idle(page)
-            page.get_by_role("link", name="Train", exact=True).click()
-            page.get_by_test_id("stCheckbox").get_by_text("Allow a weak teacher").click()
-            _wait_idle(page)
-            page.get_by_role("link", name="Experiments", exact=True).click()
-            expect(page.get_by_role("heading", name="Start a sweep")).to_be_visible()
-            for value in ("1.0", "4.0", "8.0", "0.25", "0.75", "1.0"):
-                page.get_by_role("button", name=f"Remove {value}", exact=True).first.click()
-                _wait_idle(page)
-            _number(page, "Seeds per point", 1)
-            expect(page.get_by_text("2 trials", exact=False).first).to_be_visible()
-            page.get_by_role("button", name="Start the sweep").click()
-            heat = page.locator(".js-plotly-plot .heatmaplayer")
-            try:  # two trials, each loading and timing both models: minutes on a busy 2-core machine
-                expect(heat.first).to_be_visible(timeout=480_000)
-                expect(page.get_by_text("2 of 2 trials finished").first).to_be_visible(timeout=480_000)
-            except AssertionError:
-                logs = "\n".join(p.read_text(errors="replace")[-1500:] for p in runs.glob(".sweeps/*/log.txt"))
-                raise AssertionError(f"the sweep did not finish on the page; its log:\n{logs}") from None
-            expect(page.locator(".js-plotly-plot .gtitle", has_text="Students: accuracy vs latency")).to_be_visible()
-            expect(page.get_by_text("Chosen on validation", exact=False)).to_be_visible()
-            _shot(page, shots / "experiments.png")
-        except Exception:
-            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+        _number(page, "Seeds per point", 1)
+        expect(page.get_by_text("2 trials", exact=False).first).to_be_visible()
+        page.get_by_role("button", name="Start the sweep").click()
+        heat = page.locator(".js-plotly-plot .heatmaplayer")
+        try:  # two trials, each loading and timing both models: minutes on a busy 2-core machine
+            expect(heat.first).to_be_visible(timeout=480_000)
+            expect(page.get_by_text("2 of 2 trials finished").first).to_be_visible(timeout=480_000)
+        except AssertionError:
+            logs = "\n".join(p.read_text(errors="replace")[-1500:] for p in runs.glob(".sweeps/*/log.txt"))
+            raise AssertionError(f"the sweep did not finish on the page; its log:\n{logs}") from None
+        expect(page.locator(".js-plotly-plot .gtitle", has_text="Students: accuracy vs latency")).to_be_visible()
+        expect(page.get_by_text("Chosen on validation", exact=False)).to_be_visible()
+        _shot(page, shots / "experiments.png")
     assert len(list(runs.glob("*-distill-*"))) == 2
 
 
@@ -269,23 +251,14 @@ def test_guided_first_run_end_to_end(server, chromium_path, tmp_path):
     On a reduced budget (64 training, 32 validation / test examples) the teacher stays near chance,
     so "Allow a weak teacher" is ticked first; the full-size story is benchmarks/first_run.py's.
     """
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, runs = server
     expect.set_options(timeout=SLOW)
     shots = Path(os.environ.get("WORKBENCH_SCREENSHOTS") or tmp_path / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.set_default_timeout(SLOW)
-        try:
-            _guided_flow(page, url, runs, shots, expect, tmp_path)
-        except Exception:
-            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+    with browser_page(chromium_path, tmp_path / "failure.png", timeout_ms=SLOW) as page:
+        _guided_flow(page, url, runs, shots, expect, tmp_path)
     for name in ("setup", "train", "compare"):
         assert (shots / f"{name}.png").stat().st_size > 10_000
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.fakeruns import make_finished_distill
@@ -22,13 +20,6 @@ def cal(ece: float, bins: list[tuple[float, float, int]]) -> dict:
         b = min(14, int(conf * 15))
         rows.append({"lower": b / 15, "upper": (b + 1) / 15, "count": count, "confidence": conf, "accuracy": acc})
     return {"ece": ece, "n_bins": 15, "bins": rows}
-
-
-@pytest.fixture
-def runs_dir() -> Path:
-    root = Path(os.environ["WORKBENCH_RUNS_DIR"])
-    root.mkdir(parents=True, exist_ok=True)
-    return root
 
 
 def with_calibration(run: Path, teacher_ece: float, student_ece: float) -> None:

@@ -7,7 +7,6 @@ to record what they get, so nothing trains.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def texts(elements) -> str:
     return "\n".join(str(e.value) for e in elements)
-
-
-@pytest.fixture
-def runs_dir() -> Path:
-    root = Path(os.environ["WORKBENCH_RUNS_DIR"])
-    root.mkdir(parents=True, exist_ok=True)
-    return root
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import psutil
-import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
@@ -19,13 +18,6 @@ from ui.guided import estimate_text
 from workbench.config import to_dict
 from workbench.overview import best_teacher_run, first_run_wall_seconds
 from workbench.runs import write_status
-
-
-@pytest.fixture
-def runs_dir() -> Path:
-    root = Path(os.environ["WORKBENCH_RUNS_DIR"])
-    root.mkdir(parents=True, exist_ok=True)
-    return root
 
 
 def alive() -> dict:

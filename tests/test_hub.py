@@ -6,7 +6,6 @@ HF_HUB_OFFLINE is switched off so the real network path runs.
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import pytest
@@ -56,19 +55,9 @@ def test_a_hub_data_set_without_network_fails_within_seconds_in_one_line(no_netw
     assert dc.HF_HUB_OFFLINE is False  # offline only for the duration of the load
 
 
-def test_a_cached_hub_model_still_loads_without_network(no_network, tiny_bert, tmp_path, monkeypatch):
-    import huggingface_hub.constants as hc
-
-    home = tmp_path / "hf"
-    snap = home / "hub" / "models--tiny-org--tiny-bert" / "snapshots" / "abc123"
-    shutil.copytree(tiny_bert, snap)
-    (home / "hub" / "models--tiny-org--tiny-bert" / "refs").mkdir(parents=True)
-    (home / "hub" / "models--tiny-org--tiny-bert" / "refs" / "main").write_text("abc123")
-    monkeypatch.setenv("HF_HOME", str(home))
-    monkeypatch.setenv("HF_HUB_CACHE", str(home / "hub"))
-    monkeypatch.setattr(hc, "HF_HUB_CACHE", str(home / "hub"))
+def test_a_cached_hub_model_still_loads_without_network(no_network, hub_cache):
     start = time.perf_counter()
-    t = load_classifier("hub", "tiny-org/tiny-bert", ["neg", "pos"])
+    t = load_classifier("hub", hub_cache, ["neg", "pos"])
     assert t.model.config.hidden_size == 32 and time.perf_counter() - start < 10
 
 

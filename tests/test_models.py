@@ -125,18 +125,10 @@ def test_unknown_hub_id_offline_is_one_line():
     assert "\n" not in str(err.value)
 
 
-def test_hub_id_loads_from_the_hub_cache_offline(tiny_bert, tmp_path, monkeypatch):
+def test_hub_id_loads_from_the_hub_cache_offline(hub_cache, monkeypatch):
     """The real hub path: a model laid out in the hub cache format loads by its id, offline."""
     import huggingface_hub.constants as hc
 
-    home = tmp_path / "hf"
-    snap = home / "hub" / "models--tiny-org--tiny-bert" / "snapshots" / "abc123"
-    shutil.copytree(tiny_bert, snap)
-    (home / "hub" / "models--tiny-org--tiny-bert" / "refs").mkdir(parents=True)
-    (home / "hub" / "models--tiny-org--tiny-bert" / "refs" / "main").write_text("abc123")
-    monkeypatch.setenv("HF_HOME", str(home))
-    monkeypatch.setenv("HF_HUB_CACHE", str(home / "hub"))
-    monkeypatch.setattr(hc, "HF_HUB_CACHE", str(home / "hub"))
     monkeypatch.setattr(hc, "HF_HUB_OFFLINE", True)
-    t = load_classifier("hub", "tiny-org/tiny-bert", LABELS)
+    t = load_classifier("hub", hub_cache, LABELS)
     assert t.model.config.hidden_size == 32 and t.label_names == LABELS

@@ -44,13 +44,6 @@ def texts(elements) -> str:
 
 
 @pytest.fixture
-def runs_dir() -> Path:
-    root = Path(os.environ["WORKBENCH_RUNS_DIR"])
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
-@pytest.fixture
 def launched(monkeypatch, runs_dir):
     """Patch launch and stop; record what they receive."""
     calls: dict[str, list] = {"launch": [], "stop": []}

@@ -6,7 +6,6 @@ the bundled teacher's config.json and tokenizer on a tiny slice of the bundled d
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -17,13 +16,6 @@ from tests.fakeruns import make_run
 from tests.test_pages import MODEL_TIMEOUT, texts, tiny_config
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def runs_dir() -> Path:
-    root = Path(os.environ["WORKBENCH_RUNS_DIR"])
-    root.mkdir(parents=True, exist_ok=True)
-    return root
 
 
 @pytest.fixture
