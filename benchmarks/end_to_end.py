@@ -17,9 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-from workbench.config import dump_config, preset
-from workbench.fsutil import read_json
-from workbench.hardware import describe_machine
+from workbench.config.schema import dump_config, preset
+from workbench.core.files import read_json
+from workbench.core.hardware import describe_machine
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

@@ -21,9 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from workbench.config import RunConfig, preset
-from workbench.fsutil import read_json
-from workbench.hardware import describe_machine
+from workbench.config.schema import RunConfig, preset
+from workbench.core.files import read_json
+from workbench.core.hardware import describe_machine
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -36,7 +36,7 @@ def smoke_config(folder: Path) -> RunConfig:
     import torch
     from transformers import AutoModelForSequenceClassification, BertConfig
 
-    from workbench.models import bundled_model_path, load_tokenizer
+    from workbench.models.loading import bundled_model_path, load_tokenizer
 
     tok = load_tokenizer(bundled_model_path())
     model_dir = folder / "tiny_bert"
@@ -68,7 +68,7 @@ def smoke_config(folder: Path) -> RunConfig:
 
 def watch(dirs: dict[str, Path], poll_s: float = 1.0, echo=print) -> dict[str, dict]:
     """Poll the run folders like the run view does, until every run has ended; their statuses."""
-    from workbench.jobs import refresh
+    from workbench.runs.jobs import refresh
 
     last: dict[str, str] = {}
     while True:
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", default=None, help="runs folder (default: a fresh one under runs/first_run)")
     args = p.parse_args(argv)
 
-    from workbench.guided import launch_first_run, test_accuracy
+    from workbench.runs.guided import launch_first_run, test_accuracy
 
     tmp = tempfile.TemporaryDirectory() if args.smoke else None
     if tmp is not None:

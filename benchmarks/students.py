@@ -21,7 +21,7 @@ Measured: parameters, weight bytes, latency per example at batch 1 and 32 (PyTor
 and student alike, timed side by side: `evaluate.measure_latency`), ONNX Runtime latency of one
 exported student per family (and of the teacher, the same way), test accuracy mean and sd over seeds,
 share of the teacher's test accuracy kept, and each variant's gain over `labels` paired by seed with
-its 95% t-interval (`workbench.sweep_stats`). Results: benchmarks/results/students{,-quick}.{md,json}
+its 95% t-interval (`workbench.sweeps.stats`). Results: benchmarks/results/students{,-quick}.{md,json}
 and students.png (accuracy vs latency). The JSON last line is `best_small`: the student meeting the
 size and speed targets (<= 1/10 of the teacher's parameters, >= 5x its speed at batch 1) with the
 highest mean test accuracy among the distilled variants.
@@ -74,7 +74,7 @@ def family_settings(quick: bool) -> dict[str, dict[str, Any]]:
 
 
 def variant_config(base: Any, family: dict[str, Any], variant: str, seed: int, augment: int) -> Any:
-    from workbench.baseline import without_teacher
+    from workbench.runs.baseline import without_teacher
 
     cfg = copy.deepcopy(base)
     for key, value in family["student"].items():
@@ -93,7 +93,7 @@ def variant_config(base: Any, family: dict[str, Any], variant: str, seed: int, a
 
 
 def base_config(teacher: Path, quick: bool) -> Any:
-    from workbench.config import preset
+    from workbench.config.schema import preset
 
     cfg = preset("default")
     cfg.teacher.source, cfg.teacher.name = "run", str(teacher)
@@ -106,7 +106,7 @@ def base_config(teacher: Path, quick: bool) -> Any:
 
 
 def ensure_teacher(runs: Path, teacher: str | None, quick: bool) -> Path:
-    from workbench.config import dump_config, preset
+    from workbench.config.schema import dump_config, preset
 
     if teacher:
         return Path(teacher).resolve()
@@ -126,9 +126,9 @@ def ensure_teacher(runs: Path, teacher: str | None, quick: bool) -> Path:
 
 def train_all(base: Any, families: dict[str, Any], seeds: list[int], runs: Path, augment: int) -> list[dict]:
     """Every family x variant x seed as an ordinary run folder; one row per run."""
-    from workbench import reuse
-    from workbench.runner import execute, prepare_run_dir
-    from workbench.runs import new_run_dir, read_report, read_status
+    from workbench.models import reuse
+    from workbench.runs.runner import execute, prepare_run_dir
+    from workbench.runs.store import new_run_dir, read_report, read_status
 
     rows = []
     with reuse.reusing():
@@ -168,7 +168,7 @@ def onnx_timings(rows: list[dict], runs: Path, teacher: Path) -> dict[str, Any]:
     """ONNX Runtime ms per example (batch 1 and 32) for the teacher and the first distilled run of each
     family: exported, checked against PyTorch and timed by `workbench export` (`export.export_run`),
     which also writes each model's card."""
-    from workbench.export import export_run
+    from workbench.evaluation.export import export_run
 
     out: dict[str, Any] = {}
     picks = {"teacher": teacher}
@@ -186,7 +186,7 @@ def onnx_timings(rows: list[dict], runs: Path, teacher: Path) -> dict[str, Any]:
 
 def summarise(rows: list[dict], onnx: dict[str, Any]) -> list[dict]:
     """One line per family x variant: means, spreads, the gain over labels paired by seed."""
-    from workbench.sweep_stats import paired_difference, spread
+    from workbench.sweeps.stats import paired_difference, spread
 
     lines = []
     for fam in dict.fromkeys(r["family"] for r in rows):
@@ -385,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     fams = {k: v for k, v in family_settings(quick).items() if k in args.families.split(",")}
     rows = train_all(base, fams, seeds, runs, augment)
 
-    from workbench.hardware import describe_machine
+    from workbench.core.hardware import describe_machine
 
     onnx = onnx_timings(rows, runs, teacher)
     r0 = rows[0]

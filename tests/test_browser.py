@@ -40,7 +40,7 @@ def server(tmp_path):
 
 def _stop_runs(root: Path) -> None:
     """Leave no training process behind, even when the test fails midway."""
-    from workbench import jobs
+    from workbench.runs import jobs
 
     if root.is_dir():
         for run_dir in jobs.active_runs(root):

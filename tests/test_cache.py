@@ -2,11 +2,12 @@
 
 import copy
 
-from workbench import cache
+from workbench.distill import logits_cache as cache
+from workbench.models import fingerprints
 
 
 def key_of(model, tokenizer):
-    fp = cache.model_fingerprint(model) + cache.tokenizer_fingerprint(tokenizer)
+    fp = fingerprints.model_fingerprint(model) + fingerprints.tokenizer_fingerprint(tokenizer)
     return cache.logits_key(fp, ["a text", "another"], 32, "fp32")
 
 

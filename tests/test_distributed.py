@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench.config import dump_config
-from workbench.runner import execute, prepare_run_dir
-from workbench.runs import read_metrics, read_report, read_status
+from workbench.config.schema import dump_config
+from workbench.runs.runner import execute, prepare_run_dir
+from workbench.runs.store import read_metrics, read_report, read_status
 
 ROOT = Path(__file__).resolve().parent.parent
 

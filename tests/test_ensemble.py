@@ -1,13 +1,13 @@
-"""Ensemble of teachers (workbench/ensemble.py): its soft targets are the stated averages."""
+"""Ensemble of teachers (workbench/distill/ensemble.py): its soft targets are the stated averages."""
 
 import math
 
 import pytest
 import torch
 
-from workbench.ensemble import combine_logits
-from workbench.errors import WorkbenchError
-from workbench.losses import soft_loss_per_example, soft_targets
+from workbench.core.errors import WorkbenchError
+from workbench.distill.ensemble import combine_logits
+from workbench.distill.losses import soft_loss_per_example, soft_targets
 
 
 def test_logits_rule_is_the_mean_of_logits():

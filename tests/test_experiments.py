@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui.experiments import effect_sentence, heatmap, pareto_chart
-from workbench.pareto import dominates, pareto_front
-from workbench.sweep_stats import PairedDifference, spread
+from workbench.studio.pareto import dominates, pareto_front
+from workbench.sweeps.stats import PairedDifference, spread
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,7 +69,7 @@ def test_start_is_disabled_with_a_reason_for_an_untrained_teacher():
 
 
 def test_start_launches_the_chosen_grid(monkeypatch, tiny_config):
-    import workbench.sweep_jobs as sj
+    import workbench.sweeps.jobs as sj
 
     calls = []
     monkeypatch.setattr(
@@ -89,7 +89,7 @@ def test_start_launches_the_chosen_grid(monkeypatch, tiny_config):
 
 
 def test_finished_sweep_shows_heatmap_leaderboard_and_frontier(tiny_config):
-    from workbench import sweep
+    from workbench.sweeps import study as sweep
 
     cfg = tiny_config
     cfg.name = "page"

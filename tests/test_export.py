@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from tests.conftest import NEGATIVE, POSITIVE
-from workbench.config import StudentConfig
-from workbench.export import export_onnx
-from workbench.models import cut_layers, load_classifier, save_model
-from workbench.students import build_student
+from workbench.config.schema import StudentConfig
+from workbench.evaluation.export import export_onnx
+from workbench.models.loading import cut_layers, load_classifier, save_model
+from workbench.models.students import build_student
 
 LABELS = ["negative", "positive"]
 NEW_TEXTS = ["brilliant", "a weak, boring plot and far too long, honestly", "great fun", "awful"]
@@ -55,8 +55,8 @@ def test_onnx_export_matches_pytorch(tiny_bert, tmp_path, kind):
 
 def test_export_command_records_onnx_and_writes_a_card_whose_code_runs(tiny_config, capsys):
     from workbench.cli import main
-    from workbench.runner import execute, prepare_run_dir
-    from workbench.runs import read_report, read_status
+    from workbench.runs.runner import execute, prepare_run_dir
+    from workbench.runs.store import read_report, read_status
 
     tiny_config.student.kind = "bilstm"
     tiny_config.student.embedding_size = 16
@@ -72,7 +72,7 @@ def test_export_command_records_onnx_and_writes_a_card_whose_code_runs(tiny_conf
     assert onnx["size_bytes"] == (run_dir / "model" / "model.onnx").stat().st_size
     assert onnx["latency_ms"]["batch_1"] > 0 and onnx["latency_ms"]["batch_32"] > 0
     card = (run_dir / "model" / "README.md").read_text()
-    assert "import workbench.bilstm" in card and "onnxruntime" in card and "tokenizers" in card
+    assert "import workbench.models.bilstm" in card and "onnxruntime" in card and "tokenizers" in card
     assert f"{read_report(run_dir)['student']['params']['total']:,} parameters" in card
     # the card's ONNX code, run as a reader would (pointed at this folder): it classifies both texts
     code = re.search(r"## Load with ONNX Runtime.*?```python\n(.*?)```", card, re.S).group(1)

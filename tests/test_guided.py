@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from workbench import chain, guided
-from workbench.config import dump_config, load_config
-from workbench.fsutil import read_json
-from workbench.runs import read_status, write_status
+from workbench.config.schema import dump_config, load_config
+from workbench.core.files import read_json
+from workbench.runs import chain, guided
+from workbench.runs.store import read_status, write_status
 
 
 def _wait_all(dirs: dict[str, Path], timeout: float = 400) -> dict[str, dict]:
-    from workbench.jobs import refresh
+    from workbench.runs.jobs import refresh
 
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -40,7 +40,7 @@ def test_first_run_configs_differ_only_in_alpha(tiny_config):
     assert teacher.after is None and distilled.after == "/runs/t"
     assert (distilled.teacher.source, distilled.teacher.name) == ("run", "/runs/t")
     assert distilled.distill.alpha == tiny_config.distill.alpha > 0 and baseline.distill.alpha == 0
-    from workbench.baseline import _comparable
+    from workbench.runs.baseline import _comparable
 
     assert _comparable(distilled) == _comparable(baseline)
     baseline.training.epochs += 1
@@ -125,7 +125,7 @@ def test_stop_while_waiting(tiny_config, tmp_path):
 
 
 def test_execute_fails_a_blocked_run_without_training(tiny_config, tmp_path):
-    from workbench.runner import execute, prepare_run_dir
+    from workbench.runs.runner import execute, prepare_run_dir
 
     teacher = _fake_run(tmp_path, "t", state="failed", kind="teacher", role="teacher", error="boom")
     tiny_config.after = str(teacher)

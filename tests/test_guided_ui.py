@@ -10,14 +10,14 @@ import psutil
 import yaml
 from streamlit.testing.v1 import AppTest
 
-import workbench.guided
-import workbench.jobs
+import workbench.runs.guided
+import workbench.runs.jobs
 from tests.fakeruns import make_finished_distill, make_run, model_summary
 from tests.test_pages import MODEL_TIMEOUT, ROOT, page, texts, tiny_config
 from ui.guided import estimate_text
-from workbench.config import to_dict
-from workbench.overview import best_teacher_run, first_run_wall_seconds
-from workbench.runs import write_status
+from workbench.config.schema import to_dict
+from workbench.runs.queries import best_teacher_run, first_run_wall_seconds
+from workbench.runs.store import write_status
 
 
 def alive() -> dict:
@@ -100,7 +100,7 @@ def test_setup_guided_button_launches_the_three_runs_and_opens_train(runs_dir, m
         calls.append((cfg, root))
         return {r: runs_dir / f"none-{r}" for r in ("teacher", "distilled", "baseline")}
 
-    monkeypatch.setattr(workbench.guided, "launch_first_run", fake_launch)
+    monkeypatch.setattr(workbench.runs.guided, "launch_first_run", fake_launch)
     at = app().run()
     assert not at.exception
     assert "New here? Run the whole story" in texts(at.subheader)
@@ -208,7 +208,7 @@ def test_a_run_that_ends_stays_the_one_shown(runs_dir):
 def test_use_this_teacher_hands_the_teacher_to_distillation(runs_dir, monkeypatch):
     launched = []
     monkeypatch.setattr(
-        workbench.jobs, "launch", lambda cfg, kind, root=None: launched.append((cfg, kind)) or runs_dir / "x"
+        workbench.runs.jobs, "launch", lambda cfg, kind, root=None: launched.append((cfg, kind)) or runs_dir / "x"
     )
     teacher = make_teacher(runs_dir, "20261127-090000-teacher-good", 0.81)
     at = page("train").run()

@@ -1,4 +1,4 @@
-"""Intermediate-layer losses (workbench/intermediate.py) against values worked by hand on tiny tensors."""
+"""Intermediate-layer losses (workbench/distill/intermediate.py) against values worked by hand on tiny tensors."""
 
 import math
 
@@ -6,15 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from workbench.errors import WorkbenchError
-from workbench.intermediate import (
-    HiddenProjections,
-    attention_kl,
-    evenly_spaced,
-    hidden_mse,
-    resolve_layer_map,
-)
-from workbench.losses import DistillationLoss, with_intermediate
+from workbench.core.errors import WorkbenchError
+from workbench.distill.intermediate import HiddenProjections, attention_kl, evenly_spaced, hidden_mse, resolve_layer_map
+from workbench.distill.losses import DistillationLoss, with_intermediate
 
 
 class FixedProjection(nn.Module):

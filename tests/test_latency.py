@@ -8,9 +8,9 @@ import time
 import pytest
 import torch
 
-from workbench.evaluate import measure_latency
-from workbench.runner import execute, prepare_run_dir
-from workbench.runs import read_report
+from workbench.evaluation.latency import measure_latency
+from workbench.runs.runner import execute, prepare_run_dir
+from workbench.runs.store import read_report
 
 
 class Sleeper(torch.nn.Module):
@@ -57,7 +57,7 @@ def test_measure_latency_flags_a_busy_machine(bundled_tokenizer):
 
 def test_student_and_teacher_are_timed_in_the_same_stated_precision(tiny_config, monkeypatch):
     """Trained in bf16, timed in fp32: the student must not keep Accelerate's bf16 autocast forward."""
-    import workbench.report as report_mod
+    import workbench.evaluation.report as report_mod
 
     seen = {}
     real = report_mod.measure_latency
@@ -88,7 +88,7 @@ def test_student_and_teacher_are_timed_in_the_same_stated_precision(tiny_config,
 
 
 def test_evaluate_measures_the_speed_of_a_stopped_run(tiny_config):
-    from workbench.pipeline import evaluate_run
+    from workbench.training.pipeline import evaluate_run
 
     tiny_config.training.epochs = 50
     run_dir = prepare_run_dir(tiny_config, "distill", None)

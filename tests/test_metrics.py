@@ -5,8 +5,8 @@ import random
 import pytest
 import torch
 
-from workbench.batching import Encoded, collate, length_grouped_batches
-from workbench.evaluate import chance_accuracy, classification_metrics, confusion_matrix
+from workbench.data.batching import Encoded, collate, length_grouped_batches
+from workbench.evaluation.metrics import chance_accuracy, classification_metrics, confusion_matrix
 
 sk_metrics = pytest.importorskip("sklearn.metrics")
 

@@ -5,9 +5,9 @@ import shutil
 import pytest
 import torch
 
-from workbench.config import StudentConfig
-from workbench.errors import WorkbenchError
-from workbench.models import (
+from workbench.config.schema import StudentConfig
+from workbench.core.errors import WorkbenchError
+from workbench.models.loading import (
     accepted_inputs,
     default_layers,
     encoder_layers,
@@ -15,7 +15,7 @@ from workbench.models import (
     param_breakdown,
     save_model,
 )
-from workbench.students import build_student
+from workbench.models.students import build_student
 
 LABELS = ["negative", "positive"]
 

@@ -1,6 +1,6 @@
 """Headless tests of every page with Streamlit's AppTest.
 
-Training is never started here: `workbench.jobs.launch` and `stop` are patched, run folders are
+Training is never started here: `workbench.runs.jobs.launch` and `stop` are patched, run folders are
 written by hand (tests/fakeruns.py), and only the Setup and Temperature pages load the real bundled
 tokenizer / model on a tiny slice of the bundled data.
 """
@@ -15,11 +15,11 @@ import psutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import workbench.jobs
+import workbench.runs.jobs
 from tests.fakeruns import make_finished_distill, make_run, write_events
 from ui.state import default_config
-from workbench.errors import WorkbenchError
-from workbench.preflight import Check, Preflight
+from workbench.core.errors import WorkbenchError
+from workbench.training.preflight import Check, Preflight
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_TIMEOUT = 180  # the bundled model loads in a few seconds, but this machine is shared
@@ -52,8 +52,8 @@ def launched(monkeypatch, runs_dir):
         calls["launch"].append((cfg, kind, root))
         return runs_dir / "fake-run"
 
-    monkeypatch.setattr(workbench.jobs, "launch", fake_launch)
-    monkeypatch.setattr(workbench.jobs, "stop", lambda run_dir: calls["stop"].append(Path(run_dir)))
+    monkeypatch.setattr(workbench.runs.jobs, "launch", fake_launch)
+    monkeypatch.setattr(workbench.runs.jobs, "stop", lambda run_dir: calls["stop"].append(Path(run_dir)))
     return calls
 
 
@@ -122,7 +122,7 @@ def test_setup_preflight_results_are_shown(monkeypatch):
             "note": "one measured step",
         },
     )
-    monkeypatch.setattr("workbench.preflight.run_preflight", lambda cfg: fake)
+    monkeypatch.setattr("workbench.training.preflight.run_preflight", lambda cfg: fake)
     at = page("setup", timeout=MODEL_TIMEOUT).run()
     next(b for b in at.button if b.label == "Run the compatibility check").click().run()
     assert not at.exception
@@ -139,7 +139,7 @@ def test_setup_preflight_error_is_one_line(monkeypatch):
     def boom(cfg):
         raise WorkbenchError("teacher has 3 labels, student 2")
 
-    monkeypatch.setattr("workbench.preflight.run_preflight", boom)
+    monkeypatch.setattr("workbench.training.preflight.run_preflight", boom)
     at = page("setup", timeout=MODEL_TIMEOUT).run()
     next(b for b in at.button if b.label == "Run the compatibility check").click().run()
     assert not at.exception
@@ -147,7 +147,7 @@ def test_setup_preflight_error_is_one_line(monkeypatch):
 
 
 def test_setup_uploaded_file_column_mapping(runs_dir):
-    from workbench.uploads import save_upload
+    from workbench.studio.uploads import save_upload
 
     rows = "review,stars,sentiment\n" + "".join(
         f"text number {i},{i % 5},{'good' if i % 2 else 'bad'}\n" for i in range(40)
@@ -239,7 +239,7 @@ def test_train_launch_error_is_shown(monkeypatch):
     def boom(cfg, kind, root=None):
         raise WorkbenchError("cannot create the runs folder /nope: Permission denied")
 
-    monkeypatch.setattr(workbench.jobs, "launch", boom)
+    monkeypatch.setattr(workbench.runs.jobs, "launch", boom)
     at = page("train").run()
     at.checkbox(key="dt_weak").check().run()
     next(b for b in at.button if b.label == "Distil the student").click().run()
@@ -325,7 +325,7 @@ def test_train_offers_resume_of_an_interrupted_run(runs_dir, monkeypatch):
         )
     )
     resumed = []
-    monkeypatch.setattr(workbench.jobs, "resume", lambda d: resumed.append(d) or d)
+    monkeypatch.setattr(workbench.runs.jobs, "resume", lambda d: resumed.append(d) or d)
     at = page("train").run()
     at.selectbox(key="hist_open").set_value(run.name).run()
     button = next(b for b in at.button if b.label.startswith("Resume"))
@@ -386,10 +386,10 @@ def test_compare_of_a_stopped_run_without_speed_numbers(runs_dir):
 
 
 def test_compare_classifies_a_sentence(runs_dir, monkeypatch):
-    import workbench.tryout
+    import workbench.studio.tryout
 
     run = make_finished_distill(runs_dir, "20261127-100000-distill-try")
-    monkeypatch.setattr(workbench.tryout, "load_run_models", lambda run_dir: ("T", "S", 32))
+    monkeypatch.setattr(workbench.studio.tryout, "load_run_models", lambda run_dir: ("T", "S", 32))
     seen = []
 
     def fake_classify(teacher, student, text, max_length):
@@ -399,7 +399,7 @@ def test_compare_classifies_a_sentence(runs_dir, monkeypatch):
             {"model": "student", "prediction": "negative", "negative": 0.6, "positive": 0.4},
         ]
 
-    monkeypatch.setattr(workbench.tryout, "classify_both", fake_classify)
+    monkeypatch.setattr(workbench.studio.tryout, "classify_both", fake_classify)
     at = page("compare").run()
     at.text_input[0].input("a great film")
     next(b for b in at.button if "Classify" in b.label).click().run()
@@ -436,7 +436,7 @@ def app_session() -> AppTest:
 
 
 def test_settings_survive_a_reload_and_a_page_change(runs_dir):
-    from workbench.drafts import draft_path, load_draft, save_draft
+    from workbench.studio.drafts import draft_path, load_draft, save_draft
 
     save_draft(tiny_config(), runs_dir)  # what an earlier session left (tiny: fast pages)
     at = app_session().run()
@@ -458,7 +458,7 @@ def test_settings_survive_a_reload_and_a_page_change(runs_dir):
 
 
 def test_unreadable_draft_starts_from_defaults_and_says_so(runs_dir):
-    from workbench.drafts import draft_path, save_draft
+    from workbench.studio.drafts import draft_path, save_draft
 
     save_draft(tiny_config(), runs_dir)
     draft_path(runs_dir).write_text("data: [not, a, mapping\n")
@@ -469,7 +469,7 @@ def test_unreadable_draft_starts_from_defaults_and_says_so(runs_dir):
 
 
 def test_typed_sentence_survives_a_page_change(runs_dir):
-    from workbench.drafts import save_draft
+    from workbench.studio.drafts import save_draft
 
     save_draft(tiny_config(), runs_dir)
     at = app_session().run()
@@ -485,11 +485,13 @@ def test_typed_sentence_survives_a_page_change(runs_dir):
 
 
 def test_compare_sentence_survives_a_page_change(runs_dir, monkeypatch):
-    import workbench.tryout
+    import workbench.studio.tryout
 
     make_finished_distill(runs_dir)
-    monkeypatch.setattr(workbench.tryout, "load_run_models", lambda run_dir: ("T", "S", 32))
-    monkeypatch.setattr(workbench.tryout, "classify_both", lambda *a: [{"model": "teacher", "prediction": "positive"}])
+    monkeypatch.setattr(workbench.studio.tryout, "load_run_models", lambda run_dir: ("T", "S", 32))
+    monkeypatch.setattr(
+        workbench.studio.tryout, "classify_both", lambda *a: [{"model": "teacher", "prediction": "positive"}]
+    )
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=MODEL_TIMEOUT)
     at.session_state["wb_cfg"] = tiny_config()
     at.run()
@@ -509,7 +511,7 @@ INTERNALS = ("C error", "Expected", "Traceback", "tokenizing")
 
 def local_setup(runs_dir, rows: str, name: str = "reviews.csv") -> AppTest:
     """Setup with a good upload already chosen (the draft), then `rows` uploaded as `name`."""
-    from workbench.uploads import save_upload
+    from workbench.studio.uploads import save_upload
 
     good = "text,label\n" + "".join(f"film number {i},{'good' if i % 2 else 'bad'}\n" for i in range(40))
     cfg = tiny_config()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.runner import execute, prepare_run_dir
-from workbench.runs import read_metrics, read_report, read_status
+from workbench.runs.runner import execute, prepare_run_dir
+from workbench.runs.store import read_metrics, read_report, read_status
 
 STEP_KEYS = {"step", "epoch", "loss", "loss_soft", "loss_hard", "lr", "examples_per_s", "elapsed_s", "eta_s"}
 
@@ -110,7 +110,7 @@ def test_stop_file_ends_the_run_cleanly(tiny_config):
 def test_nan_loss_fails_with_the_step(tiny_config, monkeypatch):
     import torch
 
-    import workbench.pipeline as pipeline
+    import workbench.training.pipeline as pipeline
 
     real = pipeline.distillation_loss
     calls = {"n": 0}
@@ -143,8 +143,8 @@ def test_student_of_another_architecture_gets_its_own_inputs(tiny_config, tiny_d
 
 
 def test_full_runs_folder_is_a_clear_error(tiny_config, monkeypatch, tmp_path):
-    from workbench import runner
-    from workbench.errors import WorkbenchError
+    from workbench.core.errors import WorkbenchError
+    from workbench.runs import runner
 
     def full(*a, **k):
         raise OSError(28, "No space left on device")
@@ -155,7 +155,7 @@ def test_full_runs_folder_is_a_clear_error(tiny_config, monkeypatch, tmp_path):
 
 
 def test_evaluate_a_teacher_run_rewrites_its_report(teacher_run):
-    from workbench.pipeline import evaluate_run
+    from workbench.training.pipeline import evaluate_run
 
     before = read_report(teacher_run)
     report = evaluate_run(teacher_run)

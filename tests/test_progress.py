@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-import workbench.progress as progress_mod
-from workbench.progress import Progress
-from workbench.runner import execute, prepare_run_dir
-from workbench.runs import read_metrics
+import workbench.core.progress as progress_mod
+from workbench.core.progress import Progress
+from workbench.runs.runner import execute, prepare_run_dir
+from workbench.runs.store import read_metrics
 
 
 def test_progress_is_throttled_to_one_event_a_second_plus_the_last(monkeypatch):

@@ -11,9 +11,9 @@ import pytest
 
 from tests.fakeruns import make_finished_distill, make_run
 from tests.test_jobs import wait_for
-from workbench import jobs
-from workbench.errors import WorkbenchError
-from workbench.runs import read_status
+from workbench.core.errors import WorkbenchError
+from workbench.runs import jobs
+from workbench.runs.store import read_status
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import signal
 import pytest
 
 from tests.test_jobs import wait_for
-from workbench import jobs
-from workbench.errors import WorkbenchError
-from workbench.runner import execute, prepare_run_dir, resumable
-from workbench.runs import read_metrics, read_report, read_status, runs_root
+from workbench.core.errors import WorkbenchError
+from workbench.runs import jobs
+from workbench.runs.runner import execute, prepare_run_dir, resumable
+from workbench.runs.store import read_metrics, read_report, read_status, runs_root
 
 
 @pytest.fixture
@@ -75,18 +75,18 @@ def test_resume_without_checkpoint_starts_over(tiny_config):
 
 def test_a_stopped_run_can_be_resumed_and_finishes(tiny_config, monkeypatch):
     """Stop at step 2, long before the first periodic checkpoint (step 200): the stop itself leaves one."""
-    import workbench.runner
+    import workbench.runs.runner
 
     tiny_config.training.epochs = 1  # 6 steps
     tiny_config.training.log_every_steps = 1
     tiny_config.training.checkpoint_every_steps = 200
     run_dir = prepare_run_dir(tiny_config, "distill", None)
 
-    class StopAtStep2(workbench.runner.StopFlag):
+    class StopAtStep2(workbench.runs.runner.StopFlag):
         def __call__(self) -> bool:
             return any(e.get("type") == "step" and e["step"] >= 2 for e in read_metrics(run_dir))
 
-    monkeypatch.setattr(workbench.runner, "StopFlag", StopAtStep2)
+    monkeypatch.setattr(workbench.runs.runner, "StopFlag", StopAtStep2)
     assert execute("distill", tiny_config, run_dir) == 0
     assert read_status(run_dir)["state"] == "stopped"
     assert steps_of(run_dir) == [1, 2]

@@ -1,6 +1,6 @@
 """Setup: the student families and the teacher signals reach the config a run is launched with.
 
-Nothing trains: `workbench.jobs.launch` is patched to record the config it gets. The Setup page reads
+Nothing trains: `workbench.runs.jobs.launch` is patched to record the config it gets. The Setup page reads
 the bundled teacher's config.json and tokenizer on a tiny slice of the bundled data.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import workbench.jobs
+import workbench.runs.jobs
 from tests.fakeruns import make_run
 from tests.test_pages import MODEL_TIMEOUT, texts, tiny_config
 
@@ -26,7 +26,7 @@ def launched(monkeypatch, runs_dir):
         calls.append((cfg, kind))
         return runs_dir / "fake-run"
 
-    monkeypatch.setattr(workbench.jobs, "launch", fake_launch)
+    monkeypatch.setattr(workbench.runs.jobs, "launch", fake_launch)
     return calls
 
 
@@ -65,7 +65,7 @@ def test_bilstm_size_is_shown_against_the_teacher():
     at = setup_page(cfg)
     assert not at.exception
     # bundled MiniLM: 22.7M; BiLSTM 128/128/1 over the 808 word pieces of the 64 training texts: 433,922
-    # (workbench/sizing.py, tests/test_sizing.py)
+    # (workbench/models/sizing.py, tests/test_sizing.py)
     assert (
         "About **434k parameters**, 2% of the teacher's 22.7M. Its vocabulary keeps the 808 of the teacher's "
         "30,522 word pieces that occur in the training texts."

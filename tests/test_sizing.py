@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from torch import nn
 
-from workbench.config import ModelConfig, StudentConfig
-from workbench.errors import WorkbenchError
-from workbench.sizing import (
+from workbench.config.schema import ModelConfig, StudentConfig
+from workbench.core.errors import WorkbenchError
+from workbench.models.sizing import (
     bilstm_params,
     count_texts,
     estimate_params,
@@ -19,8 +19,8 @@ from workbench.sizing import (
 
 @pytest.mark.parametrize("layers", [1, 2])
 def test_bilstm_count_matches_the_built_model(layers):
-    from workbench.bilstm import BiLSTMConfig, BiLSTMForSequenceClassification
-    from workbench.models import param_breakdown
+    from workbench.models.bilstm import BiLSTMConfig, BiLSTMForSequenceClassification
+    from workbench.models.loading import param_breakdown
 
     model = BiLSTMForSequenceClassification(
         BiLSTMConfig(vocab_size=1000, embedding_size=16, hidden_size=24, num_layers=layers, num_labels=3)
@@ -38,8 +38,8 @@ def test_one_layer_bilstm_by_hand():
 
 
 def test_transformer_students_counted_from_config_match_built_models(tiny_bert):
-    from workbench.models import load_classifier, param_breakdown
-    from workbench.students import build_student
+    from workbench.models.loading import load_classifier, param_breakdown
+    from workbench.models.students import build_student
 
     teacher_cfg = ModelConfig(source="local", name=str(tiny_bert))
     teacher = load_classifier("local", str(tiny_bert), ["negative", "positive"])
@@ -85,7 +85,7 @@ def test_count_texts(tmp_path):
 
 
 def test_a_pruned_vocabulary_is_counted_on_the_training_texts(bundled_tokenizer):
-    from workbench.vocab import prune_vocabulary
+    from workbench.models.vocab import prune_vocabulary
 
     texts = ["a wonderful, moving film", "a dull, lifeless mess", "unbelievably wonderful"]
     n = pruned_vocab_size(bundled_tokenizer, texts)

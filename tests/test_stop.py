@@ -13,8 +13,8 @@ import time
 import pytest
 
 from ui.state import default_config
-from workbench import jobs
-from workbench.runs import read_status
+from workbench.runs import jobs
+from workbench.runs.store import read_status
 
 pytestmark = pytest.mark.slow
 

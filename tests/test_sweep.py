@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench import sweep
-from workbench.runs import list_runs, read_report, read_status
+from workbench.runs.store import list_runs, read_report, read_status
+from workbench.sweeps import study as sweep
 
 
 def _grid_config(tiny_config):

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from workbench.sweep_stats import paired_difference, spread, summarise, t_critical_95
+from workbench.sweeps.stats import paired_difference, spread, summarise, t_critical_95
 
 
 def test_t_critical_values():

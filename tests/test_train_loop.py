@@ -5,11 +5,11 @@ import random
 
 import torch
 
-from workbench import checkpoint
-from workbench.batching import Encoded
-from workbench.config import TrainConfig
-from workbench.losses import DistillationLoss
-from workbench.train import make_accelerator, train_loop
+from workbench.config.schema import TrainConfig
+from workbench.data.batching import Encoded
+from workbench.distill.losses import DistillationLoss
+from workbench.training import checkpoint
+from workbench.training.loop import make_accelerator, train_loop
 
 
 def toy_encoded(n, seed=0):

@@ -8,8 +8,9 @@ import random
 import pytest
 import torch
 
-from workbench import cache
-from workbench.augment import (
+from workbench.config.schema import RunConfig
+from workbench.core.errors import WorkbenchError
+from workbench.data.augment import (
     augment_one,
     augment_texts,
     build_transfer_set,
@@ -17,12 +18,11 @@ from workbench.augment import (
     read_unlabelled,
     transfer_texts,
 )
-from workbench.batching import encode
-from workbench.config import RunConfig
-from workbench.errors import WorkbenchError
-from workbench.losses import NO_LABEL, distillation_loss
-from workbench.runner import execute, prepare_run_dir
-from workbench.runs import read_metrics, read_report, read_status
+from workbench.data.batching import NO_LABEL, encode
+from workbench.distill import logits_cache as cache
+from workbench.distill.losses import distillation_loss
+from workbench.runs.runner import execute, prepare_run_dir
+from workbench.runs.store import read_metrics, read_report, read_status
 
 TRAIN = [
     "a wonderful moving film with great acting",
@@ -199,10 +199,10 @@ def test_loss_with_only_transfer_examples_is_the_soft_loss_and_hard_is_zero():
 
 
 def test_training_set_appends_transfer_examples_in_order(tiny_config, bundled_tokenizer):
-    from workbench.batching import Encoded
-    from workbench.models import LoadedModel
-    from workbench.prepared import Prepared
-    from workbench.transfer import LabelledTransfer, training_set
+    from workbench.data.batching import Encoded
+    from workbench.distill.transfer import LabelledTransfer, training_set
+    from workbench.models.loading import LoadedModel
+    from workbench.models.prepared import Prepared
 
     train_enc = encode(bundled_tokenizer, ["good", "bad film"], [1, 0], 16, {"input_ids"})
     model = torch.nn.Module()
@@ -226,7 +226,7 @@ def _run(cfg):
 
 
 def test_distill_run_with_a_transfer_set(tiny_config, tmp_path, monkeypatch):
-    import workbench.pipeline as pipeline
+    import workbench.training.pipeline as pipeline
 
     unlabelled = tmp_path / "more.txt"
     unlabelled.write_text("an unseen and lovely film\nhonestly, a dreadful bore\n", encoding="utf-8")
@@ -276,7 +276,7 @@ def test_distill_run_with_a_transfer_set(tiny_config, tmp_path, monkeypatch):
 
 
 def test_preflight_counts_the_transfer_set(tiny_config, tmp_path):
-    from workbench.preflight import run_preflight
+    from workbench.training.preflight import run_preflight
 
     tiny_config.transfer.augment_factor = 3
     pf = run_preflight(tiny_config)

@@ -16,7 +16,7 @@ import pandas as pd
 from tests.conftest import sentiment_frame
 from tests.fakeruns import make_finished_distill
 from ui import cached
-from workbench.config import ModelConfig, RunConfig
+from workbench.config.schema import ModelConfig, RunConfig
 
 
 def replace_file(path: Path, text: str) -> None:
@@ -46,10 +46,10 @@ def test_layer_count_follows_a_rewritten_teacher_run(tmp_path, tiny_bert):
 
 
 def test_explorer_models_reload_after_the_teacher_run_changes(tmp_path, tiny_bert, monkeypatch):
-    import workbench.explorer
+    import workbench.studio.explorer
 
     loads: list[int] = []
-    monkeypatch.setattr(workbench.explorer, "load_models", lambda cfg, labels: loads.append(1) or len(loads))
+    monkeypatch.setattr(workbench.studio.explorer, "load_models", lambda cfg, labels: loads.append(1) or len(loads))
     run = teacher_run(tmp_path, tiny_bert)
     cfg = RunConfig()
     cfg.teacher = ModelConfig(source="run", name=str(run))
@@ -63,10 +63,12 @@ def test_explorer_models_reload_after_the_teacher_run_changes(tmp_path, tiny_ber
 
 
 def test_compare_run_models_reload_after_a_re_evaluation(tmp_path, monkeypatch):
-    import workbench.tryout
+    import workbench.studio.tryout
 
     loads: list[Path] = []
-    monkeypatch.setattr(workbench.tryout, "load_run_models", lambda run_dir: (loads.append(run_dir), len(loads), 32))
+    monkeypatch.setattr(
+        workbench.studio.tryout, "load_run_models", lambda run_dir: (loads.append(run_dir), len(loads), 32)
+    )
     run = make_finished_distill(tmp_path)
     assert cached.run_models(run)[1] == 1
     assert cached.run_models(run)[1] == 1  # same files: served from the cache

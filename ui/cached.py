@@ -1,7 +1,7 @@
 """Cached loaders: data and models are loaded once per process and shared by every session.
 
 Cached models are shared between tabs, so callers treat them as read-only (inference only); the
-engine serialises calls into a shared tokenizer (`workbench.batching.tokenize`). Keys are plain
+engine serialises calls into a shared tokenizer (`workbench.data.batching.tokenize`). Keys are plain
 strings: the YAML of a config section, so a changed setting loads afresh, plus a stamp of the files
 it names (`files_stamp`: inode, mtime, size), so a run folder resumed or re-evaluated since, or a
 data file edited in place, is not served from before.
@@ -17,10 +17,10 @@ from typing import Any
 import streamlit as st
 import yaml
 
-from workbench.config import DataConfig, ModelConfig, RunConfig, StudentConfig, from_dict, load_config
-from workbench.data import TextData, load_data
-from workbench.errors import WorkbenchError
-from workbench.fsutil import files_stamp
+from workbench.config.schema import DataConfig, ModelConfig, RunConfig, StudentConfig, from_dict, load_config
+from workbench.core.errors import WorkbenchError
+from workbench.core.files import files_stamp
+from workbench.data.loading import TextData, load_data
 
 
 def key_of(section: Any) -> str:
@@ -29,7 +29,7 @@ def key_of(section: Any) -> str:
 
 def location_stamp(source: str, name: str) -> str:
     """Stamp of a model's local folder; "" for a hub id (or a location the loader will refuse)."""
-    from workbench.models import resolve_location  # torch: imported when a model is wanted
+    from workbench.models.loading import resolve_location
 
     try:
         location, is_local = resolve_location(source, name)
@@ -68,7 +68,7 @@ def data_for(cfg: RunConfig) -> TextData:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _layer_count(model_yaml: str, stamp: str) -> int:
-    from workbench.overview import model_layer_count
+    from workbench.models.configs import model_layer_count
 
     return model_layer_count(from_dict(ModelConfig, yaml.safe_load(model_yaml)))
 
@@ -80,7 +80,7 @@ def layer_count(model: ModelConfig) -> int:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _param_estimate(teacher_yaml: str, student_yaml: str, stamp: str, pruned: int | None) -> dict[str, Any]:
-    from workbench.sizing import estimate_params
+    from workbench.models.sizing import estimate_params
 
     teacher = from_dict(ModelConfig, yaml.safe_load(teacher_yaml))
     return estimate_params(teacher, from_dict(StudentConfig, yaml.safe_load(student_yaml)), pruned_vocab=pruned)
@@ -88,7 +88,7 @@ def _param_estimate(teacher_yaml: str, student_yaml: str, stamp: str, pruned: in
 
 @st.cache_data(show_spinner="Counting the training words…", max_entries=4)
 def _pruned_vocab(teacher_yaml: str, data_yaml: str, stamp: str) -> int:
-    from workbench.sizing import pruned_vocab_size
+    from workbench.models.sizing import pruned_vocab_size
 
     cfg = RunConfig()
     cfg.teacher = from_dict(ModelConfig, yaml.safe_load(teacher_yaml))
@@ -97,7 +97,7 @@ def _pruned_vocab(teacher_yaml: str, data_yaml: str, stamp: str) -> int:
 
 
 def param_estimate(cfg: RunConfig) -> dict[str, Any]:
-    """Parameter counts of teacher and student (`workbench.sizing`): weights are never read; a pruned
+    """Parameter counts of teacher and student (`workbench.models.sizing`): weights are never read; a pruned
     vocabulary is counted on the training texts (tokenised once per teacher and data)."""
     pruned = None
     if cfg.student.kind in ("scratch", "bilstm") and cfg.student.prune_vocab:
@@ -107,7 +107,7 @@ def param_estimate(cfg: RunConfig) -> dict[str, Any]:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _text_count(path: str, stamp: str) -> int:
-    from workbench.sizing import count_texts
+    from workbench.models.sizing import count_texts
 
     return count_texts(path)
 
@@ -119,13 +119,13 @@ def text_count(path: str) -> int:
 
 @st.cache_resource(show_spinner="Loading the tokenizer…", max_entries=4)
 def _tokenizer(model_yaml: str, stamp: str) -> Any:
-    from workbench.overview import model_tokenizer
+    from workbench.models.configs import model_tokenizer
 
     return model_tokenizer(from_dict(ModelConfig, yaml.safe_load(model_yaml)))
 
 
 def tokenizer(model: ModelConfig) -> Any:
-    """The teacher's tokenizer, shared by every session (call it through `workbench.batching.tokenize`)."""
+    """The teacher's tokenizer, shared by every session (call it through `workbench.data.batching.tokenize`)."""
     return _tokenizer(key_of(model), models_stamp(model))
 
 
@@ -141,7 +141,7 @@ def explorer_key(cfg: RunConfig) -> str:
 @st.cache_resource(show_spinner="Loading the teacher and building the student…", max_entries=2)
 def explorer_models(key: str, label_names: tuple[str, ...]) -> tuple[Any, Any]:
     """(teacher, untrained student) for an `explorer_key`."""
-    from workbench.explorer import load_models
+    from workbench.studio.explorer import load_models
 
     settings = yaml.safe_load(key)
     settings.pop("stamp")
@@ -150,7 +150,7 @@ def explorer_models(key: str, label_names: tuple[str, ...]) -> tuple[Any, Any]:
 
 @st.cache_resource(show_spinner="Loading both models…", max_entries=2)
 def _run_models(run_dir: str, stamp: str) -> tuple[Any, Any, int]:
-    from workbench.tryout import load_run_models
+    from workbench.studio.tryout import load_run_models
 
     return load_run_models(Path(run_dir))
 

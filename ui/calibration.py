@@ -1,6 +1,6 @@
 """Calibration in words for the Compare page: which model's confidence can be taken at its word.
 
-The engine (`workbench.calibration`, report.json's `<model>.<split>.calibration`) gives the
+The engine (`workbench.evaluation.calibration`, report.json's `<model>.<split>.calibration`) gives the
 expected calibration error (ECE, Guo et al. 2017) and the reliability-diagram bins; this module
 only turns them into a sentence. A difference is called only when it is larger than
 `MEANINGFUL_ECE`: a few hundred test examples move ECE by about a hundredth between seeds, so a

@@ -200,7 +200,7 @@ def latency(
 
 def reliability(models: dict[str, dict[str, Any]]) -> go.Figure:
     """Reliability diagram: per confidence bin, how often each model was right against how sure it
-    said it was (`workbench.calibration` bins); marker area by the bin's examples; the dashed
+    said it was (`workbench.evaluation.calibration` bins); marker area by the bin's examples; the dashed
     diagonal is perfect calibration. `models`: {"teacher": calibration, "student": calibration}."""
     colors = {"teacher": TEACHER_COLOR, "student": STUDENT_COLOR}
     fig = go.Figure()

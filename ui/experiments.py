@@ -1,6 +1,6 @@
 """What the Experiments page shows: sweep figures and the sentences that read a sweep's statistics.
 
-Numbers come from the engine (`workbench.sweep`, `workbench.sweep_stats`, `workbench.pareto`);
+Numbers come from the engine (`workbench.sweeps.study`, `workbench.sweeps.stats`, `workbench.studio.pareto`);
 this module turns them into plotly figures and plain words. No streamlit here, so it is tested directly.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from workbench.sweep_stats import PairedDifference
+from workbench.sweeps.stats import PairedDifference
 
 
 def effect_sentence(diff: PairedDifference | None, split: str = "validation") -> str:

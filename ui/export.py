@@ -15,10 +15,10 @@ from pathlib import Path
 import yaml
 
 from ui.summary import headline, human_bytes, pct, teacher_warning
-from workbench.baseline import find_baseline
-from workbench.errors import WorkbenchError
-from workbench.model_card import CARD_FILE, usage_lines
-from workbench.runs import read_report
+from workbench.core.errors import WorkbenchError
+from workbench.evaluation.model_card import CARD_FILE, usage_lines
+from workbench.runs.baseline import find_baseline
+from workbench.runs.store import read_report
 
 BUNDLED_NAME = "bundled all-MiniLM-L6-v2"
 

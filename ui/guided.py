@@ -2,8 +2,8 @@
 
 A newcomer should not have to know that a teacher must be fine-tuned before it can teach, nor
 which run to pick next: the pages ask this module what the next sensible step is, and the button
-for it is the primary one. The engine launches and finds the runs (`workbench.guided`,
-`workbench.overview`); this module only words them and moves the draft config along.
+for it is the primary one. The engine launches and finds the runs (`workbench.runs.guided`,
+`workbench.studio.preview`); this module only words them and moves the draft config along.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import streamlit as st
 
 from ui.state import OPEN_RUN_KEY, save_cfg
 from ui.summary import human_seconds
-from workbench.config import ModelConfig, RunConfig
-from workbench.runs import RunInfo
+from workbench.config.schema import ModelConfig, RunConfig
+from workbench.runs.store import RunInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 MEASURED = ROOT / "benchmarks" / "results" / "first_run.json"

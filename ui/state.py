@@ -5,7 +5,7 @@ tab reloads. The RunConfig in `st.session_state` is the single source of truth f
 widget's key is seeded from it when absent (`bind`), and each page writes what the widgets return
 back into it. The RunConfig comes from the draft on disk when a session starts (`get_cfg`) and goes
 back there after every script run that changed it (`keep_draft`, around `page.run()` in app.py),
-so a reload finds the same settings (see workbench/drafts.py for why one shared draft).
+so a reload finds the same settings (see workbench/studio/drafts.py for why one shared draft).
 
 Widgets that are not part of the config (a sentence typed to try the models) use `sticky`: their
 value is copied to a plain key that Streamlit does not drop when the page changes.
@@ -20,9 +20,9 @@ from typing import Any
 
 import streamlit as st
 
-from workbench.config import RunConfig, dump_config, preset
-from workbench.drafts import load_draft, save_draft
-from workbench.errors import WorkbenchError
+from workbench.config.schema import RunConfig, dump_config, preset
+from workbench.core.errors import WorkbenchError
+from workbench.studio.drafts import load_draft, save_draft
 
 CFG_KEY = "wb_cfg"
 OPEN_RUN_KEY = "wb_open_run"
@@ -144,7 +144,7 @@ def plain_problem(message: str) -> str:
 
 def config_problem(cfg: RunConfig) -> str | None:
     """Why `cfg` cannot start, in plain words (None when it can): the engine's `validate_values`."""
-    from workbench.config import validate_values
+    from workbench.config.schema import validate_values
 
     try:
         validate_values(cfg)

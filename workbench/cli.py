@@ -26,11 +26,11 @@ import os
 import sys
 from pathlib import Path
 
-from workbench.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError
 
 
 def _parser() -> argparse.ArgumentParser:
-    from workbench.config import PRESETS
+    from workbench.config.schema import PRESETS
 
     p = argparse.ArgumentParser(prog="python -m workbench", description="Distillation Workbench engine")
     sub = p.add_subparsers(dest="command", required=True)
@@ -95,13 +95,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from workbench import config as config_mod
+    from workbench.config import schema as config_mod
 
     if args.command == "init-config":
         sys.stdout.write(config_mod.to_commented_yaml(config_mod.preset(args.preset)))
         return 0
     if args.command == "validate":
-        from workbench.preflight import run_preflight
+        from workbench.training.preflight import run_preflight
 
         pf = run_preflight(config_mod.load_config(args.config), measure=not args.no_measure)
         if args.json:
@@ -120,7 +120,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 2
         return 0
     if args.command in ("teacher", "distill"):
-        from workbench.runner import execute, prepare_run_dir
+        from workbench.runs.runner import execute, prepare_run_dir
 
         world = int(os.environ.get("WORLD_SIZE", "1"))
         if world > 1 and not args.run_dir:
@@ -134,27 +134,27 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"run folder: {run_dir}", flush=True)
         return execute(args.command, cfg, run_dir, is_main=is_main)
     if args.command == "first-run":
-        from workbench.guided import main_cli
+        from workbench.runs.guided import main_cli
 
         return main_cli(args.config)
     if args.command == "resume":
-        from workbench.runner import execute, resumable
-        from workbench.runs import resolve_run
+        from workbench.runs.runner import execute, resumable
+        from workbench.runs.store import resolve_run
 
         run_dir = resolve_run(args.run_dir)
         kind, cfg = resumable(run_dir)
         is_main = int(os.environ.get("RANK", "0")) == 0
         return execute(kind, cfg, run_dir, is_main=is_main, resume=True)
     if args.command == "evaluate":
-        from workbench.pipeline import evaluate_run
-        from workbench.runs import resolve_run
+        from workbench.runs.store import resolve_run
+        from workbench.training.pipeline import evaluate_run
 
         report = evaluate_run(resolve_run(args.run_dir))
         print(json.dumps({k: report[k] for k in ("teacher", "student") if k in report}, indent=2, default=str)[:4000])
         return 0
     if args.command == "export":
-        from workbench.export import export_run
-        from workbench.runs import resolve_run
+        from workbench.evaluation.export import export_run
+        from workbench.runs.store import resolve_run
 
         onnx = export_run(resolve_run(args.run_dir))
         lat, torch_lat = onnx["latency_ms"], onnx["pytorch_latency_ms"]
@@ -168,7 +168,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command.startswith("sweep"):
         return _sweep_command(args)
     if args.command == "runs":
-        from workbench.runs import list_runs
+        from workbench.runs.store import list_runs
 
         for info in list_runs():
             acc = (
@@ -180,7 +180,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"{info.id}\t{info.state}\t{'' if acc is None else f'{acc:.3f}'}\t{info.status.get('error') or ''}")
         return 0
     if args.command == "cache":
-        from workbench import cache
+        from workbench.distill import logits_cache as cache
 
         if args.clear:
             print(f"removed {cache.clear()} file(s) from {cache.cache_dir()}")
@@ -199,8 +199,8 @@ def _floats(text: str, what: str) -> list[float]:
 
 
 def _sweep_command(args: argparse.Namespace) -> int:
-    from workbench import sweep
-    from workbench.config import load_config, validate_values
+    from workbench.config.schema import load_config, validate_values
+    from workbench.sweeps import study as sweep
 
     if args.command == "sweep":
         cfg = load_config(args.config)
@@ -219,7 +219,7 @@ def _sweep_command(args: argparse.Namespace) -> int:
         print(f"sweep {study}: {result['state']} after {result['trials']} trial(s) here")
         return 0
     if args.command == "sweep-stop":
-        from workbench.sweep_jobs import stop_sweep
+        from workbench.sweeps.jobs import stop_sweep
 
         stop_sweep(args.study)
         print(f"asked sweep {args.study} to stop; start it again to continue")

@@ -1,0 +1,32 @@
+"""Which process am I, and which rows are mine: the helpers a single-process run and an `accelerate launch` run share.
+
+With one process every helper is the identity; under `accelerate launch` prediction is sharded by rows and
+gathered back in the original order, so a report never depends on how many processes computed it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import torch
+
+
+def is_distributed() -> bool:
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
+def shard_indices(n: int, accelerator: Any) -> list[int]:
+    return list(range(n))[accelerator.process_index :: accelerator.num_processes]
+
+
+def gather_rows(accelerator: Any, indices: list[int], rows: torch.Tensor, n: int) -> torch.Tensor:
+    """Reassemble per-rank rows (each rank its `indices`) into one (n, C) tensor on every rank."""
+    if accelerator.num_processes == 1:
+        return rows
+    from accelerate.utils import gather_object
+
+    out = torch.empty(n, rows.shape[-1])
+    for idx, part in gather_object([(indices, rows.tolist())]):
+        out[torch.tensor(idx, dtype=torch.long)] = torch.tensor(part)
+    return out

@@ -1,0 +1,239 @@
+"""Deployable export of a run's model: ONNX, checked against PyTorch and timed, plus a model card.
+
+`python -m workbench export RUN_DIR` writes `model/model.onnx` (dynamic batch and sequence axes; the
+inputs the model takes; one output, `logits`) with `torch.onnx.export` (the dynamo exporter, torch's
+default since 2.9), runs it with onnxruntime on a few texts and refuses it (one-line error) when its
+logits differ from PyTorch's by more than 1e-4. It then times the ONNX model beside the PyTorch one,
+interleaved round by round through `evaluate.measure_latency` (tokenisation included, median of >= 5
+rounds, both on the same number of CPU threads), writes `model/README.md` saying what the model is
+and how to load each format, and records the result in report.json under `student.onnx` (or
+`teacher.onnx` for a teacher run).
+
+The ONNX file plus `tokenizer.json` need neither this repository nor `transformers`: onnxruntime and
+the `tokenizers` library run the model anywhere. The PyTorch folder of a BiLSTM student needs
+`import workbench.models.bilstm` (this repository installed) to register its class with `transformers`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.files import read_json, write_json_atomic
+from workbench.data.batching import MODEL_INPUTS, tokenize
+from workbench.evaluation.latency import measure_latency
+from workbench.evaluation.model_card import write_model_card
+from workbench.models.loading import accepted_inputs, load_classifier, resolve_location
+
+ONNX_FILE = "model.onnx"
+TOLERANCE = 1e-4
+SAMPLE_TEXTS = [
+    "a wonderful, moving film",
+    "I hated every minute of it, and the ending made it worse",
+    "not bad",
+    "an unremarkable, overlong drama that never finds its footing despite two fine lead performances",
+]
+
+
+class _LogitsOnly(nn.Module):
+    """The classifier with its logits as the one output (the exporter wants tensors, not a ModelOutput)."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
+        return self.model(input_ids=input_ids, attention_mask=attention_mask, **extra).logits  # (bs, C)
+
+
+class OnnxClassifier(nn.Module):
+    """An onnxruntime session dressed as a classifier, so `measure_latency` can time it beside the
+    PyTorch model: takes the same tensors, returns an object with `.logits`."""
+
+    def __init__(self, path: Path, threads: int | None = None) -> None:
+        super().__init__()
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or torch.get_num_threads()
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.input_names = [i.name for i in self.session.get_inputs()]
+
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None
+    ) -> Any:
+        given = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
+        feeds = {n: given[n].cpu().numpy() for n in self.input_names}
+        logits = torch.from_numpy(self.session.run(["logits"], feeds)[0])  # (bs, C)
+        return type("Output", (), {"logits": logits})()
+
+
+def model_folder(path: str | Path) -> Path:
+    """The saved model folder of a run folder (or the model folder itself)."""
+    location, _ = resolve_location("run", str(path))
+    return Path(location)
+
+
+def input_names(model: nn.Module, tokenizer: Any) -> list[str]:
+    """The inputs the ONNX graph takes: what the tokenizer produces and the model's forward accepts."""
+    produced = set(tokenizer.model_input_names)
+    names = [n for n in MODEL_INPUTS if n in produced and n in accepted_inputs(model)]
+    if names[:2] != ["input_ids", "attention_mask"]:
+        raise WorkbenchError(
+            f"ONNX export needs a model that takes input_ids and attention_mask; this one takes {names}"
+        )
+    return names
+
+
+def _encode(tokenizer: Any, texts: list[str], names: list[str], max_length: int = 128) -> dict[str, torch.Tensor]:
+    enc = tokenize(tokenizer, texts, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+    return {n: enc[n] for n in names}  # each (bs, L)
+
+
+def export_onnx(model_dir: str | Path, texts: list[str] | None = None) -> Path:
+    """Write `model.onnx` into the model folder and check it against PyTorch; returns its path."""
+    path, _ = export_and_verify(model_dir, texts)
+    return path
+
+
+def export_and_verify(model_dir: str | Path, texts: list[str] | None = None) -> tuple[Path, float]:
+    """(path of model.onnx, max |logits_onnx - logits_torch| on `texts`); WorkbenchError above 1e-4."""
+    folder = model_folder(model_dir)
+    loaded = load_classifier("run", str(folder))
+    model = loaded.model.float().eval()
+    names = input_names(model, loaded.tokenizer)
+    example = _encode(loaded.tokenizer, SAMPLE_TEXTS[:2], names)  # batch 2 of unequal lengths: nothing specialised
+    batch, seq = torch.export.Dim("batch"), torch.export.Dim("sequence")
+    path = folder / ONNX_FILE
+    path.unlink(missing_ok=True)
+    quiet = io.StringIO()
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(quiet), _quiet_loggers():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _LogitsOnly(model),
+                (),
+                str(path),
+                kwargs=example,
+                input_names=names,
+                output_names=["logits"],
+                dynamic_shapes={n: {0: batch, 1: seq} for n in names},
+                external_data=False,  # one self-contained file (students are far below ONNX's 2 GB limit)
+                dynamo=True,
+            )
+    except Exception as exc:  # the exporter's errors are pages long: keep the first line
+        path.unlink(missing_ok=True)
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise WorkbenchError(f"ONNX export of {type(model).__name__} failed: {first}") from None
+    diff = verify_onnx(folder, texts or SAMPLE_TEXTS, loaded)
+    if not diff <= TOLERANCE:
+        path.unlink(missing_ok=True)
+        raise WorkbenchError(f"the ONNX model's logits differ from PyTorch's by {diff:.2e} (> {TOLERANCE:g}); not kept")
+    return path, diff
+
+
+@contextlib.contextmanager
+def _quiet_loggers():
+    """The exporter logs every step and every skipped torchvision op: not for the user's terminal."""
+    loggers = [logging.getLogger(n) for n in ("torch.onnx", "torch.export", "torch._dynamo", "onnxscript")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+@torch.no_grad()
+def verify_onnx(model_dir: str | Path, texts: list[str], loaded: Any = None) -> float:
+    """Max absolute difference between onnxruntime's and PyTorch's (fp32) logits on `texts`, as one
+    padded batch and one by one."""
+    folder = model_folder(model_dir)
+    loaded = loaded or load_classifier("run", str(folder))
+    model = loaded.model.float().eval()
+    session = OnnxClassifier(folder / ONNX_FILE)
+    names = input_names(model, loaded.tokenizer)
+    worst = 0.0
+    for chunk in [texts] + [[t] for t in texts[:4]]:
+        enc = _encode(loaded.tokenizer, chunk, names)
+        expected = model(**enc).logits.float()  # (bs, C)
+        got = session(**{"token_type_ids": None, **enc}).logits  # (bs, C)
+        worst = max(worst, (expected - got).abs().max().item())
+    return worst
+
+
+def onnx_latency(
+    model_dir: str | Path,
+    texts: list[str],
+    max_length: int = 128,
+    batch_sizes: tuple[int, ...] = (1, 32),
+    rounds: int = 5,
+) -> dict[str, Any]:
+    """ms per example of the ONNX model (onnxruntime, CPU) and, interleaved with it, of the PyTorch
+    model (fp32, CPU, same thread count), tokenisation included: `evaluate.measure_latency`'s result
+    with models "onnx" and "pytorch"."""
+    folder = model_folder(model_dir)
+    loaded = load_classifier("run", str(folder))
+    model = loaded.model.float().eval().to("cpu")
+    models = {"onnx": (OnnxClassifier(folder / ONNX_FILE), loaded.tokenizer), "pytorch": (model, loaded.tokenizer)}
+    return measure_latency(models, texts, max_length, torch.device("cpu"), "fp32", batch_sizes, rounds=rounds)
+
+
+def _sample_texts(run_dir: Path) -> list[str]:
+    """Validation texts of the run (from predictions.csv) for timing, else the built-in samples."""
+    import csv
+
+    path = run_dir / "predictions.csv"
+    if path.is_file():
+        with open(path, newline="", encoding="utf-8") as f:
+            texts = [r["text"] for r in csv.DictReader(f) if r.get("split") == "validation"][:64]
+        if texts:
+            return texts
+    return list(SAMPLE_TEXTS)
+
+
+def export_run(run_dir: str | Path) -> dict[str, Any]:
+    """Export, verify and time a run's model, write its card, and record `onnx` in report.json.
+
+    -> {"latency_ms": {"batch_1", "batch_32"}, "pytorch_latency_ms": {...}, "max_abs_diff",
+        "size_bytes", "busy"}
+    """
+    run_dir = Path(run_dir)
+    folder = model_folder(run_dir)
+    run_dir = folder.parent if folder.name == "model" else run_dir
+    texts = _sample_texts(run_dir)
+    path, diff = export_and_verify(folder, texts[:16])
+    measured = onnx_latency(folder, texts)
+    onnx = {
+        "latency_ms": {k: v["median"] for k, v in measured["models"]["onnx"].items()},
+        "pytorch_latency_ms": {k: v["median"] for k, v in measured["models"]["pytorch"].items()},
+        "max_abs_diff": diff,
+        "size_bytes": path.stat().st_size,
+        "busy": measured["busy"],
+    }
+    report_path = run_dir / "report.json"
+    report = read_json(report_path)
+    if isinstance(report, dict):
+        who = "teacher" if report.get("kind") == "teacher" else "student"
+        if isinstance(report.get(who), dict):
+            report[who]["onnx"] = onnx
+            write_json_atomic(report_path, report)
+    write_model_card(run_dir)
+    return onnx
+
+
+__all__ = ["export_onnx", "export_and_verify", "export_run", "onnx_latency", "verify_onnx", "write_model_card"]

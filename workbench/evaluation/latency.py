@@ -1,0 +1,136 @@
+"""Metrics, batched predictions and measured latency.
+
+Predictions run on pre-tokenised splits in length-sorted batches (little padding) and come back in
+the original order. Metrics are computed here with torch, no scikit-learn at run time: accuracy,
+macro-F1 and the confusion matrix are a few lines each, and tests/test_metrics.py pins them against
+scikit-learn and hand-worked values.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psutil
+import torch
+
+from workbench.core.hardware import autocast
+from workbench.data.batching import tokenize
+from workbench.models.loading import accepted_inputs
+
+
+def _quantile(sorted_values: list[float], q: float) -> float:
+    """Linear-interpolated quantile of an ascending list (numpy's default method)."""
+    pos = q * (len(sorted_values) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+
+
+def _spread(values: list[float]) -> dict[str, float]:
+    v = sorted(values)
+    return {
+        "median": _quantile(v, 0.5),
+        "min": v[0],
+        "p25": _quantile(v, 0.25),
+        "p75": _quantile(v, 0.75),
+        "max": v[-1],
+    }
+
+
+def _busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot (every core, not idle, not waiting on I/O)."""
+    t = psutil.cpu_times()
+    return sum(t) - t.idle - getattr(t, "iowait", 0.0)
+
+
+def _own_cpu_seconds() -> float:
+    t = psutil.Process().cpu_times()
+    return t.user + t.system
+
+
+def _still_wrapped(model: torch.nn.Module) -> bool:
+    """Does `model` still carry Accelerate's autocast forward (an instance-level, wrapped `forward`)?"""
+    return "_original_forward" in vars(model) or hasattr(vars(model).get("forward"), "__wrapped__")
+
+
+@torch.no_grad()
+def measure_latency(
+    models: dict[str, tuple[torch.nn.Module, Any]],
+    texts: list[str],
+    max_length: int,
+    device: torch.device,
+    precision: str = "fp32",
+    batch_sizes: tuple[int, ...] = (1, 32),
+    examples_per_round: int = 32,
+    rounds: int = 5,
+    busy_share: float = 0.25,
+    on_round: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Milliseconds per example for each model at each batch size, tokenisation included, all of them
+    in one stated `precision` (fp32, or bf16 / fp16 autocast).
+
+    `models` maps a name to (model, tokenizer). This function alone decides the precision a model is
+    timed in: a model must arrive plain (no autocast forward left by `accelerator.prepare`; see
+    `train.plain_model`), or a trained student would be timed in bf16 beside an fp32 teacher.
+
+    The models take turns, round after round (`rounds` >= 5), so both see the same conditions, and
+    each (model, batch size) reports the median over rounds with its spread: the speed-up is a ratio
+    of medians. A machine busy with other work makes the figures unsure: `others_cpu_share` is the
+    share of the machine's CPU time (all cores) that *other* processes used while we measured, and
+    `busy` is set when it exceeds `busy_share`. `on_round(done, total)` is called after each round
+    (every model timed once at one batch size) out of `len(batch_sizes) * rounds`. (The load average is kept for information only: it
+    is a one-minute average that still counts the training that ran just before.)
+
+    -> {"precision", "rounds", "models": {name: {"batch_1": {"median", "min", "p25", "p75", "max"}, ...}},
+        "others_cpu_share", "load_average", "cores", "busy"}
+    """
+    rounds = max(5, rounds)
+    for model, _ in models.values():
+        if _still_wrapped(model):
+            raise ValueError("measure_latency needs the plain model (train.plain_model), not one still in autocast")
+    pool = (texts * (1 + examples_per_round // max(1, len(texts))))[: max(max(batch_sizes), examples_per_round)]
+    times: dict[str, dict[str, list[float]]] = {name: {f"batch_{bs}": [] for bs in batch_sizes} for name in models}
+
+    def run(model: torch.nn.Module, tokenizer: Any, chunk: list[str]) -> None:
+        enc = tokenize(tokenizer, chunk, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+        inputs = accepted_inputs(model)
+        with autocast(device, precision):
+            model(**{k: v.to(device) for k, v in enc.items() if k in inputs})
+
+    for model, tokenizer in models.values():
+        model.eval()
+        run(model, tokenizer, pool[: max(batch_sizes)])  # warm-up
+    wall0, busy0, own0 = time.perf_counter(), _busy_cpu_seconds(), _own_cpu_seconds()
+    done, total = 0, len(batch_sizes) * rounds
+    for bs in batch_sizes:
+        chunks = [pool[i : i + bs] for i in range(0, len(pool) - bs + 1, bs)] or [pool[:bs]]
+        for _ in range(rounds):
+            for name, (model, tokenizer) in models.items():
+                if device.type == "cuda":
+                    torch.cuda.synchronize()
+                start = time.perf_counter()
+                for chunk in chunks:
+                    run(model, tokenizer, chunk)
+                if device.type == "cuda":
+                    torch.cuda.synchronize()
+                ms = 1000.0 * (time.perf_counter() - start) / sum(len(c) for c in chunks)
+                times[name][f"batch_{bs}"].append(ms)
+            done += 1
+            if on_round is not None:
+                on_round(done, total)
+    wall = time.perf_counter() - wall0
+    others = max(0.0, (_busy_cpu_seconds() - busy0) - (_own_cpu_seconds() - own0))
+    cores = psutil.cpu_count() or 1
+    others_share = others / max(wall * cores, 1e-9)
+    return {
+        "precision": precision,
+        "rounds": rounds,
+        "models": {name: {k: _spread(v) for k, v in per.items()} for name, per in times.items()},
+        "others_cpu_share": others_share,
+        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "cores": cores,
+        "busy": others_share > busy_share,
+    }
