@@ -47,15 +47,12 @@ def main() -> None:
 
     import torch
 
-    from workbench.config.schema import DataConfig, ModelConfig, StudentConfig
-    from workbench.core.hardware import set_threads
-    from workbench.data.batching import collate, length_grouped_batches, model_inputs
-    from workbench.data.loading import load_data
-    from workbench.distill.losses import distillation_loss
-    from workbench.models.loading import load_teacher
-    from workbench.models.prepared import tokenise
-    from workbench.models.students import build_student
-    from workbench.training.loop import _param_groups
+    from workbench.config import DataConfig, ModelConfig, StudentConfig
+    from workbench.core import set_threads
+    from workbench.data import collate, length_grouped_batches, load_data, model_inputs
+    from workbench.distill import distillation_loss
+    from workbench.models import build_student, load_teacher, tokenise
+    from workbench.training import _param_groups
 
     set_threads(1 if args.cpu_time else 0)
     clock = time.thread_time if args.cpu_time else time.perf_counter

@@ -19,14 +19,12 @@ from pathlib import Path
 
 import torch
 
-from workbench.config.schema import RunConfig
-from workbench.core.hardware import autocast, describe_machine, resolve_device, resolve_precision, set_threads
-from workbench.data.loading import load_data
-from workbench.distill.losses import distillation_loss
-from workbench.models.loading import load_teacher
-from workbench.models.prepared import tokenise
-from workbench.models.students import build_student
-from workbench.training.loop import make_accelerator, train_loop
+from workbench.config import RunConfig
+from workbench.core import autocast, describe_machine, resolve_device, resolve_precision, set_threads
+from workbench.data import load_data
+from workbench.distill import distillation_loss
+from workbench.models import build_student, load_teacher, tokenise
+from workbench.training import make_accelerator, train_loop
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -86,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     precision = resolve_precision(cfg.training.precision, device)
     t_prep = tokenise(teacher, data, cfg.training.max_length, ("train",))
     with torch.no_grad():
-        from workbench.models.inference import predict_logits
+        from workbench.models import predict_logits
 
         targets = predict_logits(teacher.model, t_prep.encoded["train"], 64, device, precision)  # (n, C)
 

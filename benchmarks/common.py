@@ -76,17 +76,16 @@ def peak_rss_mb() -> float:
 
 def load_data(spec: Spec):
     """The bundled Rotten Tomatoes splits, limited as the spec says (the engine's own sampling)."""
-    from workbench.config.schema import DataConfig
-    from workbench.data.loading import load_data as wb_load
+    from workbench.config import DataConfig
+    from workbench.data import load_data as wb_load
 
     return wb_load(DataConfig(max_train_examples=spec.max_train_examples, max_eval_examples=spec.max_eval_examples))
 
 
 def load_teacher_and_student(spec: Spec, label_names: list[str]):
     """(teacher, student) as the engine builds them: the student keeps teacher layers [0, 2, 4]."""
-    from workbench.config.schema import ModelConfig, StudentConfig
-    from workbench.models.loading import load_teacher
-    from workbench.models.students import build_student
+    from workbench.config import ModelConfig, StudentConfig
+    from workbench.models import build_student, load_teacher
 
     teacher = load_teacher(ModelConfig(source="run", name=spec.teacher_dir), label_names)
     student = build_student(StudentConfig(kind="layers"), teacher, label_names)

@@ -117,7 +117,7 @@ def ensure_teacher(given: str | None, size: str, env: dict[str, str]) -> tuple[s
     if given:
         return given, f"given: {given}"
     if size == "smoke":
-        from workbench.models.loading import bundled_model_path
+        from workbench.models import bundled_model_path
 
         return bundled_model_path(), "bundled all-MiniLM-L6-v2 with an untrained head (smoke test only)"
     if not (TEACHER_DIR / "model").is_dir() or not (TEACHER_DIR / "report.json").is_file():
@@ -200,7 +200,7 @@ def ratios(results: dict[str, dict[str, Any]]) -> dict[str, float | None]:
 
 
 def machine() -> str:
-    from workbench.core.hardware import describe_machine
+    from workbench.core import describe_machine
 
     mem = ""
     try:

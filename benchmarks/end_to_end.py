@@ -17,9 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from workbench.config.schema import dump_config, preset
-from workbench.core.files import read_json
-from workbench.core.hardware import describe_machine
+from workbench.config import dump_config, preset
+from workbench.core import describe_machine, read_json
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

@@ -21,9 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from workbench.config.schema import RunConfig, preset
-from workbench.core.files import read_json
-from workbench.core.hardware import describe_machine
+from workbench.config import RunConfig, preset
+from workbench.core import describe_machine, read_json
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -36,7 +35,7 @@ def smoke_config(folder: Path) -> RunConfig:
     import torch
     from transformers import AutoModelForSequenceClassification, BertConfig
 
-    from workbench.models.loading import bundled_model_path, load_tokenizer
+    from workbench.models import bundled_model_path, load_tokenizer
 
     tok = load_tokenizer(bundled_model_path())
     model_dir = folder / "tiny_bert"
@@ -68,7 +67,7 @@ def smoke_config(folder: Path) -> RunConfig:
 
 def watch(dirs: dict[str, Path], poll_s: float = 1.0, echo=print) -> dict[str, dict]:
     """Poll the run folders like the run view does, until every run has ended; their statuses."""
-    from workbench.runs.jobs import refresh
+    from workbench.runs import refresh
 
     last: dict[str, str] = {}
     while True:
@@ -92,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", default=None, help="runs folder (default: a fresh one under runs/first_run)")
     args = p.parse_args(argv)
 
-    from workbench.runs.guided import launch_first_run, test_accuracy
+    from workbench.runs import accuracy_on_test, launch_first_run
 
     tmp = tempfile.TemporaryDirectory() if args.smoke else None
     if tmp is not None:
@@ -112,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     reports = {role: read_json(d / "report.json") for role, d in dirs.items()}
-    acc = {role: test_accuracy(d) for role, d in dirs.items()}
+    acc = {role: accuracy_on_test(d) for role, d in dirs.items()}
     wall = {role: statuses[role]["ended"] - statuses[role].get("started", statuses[role]["ended"]) for role in dirs}
     result = {
         "minutes": round(minutes, 2),

@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from workbench.config.schema import RunConfig, dump_config, preset
-from workbench.core.files import read_json
+from workbench.config import RunConfig, dump_config, preset
+from workbench.core import read_json
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

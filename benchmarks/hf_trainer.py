@@ -44,7 +44,7 @@ def main() -> None:
     import torch.nn.functional as F
     from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
 
-    from workbench.core.hardware import cpu_has_native_bf16
+    from workbench.core import cpu_has_native_bf16
 
     datasets.disable_progress_bars()
     spec = Spec.read(args.spec)

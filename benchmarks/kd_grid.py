@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 from benchmarks.pictures import plotly_png
-from workbench.config.schema import dump_config, preset
-from workbench.core.hardware import describe_machine
+from workbench.config import dump_config, preset
+from workbench.core import describe_machine
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - start
 
     from ui.experiments import effect_sentence, heatmap
-    from workbench.sweeps.study import load_sweep, storage_url, summary, trial_rows
+    from workbench.sweeps import load_sweep, storage_url, summary, trial_rows
 
     study, _ = load_sweep("kd-grid", storage_url("", runs))
     rows = [r for r in trial_rows(study) if r["state"] == "complete"]

@@ -29,14 +29,12 @@ def main() -> None:
     import torch
     from torch.profiler import ProfilerActivity, profile
 
-    from workbench.config.schema import DataConfig, ModelConfig, StudentConfig, TrainConfig, _coerce
-    from workbench.core.hardware import set_threads
-    from workbench.data.loading import load_data
-    from workbench.distill.losses import distillation_loss
-    from workbench.models.loading import load_teacher
-    from workbench.models.prepared import tokenise
-    from workbench.models.students import build_student
-    from workbench.training.loop import make_accelerator, train_loop
+    from workbench.config import DataConfig, ModelConfig, StudentConfig, TrainConfig, _coerce
+    from workbench.core import set_threads
+    from workbench.data import load_data
+    from workbench.distill import distillation_loss
+    from workbench.models import build_student, load_teacher, tokenise
+    from workbench.training import make_accelerator, train_loop
 
     tc = TrainConfig(epochs=1, precision=args.precision, log_every_steps=10)
     for item in args.set:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import torch
 
-from workbench.core.hardware import describe_machine
-from workbench.models.loading import bundled_model_path, load_tokenizer
-from workbench.training.loop import stop_agreed
+from workbench.core import describe_machine
+from workbench.models import bundled_model_path, load_tokenizer
+from workbench.training import stop_agreed
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -74,7 +74,7 @@ def family_settings(quick: bool) -> dict[str, dict[str, Any]]:
 
 
 def variant_config(base: Any, family: dict[str, Any], variant: str, seed: int, augment: int) -> Any:
-    from workbench.runs.baseline import without_teacher
+    from workbench.runs import without_teacher
 
     cfg = copy.deepcopy(base)
     for key, value in family["student"].items():
@@ -93,7 +93,7 @@ def variant_config(base: Any, family: dict[str, Any], variant: str, seed: int, a
 
 
 def base_config(teacher: Path, quick: bool) -> Any:
-    from workbench.config.schema import preset
+    from workbench.config import preset
 
     cfg = preset("default")
     cfg.teacher.source, cfg.teacher.name = "run", str(teacher)
@@ -106,7 +106,7 @@ def base_config(teacher: Path, quick: bool) -> Any:
 
 
 def ensure_teacher(runs: Path, teacher: str | None, quick: bool) -> Path:
-    from workbench.config.schema import dump_config, preset
+    from workbench.config import dump_config, preset
 
     if teacher:
         return Path(teacher).resolve()
@@ -127,8 +127,7 @@ def ensure_teacher(runs: Path, teacher: str | None, quick: bool) -> Path:
 def train_all(base: Any, families: dict[str, Any], seeds: list[int], runs: Path, augment: int) -> list[dict]:
     """Every family x variant x seed as an ordinary run folder; one row per run."""
     from workbench.models import reuse
-    from workbench.runs.runner import execute, prepare_run_dir
-    from workbench.runs.store import new_run_dir, read_report, read_status
+    from workbench.runs import execute, new_run_dir, prepare_run_dir, read_report, read_status
 
     rows = []
     with reuse.reusing():
@@ -168,7 +167,7 @@ def onnx_timings(rows: list[dict], runs: Path, teacher: Path) -> dict[str, Any]:
     """ONNX Runtime ms per example (batch 1 and 32) for the teacher and the first distilled run of each
     family: exported, checked against PyTorch and timed by `workbench export` (`export.export_run`),
     which also writes each model's card."""
-    from workbench.evaluation.export import export_run
+    from workbench.evaluation import export_run
 
     out: dict[str, Any] = {}
     picks = {"teacher": teacher}
@@ -186,7 +185,7 @@ def onnx_timings(rows: list[dict], runs: Path, teacher: Path) -> dict[str, Any]:
 
 def summarise(rows: list[dict], onnx: dict[str, Any]) -> list[dict]:
     """One line per family x variant: means, spreads, the gain over labels paired by seed."""
-    from workbench.sweeps.stats import paired_difference, spread
+    from workbench.sweeps import paired_difference, spread
 
     lines = []
     for fam in dict.fromkeys(r["family"] for r in rows):
@@ -385,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     fams = {k: v for k, v in family_settings(quick).items() if k in args.families.split(",")}
     rows = train_all(base, fams, seeds, runs, augment)
 
-    from workbench.core.hardware import describe_machine
+    from workbench.core import describe_machine
 
     onnx = onnx_timings(rows, runs, teacher)
     r0 = rows[0]

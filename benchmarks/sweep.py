@@ -26,8 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from workbench.config.schema import dump_config, preset
-from workbench.core.hardware import describe_machine
+from workbench.config import dump_config, preset
+from workbench.core import describe_machine
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", type=int, default=2)
     p.add_argument("--out-dir", default=str(RESULTS))
     args = p.parse_args(argv)
-    from workbench.sweeps.study import grid_points
+    from workbench.sweeps import grid_points
 
     if args.smoke:
         cfg = _config(48, 32, 1, [2.0], [0.5])

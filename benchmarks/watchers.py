@@ -37,10 +37,9 @@ import time
 from pathlib import Path
 
 from benchmarks.appserver import CHROMIUM, CHROMIUM_ARGS, streamlit_app
-from workbench.config.schema import preset
-from workbench.core.hardware import describe_machine
-from workbench.runs import jobs
-from workbench.runs.store import read_metrics
+from workbench.config import preset
+from workbench.core import describe_machine
+from workbench.runs import jobs, read_metrics
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

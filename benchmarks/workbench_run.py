@@ -56,7 +56,7 @@ def main() -> None:
     args = main_args(__doc__.splitlines()[0])
     load_before = list(os.getloadavg())
     from workbench.cli import main as cli_main
-    from workbench.runs.store import read_metrics, read_report
+    from workbench.runs import read_metrics, read_report
 
     spec = Spec.read(args.spec)
     with tempfile.TemporaryDirectory(prefix="wb-bench-") as tmp:

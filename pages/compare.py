@@ -21,11 +21,9 @@ from ui.summary import (
     speed_reading,
     teacher_warning,
 )
-from workbench.config.schema import load_config
-from workbench.core.errors import WorkbenchError
-from workbench.runs import jobs
-from workbench.runs.baseline import baseline_config, find_baseline
-from workbench.runs.store import ACTIVE_STATES, list_runs, read_report, read_status
+from workbench.config import load_config
+from workbench.core import WorkbenchError
+from workbench.runs import ACTIVE_STATES, baseline_config, find_baseline, jobs, list_runs, read_report, read_status
 
 ensure_navigation("pages/compare.py")
 
@@ -336,7 +334,7 @@ with st.form("cmp_try"):
     go = st.form_submit_button("Classify with both models")
 if go:
     try:
-        from workbench.studio.tryout import classify_both
+        from workbench.studio import classify_both
 
         teacher, student, max_length = cached.run_models(info.run_dir)
         result = pd.DataFrame(classify_both(teacher, student, text, max_length))

@@ -12,11 +12,11 @@ from ui.experiments import effect_sentence, heatmap, pareto_chart, seed_dots
 from ui.guard import ensure_navigation
 from ui.state import bind, get_cfg
 from ui.summary import human_seconds
-from workbench.config.schema import load_config, validate_values
-from workbench.core.errors import WorkbenchError
-from workbench.runs.store import runs_root
-from workbench.studio.pareto import pareto_front, student_points
-from workbench.sweeps.jobs import launch_sweep, list_sweeps, stop_sweep
+from workbench.config import load_config, validate_values
+from workbench.core import WorkbenchError
+from workbench.runs import runs_root
+from workbench.studio import pareto_front, student_points
+from workbench.sweeps import launch_sweep, list_sweeps, stop_sweep
 
 ensure_navigation("pages/experiments.py")
 
@@ -36,14 +36,14 @@ st.caption(
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _study(study: str, url: str):
     """The Optuna study, opened once per server (storage connections are shared and thread-safe)."""
-    from workbench.sweeps.study import load_sweep
+    from workbench.sweeps import load_sweep
 
     return load_sweep(study, url)[0]
 
 
 def _estimate(n_trials: int) -> str:
     """Time from earlier finished distillation runs of this machine, if there are any."""
-    from workbench.runs.store import list_runs
+    from workbench.runs import list_runs
 
     secs = [
         (i.report or {}).get("training", {}).get("seconds")
@@ -83,7 +83,7 @@ else:
     except WorkbenchError as exc:
         reason = f"A setting needs fixing first: {exc}."
 if not reason:
-    from workbench.sweeps.study import grid_points
+    from workbench.sweeps import grid_points
 
     n = len(grid_points(cfg))
     st.markdown(
@@ -112,7 +112,7 @@ def _render(sweep_info: dict) -> None:
     except WorkbenchError:
         st.warning("This sweep's settings file is missing or damaged.")
         return
-    from workbench.sweeps.study import grid_points, storage_url, summary, trial_rows
+    from workbench.sweeps import grid_points, storage_url, summary, trial_rows
 
     try:
         study = _study(sweep_info.get("study", folder.name), storage_url(base.sweep.storage, runs_root()))

@@ -12,15 +12,29 @@ from ui.guard import ensure_navigation
 from ui.guided import estimate_text, remember_open, teacher_label
 from ui.state import bind, config_problem, get_cfg, plain_problem, save_cfg
 from ui.summary import human_bytes, human_count, human_seconds
-from workbench.config.schema import ModelConfig, to_commented_yaml
-from workbench.core.errors import WorkbenchError
-from workbench.models.loading import default_layers
-from workbench.models.sizing import teacher_seconds_per_text, transfer_cost
-from workbench.runs import guided
-from workbench.runs.queries import best_teacher_run, finished_teacher_runs, first_run_wall_seconds, guided_group
-from workbench.runs.store import ACTIVE_STATES, runs_root, slug
-from workbench.studio.preview import label_balance, preview_rows, token_lengths
-from workbench.studio.uploads import base_name, check_columns, display_name, read_upload, save_upload
+from workbench.config import ModelConfig, to_commented_yaml
+from workbench.core import WorkbenchError
+from workbench.models import default_layers, teacher_seconds_per_text, transfer_cost
+from workbench.runs import (
+    ACTIVE_STATES,
+    best_teacher_run,
+    finished_teacher_runs,
+    first_run_wall_seconds,
+    guided,
+    guided_group,
+    runs_root,
+    slug,
+)
+from workbench.studio import (
+    base_name,
+    check_columns,
+    display_name,
+    label_balance,
+    preview_rows,
+    read_upload,
+    save_upload,
+    token_lengths,
+)
 
 ensure_navigation("pages/setup.py")
 
@@ -516,7 +530,7 @@ st.caption(
 )
 cfg_key = cached.key_of(cfg)
 if st.button("Run the compatibility check", type="secondary" if newcomer else "primary"):
-    from workbench.training.preflight import run_preflight
+    from workbench.training import run_preflight
 
     with st.spinner("Loading both models and timing a training step…"):
         try:

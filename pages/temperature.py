@@ -10,10 +10,10 @@ import streamlit as st
 from ui import cached, charts
 from ui.guard import ensure_navigation
 from ui.state import KEPT_PREFIX, bind, get_cfg, save_cfg, sticky
-from workbench.config.schema import ModelConfig
-from workbench.core.errors import WorkbenchError
-from workbench.runs.queries import best_teacher_run, finished_teacher_runs
-from workbench.studio.explorer import explain, temperature_curve
+from workbench.config import ModelConfig
+from workbench.core import WorkbenchError
+from workbench.runs import best_teacher_run, finished_teacher_runs
+from workbench.studio import explain, temperature_curve
 
 ensure_navigation("pages/temperature.py")
 
@@ -156,7 +156,7 @@ if not texts:
 
 @st.cache_data(show_spinner="Running both models on the examples…", max_entries=32)
 def logits_of(key: str, label_names: tuple[str, ...], sentences: tuple[str, ...], max_length: int):
-    from workbench.studio.explorer import logits_for_texts
+    from workbench.studio import logits_for_texts
 
     t_model, s_model = cached.explorer_models(key, label_names)
     return (

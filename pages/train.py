@@ -7,17 +7,25 @@ from pathlib import Path
 
 import streamlit as st
 
-import workbench.runs.jobs as jobs
 from ui.guard import ensure_navigation
 from ui.guided import last_shown, open_compare, remember_shown, show_steps, use_teacher, use_teacher_button
 from ui.runview import history_frame, render_run
 from ui.state import OPEN_RUN_KEY, bind, config_problem, get_cfg, plain_problem, save_cfg
-from workbench.config.schema import TrainConfig, to_commented_yaml
-from workbench.core.errors import WorkbenchError
-from workbench.runs.queries import best_teacher_run, guided_group
-from workbench.runs.store import ACTIVE_STATES, RunInfo, list_runs, read_report, read_status, runs_root
-from workbench.studio.commands import cli_commands
-from workbench.training.checkpoint import saved_position
+from workbench.config import TrainConfig, to_commented_yaml
+from workbench.core import WorkbenchError
+from workbench.runs import (
+    ACTIVE_STATES,
+    RunInfo,
+    best_teacher_run,
+    guided_group,
+    jobs,
+    list_runs,
+    read_report,
+    read_status,
+    runs_root,
+)
+from workbench.studio import cli_commands
+from workbench.training import saved_position
 
 ensure_navigation("pages/train.py")
 

@@ -78,7 +78,7 @@ def hub_cache(tiny_bert, tmp_path, monkeypatch) -> str:
 
 @pytest.fixture(scope="session")
 def bundled_tokenizer():
-    from workbench.models.loading import bundled_model_path, load_tokenizer
+    from workbench.models import bundled_model_path, load_tokenizer
 
     return load_tokenizer(bundled_model_path())
 
@@ -147,7 +147,7 @@ def sentiment_csv(tmp_path) -> Path:
 @pytest.fixture
 def tiny_config(tiny_bert, sentiment_csv):
     """A RunConfig on the tiny BERT and the toy CSV, sized to train in seconds."""
-    from workbench.config.schema import RunConfig
+    from workbench.config import RunConfig
 
     cfg = RunConfig(name="tiny")
     cfg.data.source = "local"

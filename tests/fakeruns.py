@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from workbench.config.schema import RunConfig, to_dict
+from workbench.config import RunConfig, to_dict
 
 
 def make_run(root: Path, run_id: str, kind: str = "distill", state: str = "finished", **status) -> Path:

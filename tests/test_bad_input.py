@@ -2,9 +2,9 @@
 
 import pytest
 
-from workbench.core.errors import WorkbenchError
-from workbench.runs.runner import execute, prepare_run_dir
-from workbench.runs.store import new_run_dir, read_report, run_path, runs_root, slug
+from workbench.core import WorkbenchError
+from workbench.runs import execute, new_run_dir, prepare_run_dir, read_report, runs_root, slug
+from workbench.runs.store import run_path
 
 
 def test_long_texts_are_truncated_and_said_so(tiny_config, tmp_path):
@@ -31,7 +31,7 @@ def test_batch_size_larger_than_the_data_still_trains(tiny_config):
 
 
 def test_preflight_warns_about_a_batch_larger_than_the_data(tiny_config):
-    from workbench.training.preflight import run_preflight
+    from workbench.training import run_preflight
 
     tiny_config.training.batch_size = 10_000
     pf = run_preflight(tiny_config, measure=False)
@@ -62,7 +62,7 @@ def test_unwritable_run_folder(tiny_config, tmp_path, monkeypatch):
 
 
 def test_zero_epochs_is_refused(tmp_path):
-    from workbench.config.schema import load_config
+    from workbench.config import load_config
 
     (tmp_path / "c.yaml").write_text("training: {epochs: 0}\n")
     with pytest.raises(WorkbenchError, match="epochs must be > 0"):
@@ -74,7 +74,7 @@ def test_zero_epochs_is_refused(tmp_path):
 
 def _validate_in_process(tiny_config, tmp_path, capsys, name, content):
     from workbench.cli import main
-    from workbench.config.schema import dump_config
+    from workbench.config import dump_config
 
     path = tmp_path / name
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
@@ -119,7 +119,7 @@ def test_validate_accepts_bool_labels_and_warns_about_latin1(tiny_config, tmp_pa
 )
 def test_cli_subprocess_degenerate_data_exit_2_without_traceback(tiny_config, tmp_path, name, content, needle):
     from tests.test_cli import cli
-    from workbench.config.schema import dump_config
+    from workbench.config import dump_config
 
     path = tmp_path / name
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
@@ -134,7 +134,7 @@ def test_cli_hub_data_offline_exit_2_in_seconds(tiny_config, tmp_path):
     import time
 
     from tests.test_cli import cli
-    from workbench.config.schema import dump_config
+    from workbench.config import dump_config
 
     tiny_config.data.source, tiny_config.data.name = "hub", "no-such-org/no-such-dataset"
     dump_config(tiny_config, tmp_path / "c.yaml")
@@ -158,7 +158,7 @@ def _csv(path, texts, labels=None):
 def _teacher_run(tmp_path, data_cfg, model_from=None):
     import shutil
 
-    from workbench.config.schema import RunConfig, dump_config
+    from workbench.config import RunConfig, dump_config
 
     folder = tmp_path / "teacher-run"
     if model_from:
@@ -172,9 +172,8 @@ def _teacher_run(tmp_path, data_cfg, model_from=None):
 
 
 def test_teacher_training_overlap_counts_eval_texts_the_teacher_trained_on(tmp_path):
-    from workbench.config.schema import DataConfig, ModelConfig
-    from workbench.data.leakage import overlap_notes, teacher_run_folder, teacher_training_overlap
-    from workbench.data.loading import load_data
+    from workbench.config import DataConfig, ModelConfig
+    from workbench.data import load_data, overlap_notes, teacher_run_folder, teacher_training_overlap
 
     seen = [f"seen review {i}" for i in range(40)]
     teacher_data = DataConfig(
@@ -209,9 +208,8 @@ def test_teacher_training_overlap_counts_eval_texts_the_teacher_trained_on(tmp_p
 
 
 def test_teacher_overlap_is_skipped_without_a_run_config(tmp_path, tiny_bert):
-    from workbench.config.schema import DataConfig, ModelConfig
-    from workbench.data.leakage import overlap_notes, teacher_run_folder, teacher_training_overlap
-    from workbench.data.loading import load_data
+    from workbench.config import DataConfig, ModelConfig
+    from workbench.data import load_data, overlap_notes, teacher_run_folder, teacher_training_overlap
 
     data = load_data(DataConfig(source="local", path=_csv(tmp_path / "a.csv", [f"r{i}" for i in range(40)])))
     assert teacher_run_folder(ModelConfig(source="local", name=str(tiny_bert))) is None
@@ -228,7 +226,8 @@ def test_teacher_overlap_is_skipped_without_a_run_config(tmp_path, tiny_bert):
 def test_distill_reports_the_teacher_overlap(tiny_config, tiny_bert, tmp_path):
     import dataclasses
 
-    from workbench.data.loading import load_data, normalise_text
+    from workbench.data import load_data
+    from workbench.data.loading import normalise_text
 
     teacher_data = dataclasses.replace(tiny_config.data, seed=7)  # other seed: other carved splits
     run = _teacher_run(tmp_path, teacher_data, model_from=tiny_bert)
@@ -249,7 +248,7 @@ def test_distill_reports_the_teacher_overlap(tiny_config, tiny_bert, tmp_path):
         in (report["data"]["notes"])
     )
     # re-evaluating the run (e.g. to measure speed again) keeps the overlap and its note
-    from workbench.training.pipeline import evaluate_run
+    from workbench.training import evaluate_run
 
     again = evaluate_run(run_dir)
     assert again["teacher_overlap"] == got

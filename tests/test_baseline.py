@@ -8,8 +8,8 @@ from pathlib import Path
 import yaml
 
 from tests.fakeruns import make_run
-from workbench.config.schema import RunConfig, load_config, to_dict
-from workbench.runs.baseline import baseline_config, find_baseline
+from workbench.config import RunConfig, load_config, to_dict
+from workbench.runs import baseline_config, find_baseline
 
 
 def edit_config(run_dir: Path, **changes) -> Path:
@@ -106,7 +106,7 @@ def test_baseline_config_changes_only_alpha_and_name():
 
 def test_a_launched_baseline_config_is_found(tmp_path):
     """Round trip through YAML, as the launched run writes it."""
-    from workbench.config.schema import dump_config
+    from workbench.config import dump_config
 
     run = make_run(tmp_path, "20261127-100000-distill-demo")
     base = make_run(tmp_path, "20261127-110000-distill-demo-no-teacher")

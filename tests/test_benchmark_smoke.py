@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from workbench.core.hardware import cpu_has_native_bf16
+from workbench.core import cpu_has_native_bf16
 
 ROOT = Path(__file__).resolve().parent.parent
 

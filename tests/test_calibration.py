@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from workbench.core.errors import WorkbenchError
+from workbench.core import WorkbenchError
 from workbench.evaluation.calibration import calibration
 
 
@@ -67,10 +67,10 @@ def test_mismatched_shapes_are_one_line_errors():
 
 
 def test_model_summary_carries_calibration_per_split(tiny_bert, sentiment_csv):
-    from workbench.config.schema import DataConfig
-    from workbench.data.loading import load_data
+    from workbench.config import DataConfig
+    from workbench.data import load_data
     from workbench.evaluation.report import model_summary
-    from workbench.models.loading import load_classifier
+    from workbench.models import load_classifier
 
     data = load_data(DataConfig(source="local", path=str(sentiment_csv)))
     loaded = load_classifier("local", str(tiny_bert), data.label_names)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from workbench.config.schema import dump_config
+from workbench.config import dump_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

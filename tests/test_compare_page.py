@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import workbench.runs.jobs
 from tests.fakeruns import make_finished_distill
-from workbench.config.schema import load_config, to_dict
+from workbench.config import load_config, to_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 

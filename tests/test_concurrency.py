@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from workbench.data.batching import encode
-from workbench.studio.preview import token_lengths
+from workbench.data import encode
+from workbench.studio import token_lengths
 
 LONG = " ".join(["an unexpectedly moving film with a sharp script and a long tail of words"] * 8)
 
@@ -82,7 +82,7 @@ def test_atomic_writes_from_threads_of_one_process(tmp_path):
     must succeed, a reader must only ever see one whole payload, and no temp file may be left."""
     import json
 
-    from workbench.core.files import read_json, write_json_atomic
+    from workbench.core import read_json, write_json_atomic
 
     target = tmp_path / "status.json"
     payloads = [{"writer": i, "filler": "x" * (2000 + 500 * i)} for i in range(8)]
@@ -111,7 +111,7 @@ def test_atomic_writes_from_threads_of_one_process(tmp_path):
 
 def test_same_upload_saved_by_two_sessions_at_once(tmp_path):
     """Two tabs uploading the same file: same content hash, same target, one temp name per pid."""
-    from workbench.studio.uploads import save_upload
+    from workbench.studio import save_upload
 
     data = b"text,label\n" + b"a fine film,positive\n" * 20000
     paths: list[object] = []

@@ -5,16 +5,8 @@ import re
 import pytest
 import yaml
 
-from workbench.config.schema import (
-    RunConfig,
-    dump_config,
-    from_dict,
-    load_config,
-    preset,
-    to_commented_yaml,
-    to_dict,
-)
-from workbench.core.errors import WorkbenchError
+from workbench.config import RunConfig, dump_config, from_dict, load_config, preset, to_commented_yaml, to_dict
+from workbench.core import WorkbenchError
 
 
 def test_commented_yaml_round_trips(tmp_path):

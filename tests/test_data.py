@@ -3,9 +3,10 @@
 import pandas as pd
 import pytest
 
-from workbench.config.schema import DataConfig
-from workbench.core.errors import WorkbenchError
-from workbench.data.loading import load_bundled, load_data, read_table
+from workbench.config import DataConfig
+from workbench.core import WorkbenchError
+from workbench.data import load_data, read_table
+from workbench.data.loading import load_bundled
 
 
 def test_bundled_rotten_tomatoes_shape():

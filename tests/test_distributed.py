@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.config.schema import dump_config
-from workbench.runs.runner import execute, prepare_run_dir
-from workbench.runs.store import read_metrics, read_report, read_status
+from workbench.config import dump_config
+from workbench.runs import execute, prepare_run_dir, read_metrics, read_report, read_status
 
 ROOT = Path(__file__).resolve().parent.parent
 

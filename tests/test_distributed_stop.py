@@ -19,8 +19,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from workbench.config.schema import dump_config
-from workbench.runs.store import read_metrics, read_report, read_status
+from workbench.config import dump_config
+from workbench.runs import read_metrics, read_report, read_status
 
 ROOT = Path(__file__).resolve().parent.parent
 STOP_WITHIN_S = 20  # from the stop request to the last process gone
@@ -139,11 +139,10 @@ def test_stop_ends_every_process(how, long_distill, tmp_path, launched):
 def test_ranks_that_disagree_on_the_cache_do_not_deadlock(tiny_config, tmp_path, launched, monkeypatch):
     """Rank 0's cache holds the validation logits, rank 1's the train and test logits (as on two
     machines with their own caches): rank 0 decides each split, so both take the same path."""
-    from workbench.data.loading import load_data
-    from workbench.distill.teacher_logits import teacher_logits
-    from workbench.models.loading import load_teacher
-    from workbench.models.prepared import tokenise
-    from workbench.training.loop import make_accelerator
+    from workbench.data import load_data
+    from workbench.distill import teacher_logits
+    from workbench.models import load_teacher, tokenise
+    from workbench.training import make_accelerator
 
     cfg, tc = tiny_config, tiny_config.training
     accelerator, precision = make_accelerator(tc)

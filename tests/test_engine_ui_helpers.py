@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from ui import export, summary
-from workbench.core.errors import WorkbenchError
-from workbench.distill.losses import distillation_loss
+from workbench.core import WorkbenchError
+from workbench.distill import distillation_loss
 from workbench.studio import commands, explorer, uploads
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -217,7 +217,7 @@ def test_explain_from_cached_lists():
 
 def test_engine_reasons_are_shown_without_config_keys():
     from ui.state import config_problem, plain_problem
-    from workbench.config.schema import RunConfig
+    from workbench.config import RunConfig
 
     assert plain_problem("training.epochs must be > 0, got 0") == "distillation: epochs must be > 0, got 0"
     assert plain_problem("teacher_training.max_length must be at least 8 tokens, got 4") == (

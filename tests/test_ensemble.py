@@ -5,9 +5,9 @@ import math
 import pytest
 import torch
 
-from workbench.core.errors import WorkbenchError
+from workbench.core import WorkbenchError
+from workbench.distill import soft_loss_per_example, soft_targets
 from workbench.distill.ensemble import combine_logits
-from workbench.distill.losses import soft_loss_per_example, soft_targets
 
 
 def test_logits_rule_is_the_mean_of_logits():

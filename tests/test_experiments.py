@@ -10,8 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui.experiments import effect_sentence, heatmap, pareto_chart
-from workbench.studio.pareto import dominates, pareto_front
-from workbench.sweeps.stats import PairedDifference, spread
+from workbench.studio import pareto_front
+from workbench.studio.pareto import dominates
+from workbench.sweeps import PairedDifference, spread
 
 ROOT = Path(__file__).resolve().parent.parent
 

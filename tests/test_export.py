@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from tests.conftest import NEGATIVE, POSITIVE
-from workbench.config.schema import StudentConfig
+from workbench.config import StudentConfig
 from workbench.evaluation.export import export_onnx
-from workbench.models.loading import cut_layers, load_classifier, save_model
-from workbench.models.students import build_student
+from workbench.models import build_student, load_classifier, save_model
+from workbench.models.loading import cut_layers
 
 LABELS = ["negative", "positive"]
 NEW_TEXTS = ["brilliant", "a weak, boring plot and far too long, honestly", "great fun", "awful"]
@@ -55,8 +55,7 @@ def test_onnx_export_matches_pytorch(tiny_bert, tmp_path, kind):
 
 def test_export_command_records_onnx_and_writes_a_card_whose_code_runs(tiny_config, capsys):
     from workbench.cli import main
-    from workbench.runs.runner import execute, prepare_run_dir
-    from workbench.runs.store import read_report, read_status
+    from workbench.runs import execute, prepare_run_dir, read_report, read_status
 
     tiny_config.student.kind = "bilstm"
     tiny_config.student.embedding_size = 16

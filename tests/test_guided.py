@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from workbench.config.schema import dump_config, load_config
-from workbench.core.files import read_json
-from workbench.runs import chain, guided
-from workbench.runs.store import read_status, write_status
+from workbench.config import dump_config, load_config
+from workbench.core import read_json
+from workbench.runs import chain, guided, read_status, write_status
 
 
 def _wait_all(dirs: dict[str, Path], timeout: float = 400) -> dict[str, dict]:
-    from workbench.runs.jobs import refresh
+    from workbench.runs import refresh
 
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -125,7 +124,7 @@ def test_stop_while_waiting(tiny_config, tmp_path):
 
 
 def test_execute_fails_a_blocked_run_without_training(tiny_config, tmp_path):
-    from workbench.runs.runner import execute, prepare_run_dir
+    from workbench.runs import execute, prepare_run_dir
 
     teacher = _fake_run(tmp_path, "t", state="failed", kind="teacher", role="teacher", error="boom")
     tiny_config.after = str(teacher)

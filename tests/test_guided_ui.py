@@ -15,9 +15,8 @@ import workbench.runs.jobs
 from tests.fakeruns import make_finished_distill, make_run, model_summary
 from tests.test_pages import MODEL_TIMEOUT, ROOT, page, texts, tiny_config
 from ui.guided import estimate_text
-from workbench.config.schema import to_dict
-from workbench.runs.queries import best_teacher_run, first_run_wall_seconds
-from workbench.runs.store import write_status
+from workbench.config import to_dict
+from workbench.runs import best_teacher_run, first_run_wall_seconds, write_status
 
 
 def alive() -> dict:

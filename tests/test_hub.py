@@ -10,11 +10,10 @@ import time
 
 import pytest
 
-from workbench.config.schema import DataConfig
-from workbench.core import hub
-from workbench.core.errors import WorkbenchError
-from workbench.data.loading import load_data
-from workbench.models.loading import load_classifier
+from workbench.config import DataConfig
+from workbench.core import WorkbenchError, hub
+from workbench.data import load_data
+from workbench.models import load_classifier
 
 CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens, the connection is refused at once
 

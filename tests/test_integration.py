@@ -1,9 +1,8 @@
 """The real thing, small: fine-tune the bundled MiniLM on a subset of the bundled reviews, then
 distil a 3-layer student from it. Checks that learning happens, not just that files appear."""
 
-from workbench.config.schema import RunConfig
-from workbench.runs.runner import execute, prepare_run_dir
-from workbench.runs.store import read_report, read_status
+from workbench.config import RunConfig
+from workbench.runs import execute, prepare_run_dir, read_report, read_status
 
 
 def test_bundled_teacher_then_student():

@@ -6,9 +6,16 @@ import pytest
 import torch
 from torch import nn
 
-from workbench.core.errors import WorkbenchError
-from workbench.distill.intermediate import HiddenProjections, attention_kl, evenly_spaced, hidden_mse, resolve_layer_map
-from workbench.distill.losses import DistillationLoss, with_intermediate
+from workbench.core import WorkbenchError
+from workbench.distill import (
+    DistillationLoss,
+    HiddenProjections,
+    attention_kl,
+    hidden_mse,
+    resolve_layer_map,
+    with_intermediate,
+)
+from workbench.distill.intermediate import evenly_spaced
 
 
 class FixedProjection(nn.Module):

@@ -5,11 +5,8 @@ import torch
 from safetensors.torch import load_file
 
 from tests.conftest import tiny_bert_config
-from workbench.models.inference import predict_logits
-from workbench.models.loading import load_classifier
-from workbench.models.prepared import tokenise
-from workbench.runs.runner import execute, prepare_run_dir
-from workbench.runs.store import read_metrics, read_report, read_status
+from workbench.models import load_classifier, predict_logits, tokenise
+from workbench.runs import execute, prepare_run_dir, read_metrics, read_report, read_status
 from workbench.training import pipeline
 
 
@@ -116,7 +113,7 @@ def test_two_teachers_the_student_learns_from_their_ensemble(tiny_config, second
     assert sum("member" in i for i in report["teacher_logits"]) == 3  # the extra teacher's three splits
 
     # worked independently: each teacher's own logits on the train texts, their softened mean
-    from workbench.data.loading import load_data
+    from workbench.data import load_data
 
     data = load_data(tiny_config.data)
     probs = []
@@ -135,7 +132,7 @@ def test_two_teachers_the_student_learns_from_their_ensemble(tiny_config, second
 
 
 def test_preflight_shows_the_layer_map_or_why_it_does_not_fit(tiny_config):
-    from workbench.training.preflight import run_preflight
+    from workbench.training import run_preflight
 
     tiny_config.distill.attention_weight = 1.0
     checks = {c.name: c for c in run_preflight(tiny_config, measure=False).checks}

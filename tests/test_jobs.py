@@ -4,8 +4,7 @@ import os
 import signal
 import time
 
-from workbench.runs import jobs, processes
-from workbench.runs.store import read_metrics, read_status, runs_root
+from workbench.runs import jobs, processes, read_metrics, read_status, runs_root
 
 
 def wait_for(predicate, timeout=120.0, every=0.2):
@@ -72,8 +71,7 @@ def test_resume_started_from_a_shell_is_seen_alive(tiny_config):
     import subprocess
     import sys
 
-    from workbench.runs.runner import prepare_run_dir
-    from workbench.runs.store import write_status
+    from workbench.runs import prepare_run_dir, write_status
 
     tiny_config.training.epochs = 200
     run_dir = prepare_run_dir(tiny_config, "distill", runs_root() / "shell")

@@ -9,8 +9,7 @@ import pytest
 import torch
 
 from workbench.evaluation.latency import measure_latency
-from workbench.runs.runner import execute, prepare_run_dir
-from workbench.runs.store import read_report
+from workbench.runs import execute, prepare_run_dir, read_report
 
 
 class Sleeper(torch.nn.Module):
@@ -88,7 +87,7 @@ def test_student_and_teacher_are_timed_in_the_same_stated_precision(tiny_config,
 
 
 def test_evaluate_measures_the_speed_of_a_stopped_run(tiny_config):
-    from workbench.training.pipeline import evaluate_run
+    from workbench.training import evaluate_run
 
     tiny_config.training.epochs = 50
     run_dir = prepare_run_dir(tiny_config, "distill", None)

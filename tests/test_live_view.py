@@ -7,7 +7,7 @@ import json
 from tests.fakeruns import write_events
 from ui.runview import RunCharts
 from ui.summary import thin
-from workbench.runs.store import MetricsTail, read_metrics
+from workbench.runs import MetricsTail, read_metrics
 
 
 def step(i: int) -> dict:

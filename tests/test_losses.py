@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from workbench.core.errors import WorkbenchError
-from workbench.distill.losses import distillation_loss, soft_targets
+from workbench.core import WorkbenchError
+from workbench.distill import distillation_loss, soft_targets
 
 
 def _softmax(xs, t=1.0):

@@ -5,8 +5,9 @@ import random
 import pytest
 import torch
 
-from workbench.data.batching import Encoded, collate, length_grouped_batches
-from workbench.evaluation.metrics import chance_accuracy, classification_metrics, confusion_matrix
+from workbench.data import Encoded, collate, length_grouped_batches
+from workbench.evaluation import chance_accuracy, classification_metrics
+from workbench.evaluation.metrics import confusion_matrix
 
 sk_metrics = pytest.importorskip("sklearn.metrics")
 

@@ -5,17 +5,17 @@ import shutil
 import pytest
 import torch
 
-from workbench.config.schema import StudentConfig
-from workbench.core.errors import WorkbenchError
-from workbench.models.loading import (
+from workbench.config import StudentConfig
+from workbench.core import WorkbenchError
+from workbench.models import (
     accepted_inputs,
+    build_student,
     default_layers,
-    encoder_layers,
     load_classifier,
     param_breakdown,
     save_model,
 )
-from workbench.models.students import build_student
+from workbench.models.loading import encoder_layers
 
 LABELS = ["negative", "positive"]
 

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 import workbench.runs.jobs
 from tests.fakeruns import make_finished_distill, make_run, write_events
 from ui.state import default_config
-from workbench.core.errors import WorkbenchError
+from workbench.core import WorkbenchError
 from workbench.training.preflight import Check, Preflight
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,7 +147,7 @@ def test_setup_preflight_error_is_one_line(monkeypatch):
 
 
 def test_setup_uploaded_file_column_mapping(runs_dir):
-    from workbench.studio.uploads import save_upload
+    from workbench.studio import save_upload
 
     rows = "review,stars,sentiment\n" + "".join(
         f"text number {i},{i % 5},{'good' if i % 2 else 'bad'}\n" for i in range(40)
@@ -436,7 +436,8 @@ def app_session() -> AppTest:
 
 
 def test_settings_survive_a_reload_and_a_page_change(runs_dir):
-    from workbench.studio.drafts import draft_path, load_draft, save_draft
+    from workbench.studio import load_draft, save_draft
+    from workbench.studio.drafts import draft_path
 
     save_draft(tiny_config(), runs_dir)  # what an earlier session left (tiny: fast pages)
     at = app_session().run()
@@ -458,7 +459,8 @@ def test_settings_survive_a_reload_and_a_page_change(runs_dir):
 
 
 def test_unreadable_draft_starts_from_defaults_and_says_so(runs_dir):
-    from workbench.studio.drafts import draft_path, save_draft
+    from workbench.studio import save_draft
+    from workbench.studio.drafts import draft_path
 
     save_draft(tiny_config(), runs_dir)
     draft_path(runs_dir).write_text("data: [not, a, mapping\n")
@@ -469,7 +471,7 @@ def test_unreadable_draft_starts_from_defaults_and_says_so(runs_dir):
 
 
 def test_typed_sentence_survives_a_page_change(runs_dir):
-    from workbench.studio.drafts import save_draft
+    from workbench.studio import save_draft
 
     save_draft(tiny_config(), runs_dir)
     at = app_session().run()
@@ -511,7 +513,7 @@ INTERNALS = ("C error", "Expected", "Traceback", "tokenizing")
 
 def local_setup(runs_dir, rows: str, name: str = "reviews.csv") -> AppTest:
     """Setup with a good upload already chosen (the draft), then `rows` uploaded as `name`."""
-    from workbench.studio.uploads import save_upload
+    from workbench.studio import save_upload
 
     good = "text,label\n" + "".join(f"film number {i},{'good' if i % 2 else 'bad'}\n" for i in range(40))
     cfg = tiny_config()

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.runs.runner import execute, prepare_run_dir
-from workbench.runs.store import read_metrics, read_report, read_status
+from workbench.runs import execute, prepare_run_dir, read_metrics, read_report, read_status
 
 STEP_KEYS = {"step", "epoch", "loss", "loss_soft", "loss_hard", "lr", "examples_per_s", "elapsed_s", "eta_s"}
 
@@ -143,7 +142,7 @@ def test_student_of_another_architecture_gets_its_own_inputs(tiny_config, tiny_d
 
 
 def test_full_runs_folder_is_a_clear_error(tiny_config, monkeypatch, tmp_path):
-    from workbench.core.errors import WorkbenchError
+    from workbench.core import WorkbenchError
     from workbench.runs import runner
 
     def full(*a, **k):
@@ -155,7 +154,7 @@ def test_full_runs_folder_is_a_clear_error(tiny_config, monkeypatch, tmp_path):
 
 
 def test_evaluate_a_teacher_run_rewrites_its_report(teacher_run):
-    from workbench.training.pipeline import evaluate_run
+    from workbench.training import evaluate_run
 
     before = read_report(teacher_run)
     report = evaluate_run(teacher_run)

@@ -6,8 +6,7 @@ import pytest
 
 import workbench.core.progress as progress_mod
 from workbench.core.progress import Progress
-from workbench.runs.runner import execute, prepare_run_dir
-from workbench.runs.store import read_metrics
+from workbench.runs import execute, prepare_run_dir, read_metrics
 
 
 def test_progress_is_throttled_to_one_event_a_second_plus_the_last(monkeypatch):

@@ -11,9 +11,8 @@ import pytest
 
 from tests.fakeruns import make_finished_distill, make_run
 from tests.test_jobs import wait_for
-from workbench.core.errors import WorkbenchError
-from workbench.runs import jobs
-from workbench.runs.store import read_status
+from workbench.core import WorkbenchError
+from workbench.runs import jobs, read_status
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import yaml
 from tests.fakeruns import make_finished_distill
 from ui import export, summary
 from ui.report_html import build_html
-from workbench.core.errors import WorkbenchError
+from workbench.core import WorkbenchError
 
 
 def teacher_from_run(run: Path, root: Path) -> None:

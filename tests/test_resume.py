@@ -6,10 +6,8 @@ import signal
 import pytest
 
 from tests.test_jobs import wait_for
-from workbench.core.errors import WorkbenchError
-from workbench.runs import jobs
-from workbench.runs.runner import execute, prepare_run_dir, resumable
-from workbench.runs.store import read_metrics, read_report, read_status, runs_root
+from workbench.core import WorkbenchError
+from workbench.runs import execute, jobs, prepare_run_dir, read_metrics, read_report, read_status, resumable, runs_root
 
 
 @pytest.fixture

@@ -5,22 +5,15 @@ from __future__ import annotations
 import pytest
 from torch import nn
 
-from workbench.config.schema import ModelConfig, StudentConfig
-from workbench.core.errors import WorkbenchError
-from workbench.models.sizing import (
-    bilstm_params,
-    count_texts,
-    estimate_params,
-    pruned_vocab_size,
-    teacher_seconds_per_text,
-    transfer_cost,
-)
+from workbench.config import ModelConfig, StudentConfig
+from workbench.core import WorkbenchError
+from workbench.models import count_texts, estimate_params, pruned_vocab_size, teacher_seconds_per_text, transfer_cost
+from workbench.models.sizing import bilstm_params
 
 
 @pytest.mark.parametrize("layers", [1, 2])
 def test_bilstm_count_matches_the_built_model(layers):
-    from workbench.models.bilstm import BiLSTMConfig, BiLSTMForSequenceClassification
-    from workbench.models.loading import param_breakdown
+    from workbench.models import BiLSTMConfig, BiLSTMForSequenceClassification, param_breakdown
 
     model = BiLSTMForSequenceClassification(
         BiLSTMConfig(vocab_size=1000, embedding_size=16, hidden_size=24, num_layers=layers, num_labels=3)
@@ -38,8 +31,7 @@ def test_one_layer_bilstm_by_hand():
 
 
 def test_transformer_students_counted_from_config_match_built_models(tiny_bert):
-    from workbench.models.loading import load_classifier, param_breakdown
-    from workbench.models.students import build_student
+    from workbench.models import build_student, load_classifier, param_breakdown
 
     teacher_cfg = ModelConfig(source="local", name=str(tiny_bert))
     teacher = load_classifier("local", str(tiny_bert), ["negative", "positive"])

@@ -13,8 +13,7 @@ import time
 import pytest
 
 from ui.state import default_config
-from workbench.runs import jobs
-from workbench.runs.store import read_status
+from workbench.runs import jobs, read_status
 
 pytestmark = pytest.mark.slow
 

@@ -6,11 +6,18 @@ import pytest
 import torch
 
 from tests.conftest import NEGATIVE, POSITIVE, sentiment_frame
-from workbench.config.schema import StudentConfig
-from workbench.core.errors import WorkbenchError
-from workbench.models.bilstm import BiLSTMConfig, BiLSTMForSequenceClassification
-from workbench.models.loading import TOKEN_MAP_FILE, describe, load_classifier, param_breakdown, save_model
-from workbench.models.students import build_student
+from workbench.config import StudentConfig
+from workbench.core import WorkbenchError
+from workbench.models import (
+    BiLSTMConfig,
+    BiLSTMForSequenceClassification,
+    build_student,
+    describe,
+    load_classifier,
+    param_breakdown,
+    save_model,
+)
+from workbench.models.loading import TOKEN_MAP_FILE
 from workbench.models.vocab import prune_vocabulary
 
 LABELS = ["negative", "positive"]
@@ -161,8 +168,7 @@ def test_bilstm_round_trips_through_a_run_folder(tiny_bert, tmp_path):
 
 
 def test_distill_into_a_bilstm_end_to_end(tiny_config):
-    from workbench.runs.runner import execute, prepare_run_dir
-    from workbench.runs.store import read_report, read_status
+    from workbench.runs import execute, prepare_run_dir, read_report, read_status
 
     tiny_config.student.kind = "bilstm"
     tiny_config.student.embedding_size = 16

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.runs.store import list_runs, read_report, read_status
+from workbench.runs import list_runs, read_report, read_status
 from workbench.sweeps import study as sweep
 
 

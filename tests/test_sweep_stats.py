@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from workbench.sweeps.stats import paired_difference, spread, summarise, t_critical_95
+from workbench.sweeps import paired_difference, spread
+from workbench.sweeps.stats import summarise, t_critical_95
 
 
 def test_t_critical_values():

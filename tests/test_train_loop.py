@@ -5,11 +5,10 @@ import random
 
 import torch
 
-from workbench.config.schema import TrainConfig
-from workbench.data.batching import Encoded
-from workbench.distill.losses import DistillationLoss
-from workbench.training import checkpoint
-from workbench.training.loop import make_accelerator, train_loop
+from workbench.config import TrainConfig
+from workbench.data import Encoded
+from workbench.distill import DistillationLoss
+from workbench.training import checkpoint, make_accelerator, train_loop
 
 
 def toy_encoded(n, seed=0):

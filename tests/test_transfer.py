@@ -8,8 +8,9 @@ import random
 import pytest
 import torch
 
-from workbench.config.schema import RunConfig
-from workbench.core.errors import WorkbenchError
+from workbench.config import RunConfig
+from workbench.core import WorkbenchError
+from workbench.data import NO_LABEL, encode
 from workbench.data.augment import (
     augment_one,
     augment_texts,
@@ -18,11 +19,9 @@ from workbench.data.augment import (
     read_unlabelled,
     transfer_texts,
 )
-from workbench.data.batching import NO_LABEL, encode
+from workbench.distill import distillation_loss
 from workbench.distill import logits_cache as cache
-from workbench.distill.losses import distillation_loss
-from workbench.runs.runner import execute, prepare_run_dir
-from workbench.runs.store import read_metrics, read_report, read_status
+from workbench.runs import execute, prepare_run_dir, read_metrics, read_report, read_status
 
 TRAIN = [
     "a wonderful moving film with great acting",
@@ -199,10 +198,10 @@ def test_loss_with_only_transfer_examples_is_the_soft_loss_and_hard_is_zero():
 
 
 def test_training_set_appends_transfer_examples_in_order(tiny_config, bundled_tokenizer):
-    from workbench.data.batching import Encoded
-    from workbench.distill.transfer import LabelledTransfer, training_set
-    from workbench.models.loading import LoadedModel
-    from workbench.models.prepared import Prepared
+    from workbench.data import Encoded
+    from workbench.distill import training_set
+    from workbench.distill.transfer import LabelledTransfer
+    from workbench.models import LoadedModel, Prepared
 
     train_enc = encode(bundled_tokenizer, ["good", "bad film"], [1, 0], 16, {"input_ids"})
     model = torch.nn.Module()
@@ -276,7 +275,7 @@ def test_distill_run_with_a_transfer_set(tiny_config, tmp_path, monkeypatch):
 
 
 def test_preflight_counts_the_transfer_set(tiny_config, tmp_path):
-    from workbench.training.preflight import run_preflight
+    from workbench.training import run_preflight
 
     tiny_config.transfer.augment_factor = 3
     pf = run_preflight(tiny_config)

@@ -16,7 +16,7 @@ import pandas as pd
 from tests.conftest import sentiment_frame
 from tests.fakeruns import make_finished_distill
 from ui import cached
-from workbench.config.schema import ModelConfig, RunConfig
+from workbench.config import ModelConfig, RunConfig
 
 
 def replace_file(path: Path, text: str) -> None:

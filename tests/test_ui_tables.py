@@ -13,7 +13,7 @@ import yaml
 from tests.fakeruns import make_finished_distill, make_run
 from ui.runview import history_frame
 from ui.tables import one_type_per_column
-from workbench.runs.store import list_runs
+from workbench.runs import list_runs
 
 
 def test_history_frame_of_mixed_runs_converts_to_arrow(tmp_path):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from workbench.core.errors import WorkbenchError
-from workbench.studio.uploads import check_columns, display_name, read_upload, save_upload
+from workbench.core import WorkbenchError
+from workbench.studio import check_columns, display_name, read_upload, save_upload
 
 INTERNALS = ("C error", "Expected", "Traceback", "tokenizing", "pyarrow", "<Buffer>")
 

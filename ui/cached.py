@@ -17,10 +17,9 @@ from typing import Any
 import streamlit as st
 import yaml
 
-from workbench.config.schema import DataConfig, ModelConfig, RunConfig, StudentConfig, from_dict, load_config
-from workbench.core.errors import WorkbenchError
-from workbench.core.files import files_stamp
-from workbench.data.loading import TextData, load_data
+from workbench.config import DataConfig, ModelConfig, RunConfig, StudentConfig, from_dict, load_config
+from workbench.core import WorkbenchError, files_stamp
+from workbench.data import TextData, load_data
 
 
 def key_of(section: Any) -> str:
@@ -29,7 +28,7 @@ def key_of(section: Any) -> str:
 
 def location_stamp(source: str, name: str) -> str:
     """Stamp of a model's local folder; "" for a hub id (or a location the loader will refuse)."""
-    from workbench.models.loading import resolve_location
+    from workbench.models import resolve_location
 
     try:
         location, is_local = resolve_location(source, name)
@@ -68,7 +67,7 @@ def data_for(cfg: RunConfig) -> TextData:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _layer_count(model_yaml: str, stamp: str) -> int:
-    from workbench.models.configs import model_layer_count
+    from workbench.models import model_layer_count
 
     return model_layer_count(from_dict(ModelConfig, yaml.safe_load(model_yaml)))
 
@@ -80,7 +79,7 @@ def layer_count(model: ModelConfig) -> int:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _param_estimate(teacher_yaml: str, student_yaml: str, stamp: str, pruned: int | None) -> dict[str, Any]:
-    from workbench.models.sizing import estimate_params
+    from workbench.models import estimate_params
 
     teacher = from_dict(ModelConfig, yaml.safe_load(teacher_yaml))
     return estimate_params(teacher, from_dict(StudentConfig, yaml.safe_load(student_yaml)), pruned_vocab=pruned)
@@ -88,7 +87,7 @@ def _param_estimate(teacher_yaml: str, student_yaml: str, stamp: str, pruned: in
 
 @st.cache_data(show_spinner="Counting the training words…", max_entries=4)
 def _pruned_vocab(teacher_yaml: str, data_yaml: str, stamp: str) -> int:
-    from workbench.models.sizing import pruned_vocab_size
+    from workbench.models import pruned_vocab_size
 
     cfg = RunConfig()
     cfg.teacher = from_dict(ModelConfig, yaml.safe_load(teacher_yaml))
@@ -107,7 +106,7 @@ def param_estimate(cfg: RunConfig) -> dict[str, Any]:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _text_count(path: str, stamp: str) -> int:
-    from workbench.models.sizing import count_texts
+    from workbench.models import count_texts
 
     return count_texts(path)
 
@@ -119,7 +118,7 @@ def text_count(path: str) -> int:
 
 @st.cache_resource(show_spinner="Loading the tokenizer…", max_entries=4)
 def _tokenizer(model_yaml: str, stamp: str) -> Any:
-    from workbench.models.configs import model_tokenizer
+    from workbench.models import model_tokenizer
 
     return model_tokenizer(from_dict(ModelConfig, yaml.safe_load(model_yaml)))
 
@@ -141,7 +140,7 @@ def explorer_key(cfg: RunConfig) -> str:
 @st.cache_resource(show_spinner="Loading the teacher and building the student…", max_entries=2)
 def explorer_models(key: str, label_names: tuple[str, ...]) -> tuple[Any, Any]:
     """(teacher, untrained student) for an `explorer_key`."""
-    from workbench.studio.explorer import load_models
+    from workbench.studio import load_models
 
     settings = yaml.safe_load(key)
     settings.pop("stamp")
@@ -150,7 +149,7 @@ def explorer_models(key: str, label_names: tuple[str, ...]) -> tuple[Any, Any]:
 
 @st.cache_resource(show_spinner="Loading both models…", max_entries=2)
 def _run_models(run_dir: str, stamp: str) -> tuple[Any, Any, int]:
-    from workbench.studio.tryout import load_run_models
+    from workbench.studio import load_run_models
 
     return load_run_models(Path(run_dir))
 

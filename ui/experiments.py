@@ -10,7 +10,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from workbench.sweeps.stats import PairedDifference
+from workbench.sweeps import PairedDifference
 
 
 def effect_sentence(diff: PairedDifference | None, split: str = "validation") -> str:

@@ -15,10 +15,9 @@ from pathlib import Path
 import yaml
 
 from ui.summary import headline, human_bytes, pct, teacher_warning
-from workbench.core.errors import WorkbenchError
-from workbench.evaluation.model_card import CARD_FILE, usage_lines
-from workbench.runs.baseline import find_baseline
-from workbench.runs.store import read_report
+from workbench.core import WorkbenchError
+from workbench.evaluation import CARD_FILE, usage_lines
+from workbench.runs import find_baseline, read_report
 
 BUNDLED_NAME = "bundled all-MiniLM-L6-v2"
 

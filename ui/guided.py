@@ -17,8 +17,8 @@ import streamlit as st
 
 from ui.state import OPEN_RUN_KEY, save_cfg
 from ui.summary import human_seconds
-from workbench.config.schema import ModelConfig, RunConfig
-from workbench.runs.store import RunInfo
+from workbench.config import ModelConfig, RunConfig
+from workbench.runs import RunInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 MEASURED = ROOT / "benchmarks" / "results" / "first_run.json"

@@ -33,9 +33,8 @@ from ui.summary import (
     speed_reading,
     teacher_warning,
 )
-from workbench.core.errors import WorkbenchError
-from workbench.runs.baseline import find_baseline
-from workbench.runs.store import read_metrics, read_report
+from workbench.core import WorkbenchError
+from workbench.runs import find_baseline, read_metrics, read_report
 
 EXAMPLES = 12  # disagreements shown, and as many agreements: enough to read, short enough to print
 SPLIT = "test"

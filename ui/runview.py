@@ -21,12 +21,11 @@ import plotly.graph_objects as go
 import streamlit as st
 import yaml
 
-import workbench.runs.jobs as jobs
 from ui import charts
 from ui.quality import run_quality
 from ui.summary import assess, headline, history_row, human_seconds, metric_series, progress, teacher_warning
 from ui.tables import one_type_per_column
-from workbench.runs.store import ACTIVE_STATES, MetricsTail, RunInfo, read_report
+from workbench.runs import ACTIVE_STATES, MetricsTail, RunInfo, jobs, read_report
 
 KIND_WORDS = {"teacher": "Teacher fine-tuning", "distill": "Distillation"}
 STATE_BADGES = {

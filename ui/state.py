@@ -20,9 +20,9 @@ from typing import Any
 
 import streamlit as st
 
-from workbench.config.schema import RunConfig, dump_config, preset
-from workbench.core.errors import WorkbenchError
-from workbench.studio.drafts import load_draft, save_draft
+from workbench.config import RunConfig, dump_config, preset
+from workbench.core import WorkbenchError
+from workbench.studio import load_draft, save_draft
 
 CFG_KEY = "wb_cfg"
 OPEN_RUN_KEY = "wb_open_run"
@@ -144,7 +144,7 @@ def plain_problem(message: str) -> str:
 
 def config_problem(cfg: RunConfig) -> str | None:
     """Why `cfg` cannot start, in plain words (None when it can): the engine's `validate_values`."""
-    from workbench.config.schema import validate_values
+    from workbench.config import validate_values
 
     try:
         validate_values(cfg)

@@ -4,6 +4,6 @@ Importing it registers the BiLSTM config and model with transformers' Auto class
 student loads with `AutoModelForSequenceClassification.from_pretrained(folder)`.
 """
 
-from workbench.models.bilstm import BiLSTMConfig, BiLSTMForSequenceClassification
+from workbench.models import BiLSTMConfig, BiLSTMForSequenceClassification
 
 __all__ = ["BiLSTMConfig", "BiLSTMForSequenceClassification"]

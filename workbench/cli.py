@@ -26,11 +26,11 @@ import os
 import sys
 from pathlib import Path
 
-from workbench.core.errors import WorkbenchError
+from workbench.core import WorkbenchError
 
 
 def _parser() -> argparse.ArgumentParser:
-    from workbench.config.schema import PRESETS
+    from workbench.config import PRESETS
 
     p = argparse.ArgumentParser(prog="python -m workbench", description="Distillation Workbench engine")
     sub = p.add_subparsers(dest="command", required=True)
@@ -101,7 +101,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         sys.stdout.write(config_mod.to_commented_yaml(config_mod.preset(args.preset)))
         return 0
     if args.command == "validate":
-        from workbench.training.preflight import run_preflight
+        from workbench.training import run_preflight
 
         pf = run_preflight(config_mod.load_config(args.config), measure=not args.no_measure)
         if args.json:
@@ -120,7 +120,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 2
         return 0
     if args.command in ("teacher", "distill"):
-        from workbench.runs.runner import execute, prepare_run_dir
+        from workbench.runs import execute, prepare_run_dir
 
         world = int(os.environ.get("WORLD_SIZE", "1"))
         if world > 1 and not args.run_dir:
@@ -134,27 +134,26 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"run folder: {run_dir}", flush=True)
         return execute(args.command, cfg, run_dir, is_main=is_main)
     if args.command == "first-run":
-        from workbench.runs.guided import main_cli
+        from workbench.runs import main_cli
 
         return main_cli(args.config)
     if args.command == "resume":
-        from workbench.runs.runner import execute, resumable
-        from workbench.runs.store import resolve_run
+        from workbench.runs import execute, resolve_run, resumable
 
         run_dir = resolve_run(args.run_dir)
         kind, cfg = resumable(run_dir)
         is_main = int(os.environ.get("RANK", "0")) == 0
         return execute(kind, cfg, run_dir, is_main=is_main, resume=True)
     if args.command == "evaluate":
-        from workbench.runs.store import resolve_run
-        from workbench.training.pipeline import evaluate_run
+        from workbench.runs import resolve_run
+        from workbench.training import evaluate_run
 
         report = evaluate_run(resolve_run(args.run_dir))
         print(json.dumps({k: report[k] for k in ("teacher", "student") if k in report}, indent=2, default=str)[:4000])
         return 0
     if args.command == "export":
-        from workbench.evaluation.export import export_run
-        from workbench.runs.store import resolve_run
+        from workbench.evaluation import export_run
+        from workbench.runs import resolve_run
 
         onnx = export_run(resolve_run(args.run_dir))
         lat, torch_lat = onnx["latency_ms"], onnx["pytorch_latency_ms"]
@@ -168,7 +167,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command.startswith("sweep"):
         return _sweep_command(args)
     if args.command == "runs":
-        from workbench.runs.store import list_runs
+        from workbench.runs import list_runs
 
         for info in list_runs():
             acc = (
@@ -199,7 +198,7 @@ def _floats(text: str, what: str) -> list[float]:
 
 
 def _sweep_command(args: argparse.Namespace) -> int:
-    from workbench.config.schema import load_config, validate_values
+    from workbench.config import load_config, validate_values
     from workbench.sweeps import study as sweep
 
     if args.command == "sweep":
@@ -219,7 +218,7 @@ def _sweep_command(args: argparse.Namespace) -> int:
         print(f"sweep {study}: {result['state']} after {result['trials']} trial(s) here")
         return 0
     if args.command == "sweep-stop":
-        from workbench.sweeps.jobs import stop_sweep
+        from workbench.sweeps import stop_sweep
 
         stop_sweep(args.study)
         print(f"asked sweep {args.study} to stop; start it again to continue")

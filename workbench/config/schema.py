@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from workbench.core.errors import WorkbenchError
+from workbench.core import WorkbenchError
 
 
 def _opt(default: Any, help: str) -> Any:

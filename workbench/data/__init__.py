@@ -1,0 +1,44 @@
+"""Labelled texts: reading files, the bundled and hub data sets, splits, checks, augmentation, batching.
+
+It knows tokenizers only as callables that turn texts into ids; it never loads a model.
+"""
+
+from workbench.data import augment
+from workbench.data.augment import make_transfer_set, transfer_wanted
+from workbench.data.batching import (
+    MODEL_INPUTS,
+    NO_LABEL,
+    Encoded,
+    collate,
+    encode,
+    length_grouped_batches,
+    model_inputs,
+    shuffled_batches,
+    sorted_batches,
+    tokenize,
+)
+from workbench.data.leakage import overlap_notes, teacher_run_folder, teacher_training_overlap
+from workbench.data.loading import SPLITS, TextData, load_data, read_table
+
+__all__ = [
+    "Encoded",
+    "MODEL_INPUTS",
+    "NO_LABEL",
+    "SPLITS",
+    "TextData",
+    "augment",
+    "collate",
+    "encode",
+    "length_grouped_batches",
+    "load_data",
+    "make_transfer_set",
+    "model_inputs",
+    "overlap_notes",
+    "read_table",
+    "shuffled_batches",
+    "sorted_batches",
+    "teacher_run_folder",
+    "teacher_training_overlap",
+    "tokenize",
+    "transfer_wanted",
+]

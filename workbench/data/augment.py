@@ -41,8 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench.config.schema import RunConfig
-from workbench.core.errors import WorkbenchError
+from workbench.config import RunConfig
+from workbench.core import WorkbenchError
 from workbench.data.loading import TextData, column_texts, normalise_text
 from workbench.data.readers import read_lines, read_table
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from workbench.config.schema import ModelConfig, load_config
-from workbench.core.errors import WorkbenchError
+from workbench.config import ModelConfig, load_config
+from workbench.core import WorkbenchError
 from workbench.data.loading import TextData, load_data, normalise_text
 
 EVAL_SPLITS = ("validation", "test")

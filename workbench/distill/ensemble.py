@@ -21,7 +21,7 @@ import math
 
 import torch
 
-from workbench.core.errors import WorkbenchError
+from workbench.core import WorkbenchError
 
 RULES = ("probs", "logits")
 

@@ -41,7 +41,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from workbench.core.errors import WorkbenchError
+from workbench.core import WorkbenchError
 
 
 def evenly_spaced(n_student: int, n_teacher: int) -> list[int]:

@@ -19,8 +19,8 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from workbench.core.files import temp_path_beside, write_json_atomic
-from workbench.models.fingerprints import texts_fingerprint
+from workbench.core import temp_path_beside, write_json_atomic
+from workbench.models import texts_fingerprint
 
 
 def cache_dir() -> Path:

@@ -33,8 +33,8 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
-from workbench.core.errors import WorkbenchError
-from workbench.data.batching import NO_LABEL
+from workbench.core import WorkbenchError
+from workbench.data import NO_LABEL
 
 
 class DistillationLoss(NamedTuple):

@@ -12,16 +12,12 @@ from typing import Any
 
 import torch
 
-from workbench.config.schema import RunConfig, TrainConfig
-from workbench.core.distributed import gather_rows, shard_indices
-from workbench.core.errors import WorkbenchError
-from workbench.core.progress import Emit, progress
-from workbench.data.batching import Encoded
-from workbench.data.loading import TextData
+from workbench.config import RunConfig, TrainConfig
+from workbench.core import Emit, WorkbenchError, gather_rows, progress, shard_indices
+from workbench.data import Encoded, TextData
 from workbench.distill import logits_cache as cache
-from workbench.evaluation.metrics import chance_accuracy, classification_metrics
-from workbench.models.inference import predict_logits
-from workbench.models.prepared import Prepared
+from workbench.evaluation import chance_accuracy, classification_metrics
+from workbench.models import Prepared, predict_logits
 
 
 def teacher_logits(

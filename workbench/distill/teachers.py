@@ -14,14 +14,13 @@ from typing import Any
 
 import torch
 
-from workbench.config.schema import ModelConfig, RunConfig, TrainConfig
-from workbench.core.progress import Emit
-from workbench.data.loading import TextData
+from workbench.config import ModelConfig, RunConfig, TrainConfig
+from workbench.core import Emit
+from workbench.data import TextData
 from workbench.distill.ensemble import combine_logits
 from workbench.distill.teacher_logits import logits_for, teacher_logits
-from workbench.evaluation.metrics import classification_metrics
-from workbench.models import reuse
-from workbench.models.prepared import Prepared, encode_unlabelled
+from workbench.evaluation import classification_metrics
+from workbench.models import Prepared, encode_unlabelled, reuse
 
 
 def load_extra_teachers(cfg: RunConfig, data: TextData, max_length: int) -> list[Prepared]:

@@ -14,13 +14,11 @@ from typing import Any
 
 import torch
 
-from workbench.config.schema import RunConfig, TrainConfig
-from workbench.core.progress import Emit
-from workbench.data.augment import make_transfer_set, transfer_wanted
-from workbench.data.batching import Encoded
-from workbench.data.loading import TextData
+from workbench.config import RunConfig, TrainConfig
+from workbench.core import Emit
+from workbench.data import Encoded, TextData, make_transfer_set, transfer_wanted
 from workbench.distill.teacher_logits import logits_for
-from workbench.models.prepared import Prepared, encode_unlabelled
+from workbench.models import Prepared, encode_unlabelled
 
 
 @dataclass

@@ -1,0 +1,18 @@
+"""Measuring a trained model: metrics, latency, calibration, reports, ONNX export and the model card."""
+
+from workbench.evaluation.export import export_run
+from workbench.evaluation.metrics import chance_accuracy, classification_metrics
+from workbench.evaluation.model_card import CARD_FILE, usage_lines
+from workbench.evaluation.report import data_info, distill_report, teacher_report, training_info
+
+__all__ = [
+    "CARD_FILE",
+    "chance_accuracy",
+    "classification_metrics",
+    "data_info",
+    "distill_report",
+    "export_run",
+    "teacher_report",
+    "training_info",
+    "usage_lines",
+]

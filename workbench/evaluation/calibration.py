@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from workbench.core.errors import WorkbenchError
+from workbench.core import WorkbenchError
 
 N_BINS = 15  # Guo et al. 2017
 

@@ -26,12 +26,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from workbench.core.errors import WorkbenchError
-from workbench.core.files import read_json, write_json_atomic
-from workbench.data.batching import MODEL_INPUTS, tokenize
+from workbench.core import WorkbenchError, read_json, write_json_atomic
+from workbench.data import MODEL_INPUTS, tokenize
 from workbench.evaluation.latency import measure_latency
 from workbench.evaluation.model_card import write_model_card
-from workbench.models.loading import accepted_inputs, load_classifier, resolve_location
+from workbench.models import accepted_inputs, load_classifier, resolve_location
 
 ONNX_FILE = "model.onnx"
 TOLERANCE = 1e-4

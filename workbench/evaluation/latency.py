@@ -16,9 +16,9 @@ from typing import Any
 import psutil
 import torch
 
-from workbench.core.hardware import autocast
-from workbench.data.batching import tokenize
-from workbench.models.loading import accepted_inputs
+from workbench.core import autocast
+from workbench.data import tokenize
+from workbench.models import accepted_inputs
 
 
 def _quantile(sorted_values: list[float], q: float) -> float:

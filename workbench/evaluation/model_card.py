@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from workbench.core.files import read_json, write_text_atomic
+from workbench.core import read_json, write_text_atomic
 
 CARD_FILE = "README.md"
 
@@ -29,7 +29,7 @@ def _ms(d: dict[str, Any] | None, key: str) -> str:
 
 def _max_length(run_dir: Path, kind: str) -> int:
     try:
-        from workbench.config.schema import load_config
+        from workbench.config import load_config
 
         cfg = load_config(run_dir / "config.yaml")
         return (cfg.teacher_training if kind == "teacher" else cfg.training).max_length
@@ -126,7 +126,7 @@ def write_model_card(run_dir: str | Path) -> Path:
 def usage_lines(run_dir: str | Path) -> list[str]:
     """The card's speed table and how to load each format (PyTorch, ONNX Runtime), as Markdown lines;
     also the end of the card the Compare page's download carries."""
-    from workbench.models.loading import load_tokenizer
+    from workbench.models import load_tokenizer
 
     run_dir = Path(run_dir)
     model = run_dir / "model"

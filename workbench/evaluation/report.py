@@ -14,17 +14,13 @@ from typing import Any
 
 import torch
 
-from workbench.config.schema import RunConfig, TrainConfig
-from workbench.core.files import write_json_atomic
-from workbench.core.hardware import describe_machine, serving_precision
-from workbench.core.progress import Emit, progress
-from workbench.data.loading import SPLITS, TextData
+from workbench.config import RunConfig, TrainConfig
+from workbench.core import Emit, describe_machine, progress, serving_precision, write_json_atomic
+from workbench.data import SPLITS, TextData
 from workbench.evaluation.calibration import calibration
 from workbench.evaluation.latency import measure_latency
 from workbench.evaluation.metrics import classification_metrics
-from workbench.models.inference import predict_sharded
-from workbench.models.loading import LoadedModel, describe, folder_size, param_breakdown
-from workbench.models.prepared import Prepared
+from workbench.models import LoadedModel, Prepared, describe, folder_size, param_breakdown, predict_sharded
 
 
 def model_summary(
@@ -251,7 +247,7 @@ def distill_report(
 
 
 def teacher_size(teacher: LoadedModel) -> int | None:
-    from workbench.models.loading import weight_bytes
+    from workbench.models import weight_bytes
 
     if teacher.location and Path(teacher.location).is_dir():
         size = folder_size(teacher.location)

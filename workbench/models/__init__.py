@@ -1,0 +1,70 @@
+"""Models and what is cheap to know about them: loading, students cut or built, the BiLSTM, vocabularies,
+sizes, fingerprints, tokenised splits and batched predictions.
+
+It knows nothing of losses or training: a model here is something that maps token ids to logits.
+"""
+
+from workbench.models import reuse
+from workbench.models.bilstm import BiLSTMConfig, BiLSTMForSequenceClassification
+from workbench.models.configs import model_layer_count, model_tokenizer
+from workbench.models.fingerprints import texts_fingerprint
+from workbench.models.inference import classify, predict_logits, predict_sharded
+from workbench.models.loading import (
+    LoadedModel,
+    accepted_inputs,
+    bundled_model_path,
+    default_layers,
+    describe,
+    folder_size,
+    load_classifier,
+    load_teacher,
+    load_tokenizer,
+    param_breakdown,
+    resolve_location,
+    save_model,
+    weight_bytes,
+)
+from workbench.models.prepared import Prepared, encode_unlabelled, tokenise, truncation_note
+from workbench.models.sizing import (
+    count_texts,
+    estimate_params,
+    pruned_vocab_size,
+    teacher_seconds_per_text,
+    transfer_cost,
+)
+from workbench.models.students import build_student
+
+__all__ = [
+    "BiLSTMConfig",
+    "BiLSTMForSequenceClassification",
+    "LoadedModel",
+    "Prepared",
+    "accepted_inputs",
+    "build_student",
+    "bundled_model_path",
+    "classify",
+    "count_texts",
+    "default_layers",
+    "describe",
+    "encode_unlabelled",
+    "estimate_params",
+    "folder_size",
+    "load_classifier",
+    "load_teacher",
+    "load_tokenizer",
+    "model_layer_count",
+    "model_tokenizer",
+    "param_breakdown",
+    "predict_logits",
+    "predict_sharded",
+    "pruned_vocab_size",
+    "resolve_location",
+    "reuse",
+    "save_model",
+    "teacher_seconds_per_text",
+    "texts_fingerprint",
+    "tokenise",
+    "transfer_cost",
+    "truncation_note",
+    "weight_bytes",
+]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.config.schema import ModelConfig
-from workbench.core.errors import WorkbenchError
+from workbench.config import ModelConfig
+from workbench.core import WorkbenchError
 from workbench.models.loading import load_tokenizer, resolve_location
 
 

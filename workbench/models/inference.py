@@ -11,16 +11,8 @@ from typing import Any
 
 import torch
 
-from workbench.core.distributed import gather_rows, shard_indices
-from workbench.core.hardware import autocast
-from workbench.core.progress import Emit, progress
-from workbench.data.batching import (
-    Encoded,
-    collate,
-    encode,
-    model_inputs,
-    sorted_batches,
-)
+from workbench.core import Emit, autocast, gather_rows, progress, shard_indices
+from workbench.data import Encoded, collate, encode, model_inputs, sorted_batches
 from workbench.models.loading import accepted_inputs
 
 

@@ -23,10 +23,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from workbench.config.schema import ModelConfig
-from workbench.core import hub
-from workbench.core.errors import WorkbenchError
-from workbench.core.files import write_json_atomic
+from workbench.config import ModelConfig
+from workbench.core import WorkbenchError, hub, write_json_atomic
 
 TOKEN_MAP_FILE = "teacher_token_ids.json"
 HEAD_PREFIXES = ("classifier", "pre_classifier", "score", "pooler")

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workbench.data.batching import NO_LABEL, Encoded, encode
-from workbench.data.loading import SPLITS, TextData
+from workbench.data import NO_LABEL, SPLITS, Encoded, TextData, encode
 from workbench.models import fingerprints
 from workbench.models.loading import LoadedModel, accepted_inputs
 

@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
-from workbench.config.schema import DataConfig, ModelConfig
-from workbench.data.loading import TextData, load_data
+from workbench.config import DataConfig, ModelConfig
+from workbench.data import TextData, load_data
 from workbench.models.loading import LoadedModel, load_teacher
 from workbench.models.prepared import Prepared, tokenise
 

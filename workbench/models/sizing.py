@@ -16,8 +16,8 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from workbench.config.schema import ModelConfig, StudentConfig
-from workbench.core.errors import WorkbenchError
+from workbench.config import ModelConfig, StudentConfig
+from workbench.core import WorkbenchError
 
 
 def bilstm_params(
@@ -97,7 +97,7 @@ def estimate_params(
 
 def count_texts(path: str | Path) -> int:
     """Texts in an unlabelled file: non-empty lines of a .txt, rows of a .csv / .jsonl / .parquet."""
-    from workbench.data.loading import read_table
+    from workbench.data import read_table
 
     p = Path(path)
     if p.suffix.lower() == ".txt":

@@ -19,8 +19,8 @@ import copy
 import torch
 from torch import nn
 
-from workbench.config.schema import StudentConfig
-from workbench.core.errors import WorkbenchError
+from workbench.config import StudentConfig
+from workbench.core import WorkbenchError
 from workbench.models.loading import LoadedModel, cut_layers, load_classifier
 from workbench.models.vocab import PrunedVocab, prune_vocabulary
 

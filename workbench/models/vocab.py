@@ -27,8 +27,8 @@ from typing import Any
 
 import torch
 
-from workbench.core.errors import WorkbenchError
-from workbench.data.batching import tokenize
+from workbench.core import WorkbenchError
+from workbench.data import tokenize
 
 NOT_WORDPIECE = "vocabulary pruning needs a WordPiece tokenizer; set student.prune_vocab: false"
 

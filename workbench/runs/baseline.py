@@ -12,8 +12,8 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from workbench.config.schema import RunConfig, TransferConfig, load_config, to_dict
-from workbench.core.errors import WorkbenchError
+from workbench.config import RunConfig, TransferConfig, load_config, to_dict
+from workbench.core import WorkbenchError
 from workbench.runs.store import read_status
 
 BASELINE_SUFFIX = "-no-teacher"

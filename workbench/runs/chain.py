@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from workbench.config.schema import RunConfig
+from workbench.config import RunConfig
 from workbench.runs.store import read_status, write_status
 
 POLL_S = 1.0
@@ -91,7 +91,7 @@ def tag_report(cfg: RunConfig, run_dir: Path) -> None:
     """Add group and role to a finished run's report.json, so the report alone says what it was."""
     if not (cfg.group or cfg.role):
         return
-    from workbench.core.files import read_json, write_json_atomic
+    from workbench.core import read_json, write_json_atomic
 
     path = Path(run_dir) / "report.json"
     report = read_json(path, default=None)

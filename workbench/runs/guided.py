@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from workbench.config.schema import RunConfig, load_config
-from workbench.core.files import read_json
+from workbench.config import RunConfig, load_config
+from workbench.core import read_json
 from workbench.runs.store import read_status
 
 ROLES = ("teacher", "distilled", "baseline")
@@ -109,7 +109,7 @@ def run_first_run(
         if code != 0 or status.get("state") != "finished":
             echo(f"[{i}/3] {role} ended {status.get('state')}: {status.get('error') or 'see log'}")
             return (code or 1), dirs
-        acc = test_accuracy(run_dir)
+        acc = accuracy_on_test(run_dir)
         echo(f"[{i}/3] {role} finished in {time.time() - start:.0f} s, test accuracy {acc:.3f}")
     return 0, dirs
 
@@ -133,7 +133,7 @@ def _echo_progress(run_dir: Path, role: str, echo: Callable[[str], None], done: 
             return
 
 
-def test_accuracy(run_dir: Path) -> float | None:
+def accuracy_on_test(run_dir: Path) -> float | None:
     """The trained model's test accuracy from a finished run's report (teacher or student)."""
     report = read_json(Path(run_dir) / "report.json", default=None) or {}
     who = report.get("student" if report.get("kind") == "distill" else "teacher") or {}
@@ -150,12 +150,12 @@ def find_baseline(run_dir: str | Path) -> Path | None:
 
 def main_cli(config: str | None, root: Path | None = None) -> int:
     """`python -m workbench first-run [CONFIG]` (the `first-run` preset without a config)."""
-    from workbench.config.schema import preset
+    from workbench.config import preset
 
     cfg = load_config(config) if config else preset("first-run")
     code, dirs = run_first_run(cfg, root, echo=lambda line: print(line, flush=True))
     if code == 0:
-        accs = {role: test_accuracy(d) for role, d in dirs.items()}
+        accs = {role: accuracy_on_test(d) for role, d in dirs.items()}
         t, s, b = accs["teacher"], accs["distilled"], accs["baseline"]
         print(
             f"teacher {t:.3f}, distilled student {s:.3f} ({s / t:.1%} of the teacher), "

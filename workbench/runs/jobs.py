@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from workbench.config.schema import RunConfig
+from workbench.config import RunConfig
 from workbench.runs.processes import create_time, process_alive, refresh, spawn_cli
 from workbench.runs.store import ACTIVE_STATES, KINDS, list_runs, read_status, runs_root, write_status
 
@@ -93,7 +93,7 @@ def _after_training_alive(status: dict, key: str) -> bool:
 
 def _start_after_training(run_dir: Path, command_name: str, key: str) -> Path:
     """`python -m workbench COMMAND RUN_DIR` in the background, for a run that has ended and has a model."""
-    from workbench.core.errors import WorkbenchError
+    from workbench.core import WorkbenchError
 
     run_dir = Path(run_dir).resolve()
     status = refresh(run_dir)

@@ -20,17 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from workbench.training import checkpoint
-from workbench.config.schema import RunConfig, dump_config
-from workbench.core.errors import WorkbenchError
-from workbench.core.files import write_text_atomic
+from workbench.config import RunConfig, dump_config
+from workbench.core import WorkbenchError
+from workbench.core import write_text_atomic
 from workbench.runs.processes import create_time, process_alive, training_slot
 from workbench.runs.store import KINDS, MetricsLog, new_run_dir, read_metrics, write_status
-from workbench.training.loop import StopFlag
+from workbench.training import StopFlag
 
 
 def resumable(run_dir: Path) -> tuple[str, RunConfig]:
     """(kind, config) of a run that may be resumed; a one-line error for one that may not."""
-    from workbench.config.schema import load_config
+    from workbench.config import load_config
     from workbench.runs.store import read_status
 
     status = read_status(run_dir)
@@ -124,7 +124,7 @@ def rewind_metrics(run_dir: Path) -> int:
 
 
 def _execute(kind: str, cfg: RunConfig, run_dir: Path, stop: StopFlag, is_main: bool, resume: bool = False) -> int:
-    from workbench.training.pipeline import run_distill, run_teacher
+    from workbench.training import run_distill, run_teacher
 
     log = MetricsLog(run_dir) if is_main else None
     if is_main:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 
-from workbench.runs.store import KINDS, slug
+from workbench.runs import KINDS, slug
 
 
 def cli_commands(

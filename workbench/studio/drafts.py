@@ -17,10 +17,9 @@ from pathlib import Path
 
 import yaml
 
-from workbench.config.schema import RunConfig, dump_config, from_dict
-from workbench.core.errors import WorkbenchError
-from workbench.core.files import write_text_atomic
-from workbench.runs.store import runs_root
+from workbench.config import RunConfig, dump_config, from_dict
+from workbench.core import WorkbenchError, write_text_atomic
+from workbench.runs import runs_root
 
 DRAFTS_FOLDER = ".drafts"  # a dot folder: list_runs skips it
 

@@ -18,12 +18,10 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from workbench.config.schema import RunConfig
-from workbench.data.batching import encode
-from workbench.distill.losses import check_hyperparameters, distillation_loss, soft_loss_per_example, soft_targets
-from workbench.models.inference import predict_logits
-from workbench.models.loading import LoadedModel, accepted_inputs, load_teacher
-from workbench.models.students import build_student
+from workbench.config import RunConfig
+from workbench.data import encode
+from workbench.distill import check_hyperparameters, distillation_loss, soft_loss_per_example, soft_targets
+from workbench.models import LoadedModel, accepted_inputs, build_student, load_teacher, predict_logits
 
 DEFAULT_TEMPERATURES = [0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from workbench.runs.store import list_runs
+from workbench.runs import list_runs
 
 
 def student_points(root: Path | None = None, split: str = "validation") -> list[dict[str, Any]]:

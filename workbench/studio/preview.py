@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.data.batching import tokenize
-from workbench.data.loading import TextData
+from workbench.data import TextData, tokenize
 
 
 def preview_rows(data: TextData, split: str = "train", n: int = 8) -> list[dict[str, Any]]:

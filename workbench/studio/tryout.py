@@ -12,11 +12,10 @@ from typing import Any
 
 import torch
 
-from workbench.config.schema import load_config
-from workbench.core.errors import WorkbenchError
-from workbench.models.inference import classify
-from workbench.models.loading import LoadedModel, load_classifier, load_teacher
-from workbench.runs.store import read_report
+from workbench.config import load_config
+from workbench.core import WorkbenchError
+from workbench.models import LoadedModel, classify, load_classifier, load_teacher
+from workbench.runs import read_report
 
 
 def load_run_models(run_dir: Path) -> tuple[LoadedModel, LoadedModel, int]:

@@ -25,10 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.core.errors import WorkbenchError
-from workbench.core.files import write_bytes_atomic
-from workbench.data.loading import read_table
-from workbench.runs.store import runs_root
+from workbench.core import WorkbenchError, write_bytes_atomic
+from workbench.data import read_table
+from workbench.runs import runs_root
 
 ALLOWED_SUFFIXES = (".csv", ".jsonl", ".parquet")
 MAX_UPLOAD_BYTES = 200 * 2**20

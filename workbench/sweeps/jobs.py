@@ -17,11 +17,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from workbench.config.schema import RunConfig, dump_config
-from workbench.core.errors import WorkbenchError
-from workbench.core.files import read_json, write_json_atomic
-from workbench.runs.processes import create_time, process_alive, spawn_cli
-from workbench.runs.store import runs_root, slug
+from workbench.config import RunConfig, dump_config
+from workbench.core import WorkbenchError, read_json, write_json_atomic
+from workbench.runs import create_time, process_alive, runs_root, slug, spawn_cli
 
 
 def sweep_folder(study: str, root: Path | None = None) -> Path:

@@ -29,10 +29,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from workbench.config.schema import RunConfig, dump_config, from_dict
-from workbench.core.errors import WorkbenchError
-from workbench.core.files import read_json, write_json_atomic
-from workbench.runs.store import MetricsTail, new_run_dir, read_report, read_status, runs_root, write_status
+from workbench.config import RunConfig, dump_config, from_dict
+from workbench.core import WorkbenchError, read_json, write_json_atomic
+from workbench.runs import MetricsTail, new_run_dir, read_report, read_status, runs_root, write_status
 from workbench.sweeps.jobs import sweep_folder
 from workbench.sweeps.stats import summarise
 
@@ -153,7 +152,7 @@ def load_sweep(study_name: str, url: str) -> tuple[Any, RunConfig]:
 
 
 def trial_config(base: RunConfig, params: dict[str, Any], study_name: str, number: int) -> RunConfig:
-    from workbench.runs.baseline import without_teacher
+    from workbench.runs import without_teacher
 
     # the alpha = 0 reference learns from the labels alone: no transfer set, no intermediate losses
     cfg = without_teacher(base) if float(params["alpha"]) == 0 else copy.deepcopy(base)
@@ -207,7 +206,7 @@ class _TrialWatch(threading.Thread):
 
 def _run_trial(study: Any, trial: Any, base: RunConfig, params: dict[str, Any], root: Path, stop_file: Path) -> None:
     """Run one trial as an ordinary distillation run and tell Optuna how it went."""
-    from workbench.runs.runner import execute, prepare_run_dir
+    from workbench.runs import execute, prepare_run_dir
 
     optuna = _optuna()
     cfg = trial_config(base, params, study.study_name, trial.number)
@@ -359,7 +358,7 @@ def _search_params(trial: Any, cfg: RunConfig) -> dict[str, Any]:
 
 def start_sweep_here(cfg: RunConfig, study_name: str, url: str, root: Path | None = None) -> dict[str, Any]:
     """`workbench sweep`: create or continue the study, then work on it in this process."""
-    from workbench.runs.processes import create_time
+    from workbench.runs import create_time
 
     root = (root or runs_root()).resolve()
     create_sweep(cfg, study_name, url)

@@ -1,0 +1,24 @@
+"""Training: the loop as named stages on Accelerate, checkpoints, the pipeline of one run, the pre-flight check.
+
+It knows nothing of run folders beyond the one it is given, nor of sweeps or the UI.
+"""
+
+from workbench.training import checkpoint
+from workbench.training.checkpoint import saved_position
+from workbench.training.loop import StopFlag, _param_groups, make_accelerator, stop_agreed, train_loop
+from workbench.training.pipeline import evaluate_run, run_distill, run_teacher
+from workbench.training.preflight import run_preflight
+
+__all__ = [
+    "StopFlag",
+    "_param_groups",
+    "checkpoint",
+    "evaluate_run",
+    "make_accelerator",
+    "run_distill",
+    "run_preflight",
+    "run_teacher",
+    "saved_position",
+    "stop_agreed",
+    "train_loop",
+]

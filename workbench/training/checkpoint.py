@@ -31,7 +31,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from workbench.core.files import read_json, write_json_atomic
+from workbench.core import read_json, write_json_atomic
 
 
 @dataclass

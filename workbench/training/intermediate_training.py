@@ -19,11 +19,17 @@ from typing import Any
 
 import torch
 
-from workbench.config.schema import RunConfig
-from workbench.data.batching import model_inputs
-from workbench.distill.intermediate import HiddenProjections, attention_kl, hidden_mse, resolve_layer_map
-from workbench.distill.losses import DistillationLoss, with_intermediate
-from workbench.models.loading import default_layers
+from workbench.config import RunConfig
+from workbench.data import model_inputs
+from workbench.distill import (
+    DistillationLoss,
+    HiddenProjections,
+    attention_kl,
+    hidden_mse,
+    resolve_layer_map,
+    with_intermediate,
+)
+from workbench.models import default_layers
 
 
 class IntermediateSignals:

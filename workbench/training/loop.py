@@ -34,15 +34,12 @@ from typing import Any
 
 import torch
 
-from workbench.config.schema import TrainConfig
-from workbench.core.distributed import is_distributed
-from workbench.core.errors import WorkbenchError
-from workbench.core.hardware import resolve_device, resolve_precision
-from workbench.core.progress import Emit
-from workbench.data.batching import Encoded, collate, length_grouped_batches, model_inputs, shuffled_batches
-from workbench.distill.losses import DistillationLoss
-from workbench.evaluation.metrics import classification_metrics
-from workbench.models.inference import predict_sharded
+from workbench.config import TrainConfig
+from workbench.core import Emit, WorkbenchError, is_distributed, resolve_device, resolve_precision
+from workbench.data import Encoded, collate, length_grouped_batches, model_inputs, shuffled_batches
+from workbench.distill import DistillationLoss
+from workbench.evaluation import classification_metrics
+from workbench.models import predict_sharded
 from workbench.training import checkpoint
 
 # compute_loss(logits (bs, C), batch) or, with forward_outputs, compute_loss(logits, batch, model output)

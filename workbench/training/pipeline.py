@@ -14,27 +14,25 @@ from typing import Any
 
 import torch
 
-from workbench.config.schema import RunConfig
-from workbench.core.errors import WorkbenchError
-from workbench.core.hardware import describe_machine, set_threads
-from workbench.core.progress import Emit
-from workbench.data.leakage import overlap_notes, teacher_run_folder, teacher_training_overlap
-from workbench.data.loading import load_data
-from workbench.distill.losses import DistillationLoss, check_hyperparameters, distillation_loss
-from workbench.distill.teacher_logits import check_teacher, teacher_logits
-from workbench.distill.teachers import (
+from workbench.config import RunConfig
+from workbench.core import Emit, WorkbenchError, describe_machine, set_threads
+from workbench.data import load_data, overlap_notes, teacher_run_folder, teacher_training_overlap
+from workbench.distill import (
+    DistillationLoss,
+    check_hyperparameters,
+    check_teacher,
+    distillation_loss,
     ensemble_report,
     ensemble_targets,
     extra_logits,
+    label_transfer,
     load_extra_teachers,
     members_on_texts,
+    teacher_logits,
+    training_set,
 )
-from workbench.distill.transfer import label_transfer, training_set
-from workbench.evaluation.report import data_info, distill_report, teacher_report, training_info
-from workbench.models import reuse
-from workbench.models.loading import LoadedModel, load_teacher, save_model
-from workbench.models.prepared import tokenise, truncation_note
-from workbench.models.students import build_student
+from workbench.evaluation import data_info, distill_report, teacher_report, training_info
+from workbench.models import LoadedModel, build_student, load_teacher, reuse, save_model, tokenise, truncation_note
 from workbench.training.intermediate_training import IntermediateSignals, eager_attention, wants_intermediate
 from workbench.training.loop import make_accelerator, plain_model, train_loop
 
@@ -211,9 +209,9 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
 
 def evaluate_run(run_dir: Path) -> dict[str, Any]:
     """Re-evaluate a run from its folder (config.yaml + model/), finished or stopped, speed included."""
-    from workbench.config.schema import load_config
-    from workbench.core.files import read_json
-    from workbench.models.loading import load_classifier
+    from workbench.config import load_config
+    from workbench.core import read_json
+    from workbench.models import load_classifier
 
     cfg = load_config(run_dir / "config.yaml")
     old = read_json(run_dir / "report.json", default={}) or {}

@@ -14,23 +14,28 @@ from typing import Any
 
 import torch
 
-from workbench.config.schema import RunConfig, validate_values
-from workbench.core.errors import WorkbenchError
-from workbench.core.hardware import autocast, resolve_device, resolve_precision
-from workbench.data import augment
-from workbench.data.augment import make_transfer_set, transfer_wanted
-from workbench.data.batching import collate, encode, model_inputs
-from workbench.data.loading import TextData, load_data
-from workbench.distill.losses import distillation_loss
-from workbench.models.loading import (
+from workbench.config import RunConfig, validate_values
+from workbench.core import WorkbenchError, autocast, resolve_device, resolve_precision
+from workbench.data import (
+    TextData,
+    augment,
+    collate,
+    encode,
+    load_data,
+    make_transfer_set,
+    model_inputs,
+    transfer_wanted,
+)
+from workbench.distill import distillation_loss
+from workbench.models import (
     LoadedModel,
     accepted_inputs,
+    build_student,
     describe,
     load_teacher,
     param_breakdown,
     weight_bytes,
 )
-from workbench.models.students import build_student
 from workbench.training.intermediate_training import IntermediateSignals, wants_intermediate
 
 
