@@ -71,7 +71,7 @@ def test_export_command_records_onnx_and_writes_a_card_whose_code_runs(tiny_conf
     assert onnx["size_bytes"] == (run_dir / "model" / "model.onnx").stat().st_size
     assert onnx["latency_ms"]["batch_1"] > 0 and onnx["latency_ms"]["batch_32"] > 0
     card = (run_dir / "model" / "README.md").read_text()
-    assert "import workbench.models.bilstm" in card and "onnxruntime" in card and "tokenizers" in card
+    assert "import workbench.bilstm" in card and "onnxruntime" in card and "tokenizers" in card
     assert f"{read_report(run_dir)['student']['params']['total']:,} parameters" in card
     # the card's ONNX code, run as a reader would (pointed at this folder): it classifies both texts
     code = re.search(r"## Load with ONNX Runtime.*?```python\n(.*?)```", card, re.S).group(1)

@@ -11,7 +11,7 @@ and how to load each format, and records the result in report.json under `studen
 
 The ONNX file plus `tokenizer.json` need neither this repository nor `transformers`: onnxruntime and
 the `tokenizers` library run the model anywhere. The PyTorch folder of a BiLSTM student needs
-`import workbench.models.bilstm` (this repository installed) to register its class with `transformers`.
+`import workbench.bilstm` (this repository installed) to register its class with `transformers`.
 """
 
 from __future__ import annotations
@@ -224,15 +224,20 @@ def export_run(run_dir: str | Path) -> dict[str, Any]:
         "size_bytes": path.stat().st_size,
         "busy": measured["busy"],
     }
+    record_in_report(run_dir, "onnx", onnx)
+    write_model_card(run_dir)
+    return onnx
+
+
+def record_in_report(run_dir: Path, key: str, value: dict[str, Any]) -> None:
+    """report.json's model section (`student`, or `teacher` for a teacher run) gets `key`: value."""
     report_path = run_dir / "report.json"
     report = read_json(report_path)
     if isinstance(report, dict):
         who = "teacher" if report.get("kind") == "teacher" else "student"
         if isinstance(report.get(who), dict):
-            report[who]["onnx"] = onnx
+            report[who][key] = value
             write_json_atomic(report_path, report)
-    write_model_card(run_dir)
-    return onnx
 
 
 __all__ = ["export_onnx", "export_and_verify", "export_run", "onnx_latency", "verify_onnx", "write_model_card"]

@@ -160,7 +160,7 @@ def usage_lines(run_dir: str | Path) -> list[str]:
     if is_bilstm:
         lines.append(
             "This BiLSTM is the workbench's own class: install this repository (`pip install -e .` in its "
-            "checkout, or put it on `PYTHONPATH`) and `import workbench.models.bilstm` before loading; "
+            "checkout, or put it on `PYTHONPATH`) and `import workbench.bilstm` before loading; "
             "`trust_remote_code` is not needed. Its tokenizer is a plain BERT WordPiece tokenizer."
         )
     else:

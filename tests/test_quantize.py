@@ -1,0 +1,37 @@
+"""int8 students: the quantised ONNX graph really holds int8 weights, agrees with fp32, and is recorded."""
+
+import onnx
+import pytest
+
+from workbench.evaluation.quantize import INT8_FILE, quantize_run
+
+
+@pytest.mark.parametrize("kind", ["bilstm", "layers"])
+def test_quantize_run_writes_an_int8_graph_checks_it_and_records_it(tiny_config, kind):
+    from workbench.runs import execute, prepare_run_dir, read_report, read_status
+
+    if kind == "bilstm":
+        tiny_config.student.kind = "bilstm"
+        tiny_config.student.embedding_size = 32
+        tiny_config.student.lstm_hidden_size = 32
+    run_dir = prepare_run_dir(tiny_config, "distill", None)
+    assert execute("distill", tiny_config, run_dir) == 0, read_status(run_dir)
+
+    result = quantize_run(run_dir)
+
+    path = run_dir / "model" / INT8_FILE
+    graph = onnx.load(str(path)).graph
+    int8_weights = [t for t in graph.initializer if t.data_type == onnx.TensorProto.INT8]
+    assert int8_weights, "no int8 weights in the quantised graph"
+    ops = {n.op_type for n in graph.node}
+    assert ops & {"DynamicQuantizeLinear", "MatMulInteger", "DynamicQuantizeLSTM", "DynamicQuantizeMatMul"}, ops
+    for split in ("validation", "test"):
+        acc = result["accuracy"][split]
+        assert 0 <= acc["int8"] <= 1 and 0 <= acc["fp32"] <= 1
+        assert 0 <= result["agreement"][split] <= 1
+    assert result["latency_ms"]["batch_1"] > 0 and result["onnx_latency_ms"]["batch_1"] > 0
+    assert result["size_bytes"] == path.stat().st_size
+    recorded = read_report(run_dir)["student"]
+    assert recorded["int8"]["size_bytes"] == result["size_bytes"]
+    # the fp32 ONNX model scores what the run's own evaluation of the PyTorch student scored
+    assert result["accuracy"]["test"]["fp32"] == pytest.approx(recorded["test"]["accuracy"], abs=0.05)
