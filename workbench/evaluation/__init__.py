@@ -1,12 +1,20 @@
 """Measuring a trained model: metrics, latency, calibration, reports, ONNX export and the model card."""
 
-from workbench.evaluation.export import export_run
+from workbench.evaluation.export import ONNX_FILE, OnnxClassifier, export_run
+from workbench.evaluation.latency import measure_latency
 from workbench.evaluation.metrics import chance_accuracy, classification_metrics
 from workbench.evaluation.model_card import CARD_FILE, usage_lines
+from workbench.evaluation.quantize import INT8_FILE, labelled_texts, quantize_run
 from workbench.evaluation.report import data_info, distill_report, teacher_report, training_info
 
 __all__ = [
     "CARD_FILE",
+    "INT8_FILE",
+    "ONNX_FILE",
+    "OnnxClassifier",
+    "labelled_texts",
+    "measure_latency",
+    "quantize_run",
     "chance_accuracy",
     "classification_metrics",
     "data_info",

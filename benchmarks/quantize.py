@@ -1,0 +1,167 @@
+"""int8 students: how much faster and smaller, and what it costs in accuracy (issue 19).
+
+    python -m benchmarks.quantize                    # fine-tunes a first-run teacher, distils a BiLSTM (~10 min)
+    python -m benchmarks.quantize --teacher RUN_DIR  # reuse a finished teacher run
+    python -m benchmarks.quantize --quick            # smoke-sized (tiny data; numbers mean nothing)
+
+The teacher is the `first-run` preset's fine-tuned MiniLM; the student is the BiLSTM family with its
+own training settings (pruned vocabulary, lr 2e-3, 3 epochs), distilled with T = 2, alpha = 0.5.
+Both models are exported to ONNX and quantised with ONNX Runtime's dynamic int8
+(`workbench export --int8`, `evaluation.quantize.quantize_run`), whose accuracy is measured on the
+run's own validation and test splits. Then all six variants (teacher and student x PyTorch fp32,
+ONNX fp32, ONNX int8) are timed in one `measure_latency` call, interleaved round by round on the same
+texts and threads, so the ratios compare like with like on a noisy machine.
+
+The last line printed is one JSON object: `bilstm_int8_vs_teacher_b1` (batch-1 latency of the fp32
+PyTorch teacher over the int8 BiLSTM), `int8_vs_fp32_onnx_b1` (same student, fp32 ONNX over int8),
+`points_lost` (test accuracy, fp32 ONNX minus int8, in points), `size_ratio` (int8 file / fp32 file),
+and the teacher's own int8 figures for comparison. It is also written to benchmarks/results/quantize.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def _run_cli(args: list[str], runs: Path) -> None:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "WORKBENCH_RUNS_DIR": str(runs)}
+    subprocess.run([sys.executable, "-m", "workbench", *args], cwd=ROOT, env=env, check=True)
+
+
+def teacher_run(runs: Path, teacher: str | None, quick: bool) -> Path:
+    """A finished teacher run: the one given, or the `first-run` preset's, fine-tuned here."""
+    from workbench.config import dump_config, preset
+
+    if teacher:
+        return Path(teacher).resolve()
+    folder = runs / "teacher"
+    if not (folder / "model").is_dir():
+        cfg = preset("first-run")
+        cfg.name = "quantize-teacher"
+        if quick:
+            cfg.data.max_train_examples, cfg.data.max_eval_examples = 96, 48
+        dump_config(cfg, runs / "teacher.yaml")
+        _run_cli(["teacher", str(runs / "teacher.yaml"), "--run-dir", str(folder)], runs)
+    return folder
+
+
+def student_run(runs: Path, teacher: Path, quick: bool) -> Path:
+    """The BiLSTM student distilled from `teacher` (pruned vocabulary, its family's training settings)."""
+    from workbench.config import dump_config, preset
+
+    folder = runs / "bilstm"
+    if not (folder / "model").is_dir():
+        cfg = preset("first-run")
+        cfg.name = "quantize-bilstm"
+        cfg.teacher.source, cfg.teacher.name = "run", str(teacher)
+        cfg.student.kind, cfg.student.prune_vocab = "bilstm", True
+        cfg.student.embedding_size = cfg.student.lstm_hidden_size = 128
+        cfg.training.learning_rate, cfg.training.epochs = 2e-3, 3
+        cfg.training.freeze_word_embeddings = False
+        cfg.training.checkpoint_every_steps = 0
+        cfg.distill.temperature, cfg.distill.alpha = 2.0, 0.5
+        if quick:
+            cfg.data.max_train_examples, cfg.data.max_eval_examples = 96, 48
+            cfg.training.epochs = 1
+            cfg.allow_weak_teacher = True
+        dump_config(cfg, runs / "bilstm.yaml")
+        _run_cli(["distill", str(runs / "bilstm.yaml"), "--run-dir", str(folder)], runs)
+    return folder
+
+
+def time_all(teacher: Path, student: Path, texts: list[str], rounds: int) -> dict[str, dict[str, float]]:
+    """ms per example at batch 1 and 32 for the six variants, interleaved in one measurement."""
+    import torch
+
+    from workbench.evaluation import INT8_FILE, ONNX_FILE, OnnxClassifier, measure_latency
+    from workbench.models import load_classifier
+
+    models: dict[str, Any] = {}
+    for who, run in (("teacher", teacher), ("bilstm", student)):
+        loaded = load_classifier("run", str(run / "model"))
+        models[f"{who}_pytorch"] = (loaded.model.float().eval(), loaded.tokenizer)
+        models[f"{who}_onnx"] = (OnnxClassifier(run / "model" / ONNX_FILE), loaded.tokenizer)
+        models[f"{who}_int8"] = (OnnxClassifier(run / "model" / INT8_FILE), loaded.tokenizer)
+    measured = measure_latency(models, texts, 128, torch.device("cpu"), "fp32", (1, 32), rounds=rounds)
+    out = {m: {k: v["median"] for k, v in measured["models"][m].items()} for m in models}
+    out["busy"] = measured["busy"]  # type: ignore[assignment]
+    return out
+
+
+def summary(teacher_q: dict[str, Any], student_q: dict[str, Any], ms: dict[str, Any]) -> dict[str, Any]:
+    def b1(name: str) -> float:
+        return ms[name]["batch_1"]
+
+    def lost(q: dict[str, Any]) -> float:
+        test = q["accuracy"]["test"]
+        return round(100 * (test["fp32"] - test["int8"]), 2)
+
+    return {
+        "bilstm_int8_vs_teacher_b1": round(b1("teacher_pytorch") / b1("bilstm_int8"), 2),
+        "int8_vs_fp32_onnx_b1": round(b1("bilstm_onnx") / b1("bilstm_int8"), 2),
+        "points_lost": lost(student_q),
+        "size_ratio": round(student_q["size_bytes"] / student_q["fp32_size_bytes"], 3),
+        "student_test_fp32": student_q["accuracy"]["test"]["fp32"],
+        "student_test_int8": student_q["accuracy"]["test"]["int8"],
+        "teacher_int8_vs_pytorch_b1": round(b1("teacher_pytorch") / b1("teacher_int8"), 2),
+        "teacher_int8_vs_fp32_onnx_b1": round(b1("teacher_onnx") / b1("teacher_int8"), 2),
+        "teacher_points_lost": lost(teacher_q),
+        "teacher_size_ratio": round(teacher_q["size_bytes"] / teacher_q["fp32_size_bytes"], 3),
+        "ms_per_example": {k: v for k, v in ms.items() if k != "busy"},
+        "busy": ms["busy"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--teacher", default=None, help="a finished teacher run folder (default: fine-tune one)")
+    p.add_argument("--runs-dir", default=None, help="where the runs go (default runs/quantize[-quick])")
+    p.add_argument("--quick", action="store_true", help="smoke-sized data: checks the path, not the numbers")
+    p.add_argument("--rounds", type=int, default=7, help="timing rounds per batch size (median reported)")
+    p.add_argument("--out", default=None, help="result JSON (default benchmarks/results/quantize[-quick].json)")
+    args = p.parse_args(argv)
+
+    from workbench.core import describe_machine, set_threads
+    from workbench.evaluation import labelled_texts, quantize_run
+
+    set_threads()
+    suffix = "-quick" if args.quick else ""
+    runs = Path(args.runs_dir or ROOT / "runs" / f"quantize{suffix}").resolve()
+    runs.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    teacher = teacher_run(runs, args.teacher, args.quick)
+    student = student_run(runs, teacher, args.quick)
+    trained_s = time.perf_counter() - start
+    teacher_q, student_q = quantize_run(teacher), quantize_run(student)
+    texts = labelled_texts(student, "validation")[0][:64]  # the run's own texts, as export times them
+    ms = time_all(teacher, student, texts, args.rounds)
+    result = {
+        **summary(teacher_q, student_q, ms),
+        "machine": describe_machine(),
+        "teacher_run": str(teacher),
+        "student_run": str(student),
+        "train_s": round(trained_s, 1),
+        "total_s": round(time.perf_counter() - start, 1),
+        "quick": args.quick,
+    }
+    out = Path(args.out) if args.out else RESULTS / f"quantize{suffix}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in result.items() if k != "ms_per_example"}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
