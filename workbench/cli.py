@@ -95,15 +95,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from workbench.config import schema as config_mod
+    from workbench.config import load_config, preset, to_commented_yaml
 
     if args.command == "init-config":
-        sys.stdout.write(config_mod.to_commented_yaml(config_mod.preset(args.preset)))
+        sys.stdout.write(to_commented_yaml(preset(args.preset)))
         return 0
     if args.command == "validate":
         from workbench.training import run_preflight
 
-        pf = run_preflight(config_mod.load_config(args.config), measure=not args.no_measure)
+        pf = run_preflight(load_config(args.config), measure=not args.no_measure)
         if args.json:
             print(json.dumps(pf.to_dict(), indent=2, default=str))
         else:
@@ -127,7 +127,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             # each rank would otherwise pick its own folder (or none): every rank gets the same argv,
             # so all of them stop here together rather than deadlock or crash at the first checkpoint
             raise WorkbenchError(f"{world} processes need --run-dir: every process must use the same run folder")
-        cfg = config_mod.load_config(args.config)
+        cfg = load_config(args.config)
         is_main = int(os.environ.get("RANK", "0")) == 0
         run_dir = prepare_run_dir(cfg, args.command, args.run_dir) if is_main else Path(args.run_dir)
         if is_main:

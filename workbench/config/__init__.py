@@ -1,26 +1,19 @@
 """The run configuration: one dataclass per section, loaded from YAML and validated in one place.
 
-Everything that trains reads a `RunConfig`; nothing here loads a model or reads data.
+Everything that trains reads a `RunConfig`; nothing here loads a model or reads data. Each section
+has its own module (data, model, distill, transfer, training, sweep), `run` composes them,
+`yaml_io` reads and writes them, `presets` names starting points and `validation` holds the value
+checks and the table of error codes they raise.
 """
 
-from workbench.config import schema
-from workbench.config.schema import (
-    PRESETS,
-    DataConfig,
-    ModelConfig,
-    RunConfig,
-    StudentConfig,
-    TrainConfig,
-    TransferConfig,
-    _coerce,
-    dump_config,
-    from_dict,
-    load_config,
-    preset,
-    to_commented_yaml,
-    to_dict,
-    validate_values,
-)
+from workbench.config.data import DataConfig
+from workbench.config.model import ModelConfig, StudentConfig
+from workbench.config.presets import PRESETS, preset
+from workbench.config.run import RunConfig
+from workbench.config.training import TrainConfig
+from workbench.config.transfer import TransferConfig
+from workbench.config.validation import validate_values
+from workbench.config.yaml_io import _coerce, dump_config, from_dict, load_config, to_commented_yaml, to_dict
 
 __all__ = [
     "DataConfig",
@@ -35,7 +28,6 @@ __all__ = [
     "from_dict",
     "load_config",
     "preset",
-    "schema",
     "to_commented_yaml",
     "to_dict",
     "validate_values",

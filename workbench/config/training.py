@@ -1,0 +1,42 @@
+"""The training sections: one `TrainConfig` shape serves both `teacher_training:` and `training:` (the student).
+
+The two sections differ only in their defaults (see `workbench.config.run`), so the optimiser,
+precision and checkpoint settings are declared once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workbench.config.fields import option
+
+
+@dataclass
+class TrainConfig:
+    learning_rate: float = option(1e-4, "peak learning rate of AdamW")
+    batch_size: int = option(32, "examples per optimizer step (per process)")
+    eval_batch_size: int = option(64, "examples per forward pass when evaluating")
+    epochs: float = option(3, "passes over the training data")
+    max_length: int = option(128, "tokens kept per text; longer texts are truncated")
+    warmup_ratio: float = option(0.06, "share of steps spent warming the learning rate up")
+    weight_decay: float = option(0.01, "AdamW weight decay")
+    max_grad_norm: float = option(1.0, "gradient clipping norm; 0 turns clipping off")
+    gradient_accumulation_steps: int = option(
+        1, "micro-batches per optimizer step; an epoch's last, shorter window still ends in a step"
+    )
+    eval_every_steps: int = option(0, "evaluate on validation every N steps; 0 = once per epoch")
+    log_every_steps: int = option(10, "write a step event every N optimizer steps")
+    checkpoint_every_steps: int = option(200, "save a resumable checkpoint every N steps; 0 = never")
+    precision: str = option("auto", "auto | fp32 | bf16 | fp16 (auto = bf16 where the hardware has it)")
+    latency_precision: str = option(
+        "fp32",
+        "fp32 | bf16 | match: the precision both models are timed in for the report (match = the training precision)",
+    )
+    device: str = option("auto", "auto | cpu | cuda")
+    group_by_length: bool = option(True, "batch texts of similar length together (less padding)")
+    cache_teacher_logits: bool = option(True, "reuse teacher logits across runs (keyed by content)")
+    num_threads: int = option(0, "torch CPU threads; 0 = all cores")
+    freeze_word_embeddings: bool = option(
+        False,
+        "keep the word-embedding table fixed: faster steps for small models, whose table is most of their weights",
+    )
