@@ -33,8 +33,9 @@ from workbench.distill import (
 )
 from workbench.evaluation import data_info, distill_report, teacher_report, training_info
 from workbench.models import LoadedModel, build_student, load_teacher, reuse, save_model, tokenise, truncation_note
+from workbench.training.accelerate_setup import make_accelerator, plain_model
 from workbench.training.intermediate_training import IntermediateSignals, eager_attention, wants_intermediate
-from workbench.training.loop import make_accelerator, plain_model, train_loop
+from workbench.training.loop import train_loop
 
 
 def save_atomically(loaded: LoadedModel, run_dir: Path) -> Path:
