@@ -4,10 +4,12 @@ It knows nothing of run folders beyond the one it is given, nor of sweeps or the
 """
 
 from workbench.training import checkpoint
+from workbench.training.accelerate_setup import _param_groups, make_accelerator
 from workbench.training.checkpoint import saved_position
-from workbench.training.loop import StopFlag, _param_groups, make_accelerator, stop_agreed, train_loop
+from workbench.training.loop import train_loop
 from workbench.training.pipeline import evaluate_run, run_distill, run_teacher
 from workbench.training.preflight import run_preflight
+from workbench.training.stop import StopFlag, stop_agreed
 
 __all__ = [
     "StopFlag",

@@ -19,133 +19,38 @@ be shorter and still ends in an optimizer step, and each window's loss is its mi
 
 Progress leaves through `emit(event)`, never print: step events every `log_every_steps`
 optimizer steps (the only host syncs besides evaluation), eval events after each evaluation.
+
+One micro-batch goes through named stages, as in TextBrewer's distiller and torchdistill's
+post-forward: `_epoch_batches` -> `_micro_batch` (to the device, forward, loss, backward) ->
+`_RunningLoss.add`; a window's last micro-batch then takes `_optimizer_step` (reduce, clip, step,
+schedule) and `_after_step` (log, evaluate, checkpoint, stop). The running values live in `_Progress`,
+the fixed parts of the run in `_Trainer`, and which steps do what in `_Schedule`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from workbench.config import TrainConfig
-from workbench.core import Emit, WorkbenchError, is_distributed, resolve_device, resolve_precision
+from workbench.core import Emit, WorkbenchError
 from workbench.data import Encoded, collate, length_grouped_batches, model_inputs, shuffled_batches
 from workbench.distill import DistillationLoss
 from workbench.evaluation import classification_metrics
 from workbench.models import predict_sharded
 from workbench.training import checkpoint
+from workbench.training.accelerate_setup import make_optimizer
+from workbench.training.stop import stop_agreed
 
 # compute_loss(logits (bs, C), batch) or, with forward_outputs, compute_loss(logits, batch, model output)
 LossFn = Callable[..., DistillationLoss]
-
-
-class StopFlag:
-    """Set by a signal handler in this process, or by a STOP file another process writes."""
-
-    def __init__(self, run_dir: Path | None = None) -> None:
-        self._set = False
-        self._file = Path(run_dir) / "STOP" if run_dir else None
-
-    def set(self, *_: Any) -> None:
-        self._set = True
-
-    def __call__(self) -> bool:
-        return self._set or (self._file is not None and self._file.exists())
-
-
-def stop_agreed(accelerator: Any, local: bool) -> bool:
-    """Does any process want to stop? The same answer on every rank, so all leave the loop together.
-
-    A SIGTERM reaches one process (the pid in status.json is rank 0's) and a STOP file may appear
-    between two ranks' looks at it; a rank that left the loop alone would leave the others waiting
-    in their next all-reduce for ever. Each rank's flag goes into one all-reduce (MAX) of one
-    element: every rank must call this at the same steps.
-    """
-    if accelerator.num_processes == 1:
-        return local
-    import torch.distributed as dist
-
-    flag = torch.tensor([1 if local else 0], dtype=torch.int32, device=accelerator.device)
-    dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-    return bool(flag.item())
-
-
-def make_accelerator(tc: TrainConfig) -> tuple[Any, str]:
-    """An Accelerator for this config, and the precision it resolved to (fp32 / bf16 / fp16)."""
-    from accelerate import Accelerator
-    from accelerate.state import AcceleratorState, GradientState
-
-    device = resolve_device(tc.device)
-    precision = resolve_precision(tc.precision, device)
-    if precision == "fp16" and device.type != "cuda":
-        raise WorkbenchError("precision fp16 needs a CUDA GPU; use bf16 or fp32 on the CPU")
-    if not is_distributed():
-        # Accelerate keeps process-wide state; a single process may run several trainings
-        # (tests, the benchmark) with different precisions, so start each from a clean slate.
-        AcceleratorState._reset_state(True)
-        GradientState._reset_state()
-    accelerator = Accelerator(
-        cpu=device.type == "cpu",
-        mixed_precision={"fp32": "no", "bf16": "bf16", "fp16": "fp16"}[precision],
-        gradient_accumulation_steps=1,  # train_loop accumulates itself (see the module docstring)
-    )
-    return accelerator, precision
-
-
-def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
-    """No weight decay on biases and LayerNorm weights (the usual BERT recipe)."""
-    decay, no_decay = [], []
-    for name, p in model.named_parameters():
-        if not p.requires_grad:
-            continue
-        (no_decay if p.ndim < 2 or "LayerNorm" in name or "layer_norm" in name else decay).append(p)
-    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-
-
-def speed_off(feature: str) -> bool:
-    """True when `$WORKBENCH_SPEED_OFF` (comma-separated) names `feature`: the benchmark's ablations
-    switch one speed-up off at a time to measure it; users never need this."""
-    return feature in {f.strip() for f in os.environ.get("WORKBENCH_SPEED_OFF", "").split(",")}
-
-
-def make_optimizer(
-    model: torch.nn.Module, tc: TrainConfig, device: torch.device, extra: torch.nn.Module | None = None
-) -> torch.optim.Optimizer:
-    """AdamW over the trainable parameters, fused where torch has a fused kernel (CPU, CUDA).
-
-    The default for-loop AdamW runs about ten elementwise passes over every parameter tensor per
-    step; for a 3-layer MiniLM student (17.4M parameters, 11.9M of them word embeddings) the profile
-    showed the optimizer step at ~15% of a training step. The fused kernel makes one pass: same
-    update, different float rounding order. `extra` (training-only modules such as the hidden-state
-    projections) joins the same two groups.
-    """
-    fused = device.type in ("cpu", "cuda") and not speed_off("fused_adamw")
-    groups = _param_groups(model, tc.weight_decay)
-    if extra is not None:
-        for group, more in zip(groups, _param_groups(extra, tc.weight_decay), strict=True):
-            group["params"] = group["params"] + more["params"]
-    return torch.optim.AdamW(groups, lr=tc.learning_rate, fused=fused or None)
-
-
-def plain_model(accelerator: Any, model: torch.nn.Module) -> torch.nn.Module:
-    """The model as it leaves training: no DDP wrapper and no Accelerate autocast forward.
-
-    `accelerator.prepare` replaces `model.forward` with an autocast-wrapped one, and `unwrap_model`
-    keeps it by default, so a trained student used to be timed in bf16 beside an fp32 teacher.
-    `keep_fp32_wrapper=False` takes the wrapper off, but Accelerate 1.x follows `__wrapped__` past
-    transformers' own forward decorators too (`return_dict=False` then fails), so the instance-level
-    `forward` it leaves is dropped as well and the class's forward is back.
-    """
-    model = accelerator.unwrap_model(model, keep_fp32_wrapper=False)
-    model.__dict__.pop("forward", None)
-    return model
 
 
 @dataclass
@@ -157,6 +62,136 @@ class LoopResult:
     best_step: int
     train_seconds: float
     examples_seen: int
+
+
+@dataclass(frozen=True)
+class _Schedule:
+    """How long the run is, and at which optimizer steps it logs, evaluates, checkpoints and looks for a stop.
+
+    One place for these questions, because every rank must answer them alike: a rank that synced
+    (or all-reduced the stop flag) at a step the others skipped would hang them.
+    """
+
+    world: int  # processes
+    accum: int  # micro-batches per optimizer step
+    updates_per_epoch: int
+    total_steps: int
+    eval_every: int
+    log_every: int
+    ckpt_every: int  # 0: no periodic checkpoints
+    stop_every: int
+    check_every_step: bool  # is reading the loss after every step free (no device sync)?
+
+    def logs_at(self, step: int) -> bool:
+        return step % self.log_every == 0 or step == self.total_steps
+
+    def evaluates_at(self, step: int) -> bool:
+        return step % self.eval_every == 0 or step == self.total_steps
+
+    def checkpoints_at(self, step: int) -> bool:
+        return bool(self.ckpt_every) and step % self.ckpt_every == 0 and step < self.total_steps
+
+    def looks_for_stop_at(self, step: int) -> bool:
+        """Every `stop_every` steps, and at the steps that sync the host anyway."""
+        at_sync = step % self.log_every == 0 or step % self.eval_every == 0 or step >= self.total_steps
+        at_sync = at_sync or bool(self.ckpt_every and step % self.ckpt_every == 0)
+        return step % self.stop_every == 0 or at_sync
+
+
+def _schedule(tc: TrainConfig, n_train: int, world: int, device: torch.device, checkpoints: bool) -> _Schedule:
+    accum = tc.gradient_accumulation_steps
+    micro_per_epoch = max(1, math.ceil(n_train / tc.batch_size) // world)
+    updates_per_epoch = math.ceil(micro_per_epoch / accum)  # a short last window still steps
+    log_every = max(1, tc.log_every_steps)
+    return _Schedule(
+        world=world,
+        accum=accum,
+        updates_per_epoch=updates_per_epoch,
+        total_steps=max(1, math.ceil(tc.epochs * updates_per_epoch)),
+        eval_every=tc.eval_every_steps or updates_per_epoch,
+        log_every=log_every,
+        ckpt_every=tc.checkpoint_every_steps if checkpoints else 0,
+        # a single process looks at its flag every step (no sync). Several agree (`stop_agreed`): on the
+        # CPU every step (one all-reduce of one element; its cost is in the README's multi-process
+        # section); on a GPU, where reading the result syncs the host, at the steps that sync anyway
+        # (log, eval, checkpoint, the last one)
+        stop_every=1 if device.type == "cpu" or world == 1 else log_every,
+        # reading a CPU tensor costs no device sync; with several processes the check waits for the
+        # logged (reduced) loss, so every rank sees the same value and they stop together
+        check_every_step=device.type == "cpu" and world == 1,
+    )
+
+
+@dataclass
+class _RunningLoss:
+    """The micro-batches' losses since the last log, summed on the device and read (a host sync) only when logged."""
+
+    sums: torch.Tensor  # (5,) running (total, soft, hard, hidden, attention)
+    micro_batches: int = 0
+    # does the loss report this part at all? (never reset: a part once seen is reported from then on)
+    has_part: dict[str, bool] = field(default_factory=lambda: {"hidden": False, "attention": False})
+
+    def add(self, loss: DistillationLoss) -> None:
+        parts = [loss.total, loss.soft, loss.hard]
+        for name in self.has_part:
+            part = getattr(loss, name)
+            self.has_part[name] = self.has_part[name] or part is not None
+            parts.append(part if part is not None else torch.zeros((), device=self.sums.device))
+        self.sums += torch.stack([p.detach().float() for p in parts])  # (5,)
+        self.micro_batches += 1
+
+    def means(self, accelerator: Any, world: int) -> list[float]:
+        """(total, soft, hard, hidden, attention) means since the last log, over all processes."""
+        mean = self.sums / self.micro_batches  # (5,) this process's mean
+        if world > 1:
+            mean = accelerator.reduce(mean, reduction="mean")  # (5,) the global batch's mean
+        return mean.tolist()
+
+    def reset(self) -> None:
+        self.sums.zero_()
+        self.micro_batches = 0
+
+
+@dataclass
+class _Progress:
+    """The loop's running values: where it is, what it has seen, its best so far (what a checkpoint keeps)."""
+
+    losses: _RunningLoss
+    step: int = 0  # optimizer steps done
+    epoch: int = 0
+    skip: int = 0  # batches of `epoch` consumed before a resume
+    seen: int = 0  # training examples, all processes
+    best_acc: float = -1.0
+    best_step: int = 0
+    best_state: dict[str, torch.Tensor] | None = None  # CPU copy of the best weights
+    start: float = 0.0  # perf_counter at the start, moved back by the time trained before a resume
+    last_log_time: float = 0.0
+    seen_at_last_log: int = 0
+
+
+@dataclass
+class _Trainer:
+    """What one call of `train_loop` trains with; fixed for the whole loop."""
+
+    accelerator: Any
+    precision: str
+    model: torch.nn.Module  # prepared by Accelerate (DDP-wrapped under several processes)
+    unwrapped: torch.nn.Module  # the module itself, Accelerate's autocast forward kept
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    extra_modules: torch.nn.Module | None
+    train_enc: Encoded
+    val_enc: Encoded
+    tc: TrainConfig
+    seed: int
+    num_labels: int
+    compute_loss: LossFn
+    emit: Emit
+    should_stop: Callable[[], bool]
+    report_soft: bool
+    checkpoint_dir: Path | None
+    ask: dict[str, bool]  # extra forward kwargs, e.g. output_hidden_states=True
+    plan: _Schedule
 
 
 def train_loop(
@@ -185,15 +220,51 @@ def train_loop(
     `forward_outputs` ("hidden_states", "attentions") are asked of the model's forward and its
     output object goes to `compute_loss` as a third argument; `extra_modules` train alongside.
     """
-    from transformers import get_linear_schedule_with_warmup
+    plan = _schedule(tc, len(train_enc), accelerator.num_processes, accelerator.device, checkpoint_dir is not None)
+    model, unwrapped, optimizer, scheduler = _prepare(accelerator, model, tc, plan, extra_modules)
+    t = _Trainer(
+        accelerator, precision, model, unwrapped, optimizer, scheduler, extra_modules, train_enc, val_enc, tc, seed,
+        num_labels, compute_loss, emit, should_stop, report_soft, checkpoint_dir,
+        ask={f"output_{name}": True for name in forward_outputs}, plan=plan,
+    )  # fmt: skip
+    p = _start(t, resume)
+    emit(
+        {
+            "type": "phase",
+            "phase": "training",
+            "total_steps": plan.total_steps,
+            "steps_per_epoch": plan.updates_per_epoch,
+        }
+    )
+    while p.step < plan.total_steps:
+        batches = _epoch_batches(t, p.epoch)
+        for batch_no, indices in enumerate(batches):
+            if batch_no < p.skip:  # resuming: these were consumed before the checkpoint
+                continue
+            window_len, closes_window = _accumulation_window(batch_no, len(batches), plan.accum)
+            loss = _micro_batch(t, indices, window_len, closes_window)
+            p.losses.add(loss)
+            p.seen += len(indices) * plan.world
+            if not closes_window:
+                continue
+            _optimizer_step(t)
+            p.step += 1
+            if plan.check_every_step and not math.isfinite(loss.total.item()):
+                raise WorkbenchError(f"the loss became {loss.total.item()} at step {p.step}; lower the learning rate")
+            if _after_step(t, p, batch_no):
+                return _finish(t, p, "stopped")
+            if p.step >= plan.total_steps:
+                break
+        p.epoch += 1
+        p.skip = 0
+    return _finish(t, p, "finished")
 
-    world = accelerator.num_processes
-    accum = tc.gradient_accumulation_steps
-    micro_per_epoch = max(1, math.ceil(len(train_enc) / tc.batch_size) // world)
-    updates_per_epoch = math.ceil(micro_per_epoch / accum)  # a short last window still steps
-    total_steps = max(1, math.ceil(tc.epochs * updates_per_epoch))
-    eval_every = tc.eval_every_steps or updates_per_epoch
-    log_every = max(1, tc.log_every_steps)
+
+def _prepare(
+    accelerator: Any, model: torch.nn.Module, tc: TrainConfig, plan: _Schedule, extra_modules: torch.nn.Module | None
+) -> tuple[torch.nn.Module, torch.nn.Module, torch.optim.Optimizer, Any]:
+    """The model prepared by Accelerate, the module itself, its optimizer and learning-rate schedule."""
+    from transformers import get_linear_schedule_with_warmup
 
     if tc.freeze_word_embeddings:
         # (V, H) = (30522, 384) for MiniLM: 68% of a 3-layer student's weights. Frozen, it gets no
@@ -202,156 +273,152 @@ def train_loop(
     if extra_modules is not None:
         extra_modules.to(accelerator.device).train()
     optimizer = make_optimizer(model, tc, accelerator.device, extra_modules)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(tc.warmup_ratio * total_steps), total_steps)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(tc.warmup_ratio * plan.total_steps), plan.total_steps)
     model, optimizer = accelerator.prepare(model, optimizer)
     # keeps Accelerate's autocast forward on purpose: in one process this is the very object being
     # trained; callers take it off with `plain_model` once training is over
     unwrapped = accelerator.unwrap_model(model)
-    device = accelerator.device
-    # reading a CPU tensor costs no device sync; with several processes the check waits for the
-    # logged (reduced) loss, so every rank sees the same value and they stop together
-    check_every_step = device.type == "cpu" and world == 1
-    # a single process looks at its flag every step (no sync). Several agree (`stop_agreed`): on the
-    # CPU every step (one all-reduce of one element; its cost is in the README's multi-process
-    # section); on a GPU, where reading the result syncs the host, at the steps that sync anyway
-    # (log, eval, checkpoint, the last one)
-    stop_every = 1 if device.type == "cpu" or world == 1 else log_every
+    return model, unwrapped, optimizer, scheduler
 
-    step, epoch, seen, skip = 0, 0, 0, 0
-    best_acc, best_step, best_state = -1.0, 0, None
+
+def _start(t: _Trainer, resume: bool) -> _Progress:
+    """Fresh progress, or the checkpoint's when resuming (model, optimizer, schedule and RNG restored in place)."""
+    p = _Progress(losses=_RunningLoss(torch.zeros(5, device=t.accelerator.device)))
     elapsed_before = 0.0
-    if resume and checkpoint_dir is not None and checkpoint.exists(checkpoint_dir):
-        pos, best_state = checkpoint.load(checkpoint_dir, accelerator, model, optimizer, scheduler, extra_modules)
-        step, epoch, skip, seen = pos.step, pos.epoch, pos.batch, pos.examples_seen
-        best_acc, best_step, elapsed_before = pos.best_accuracy, pos.best_step, pos.elapsed_s
-        emit({"type": "phase", "phase": "resumed", "step": step})
-    ckpt_every = tc.checkpoint_every_steps if checkpoint_dir is not None else 0
-    sums = torch.zeros(5, device=device)  # running (total, soft, hard, hidden, attention) since the last log
-    has_part = {"hidden": False, "attention": False}  # does the loss report this part at all?
-    ask = {f"output_{name}": True for name in forward_outputs}  # e.g. output_hidden_states=True
-    micro_in_window = 0
-    start = time.perf_counter() - elapsed_before  # elapsed_s and eta count the time before a resume
-    last_log_time = time.perf_counter()  # examples/s does not: it is measured from the resume
-    seen_at_last_log = seen
-    emit({"type": "phase", "phase": "training", "total_steps": total_steps, "steps_per_epoch": updates_per_epoch})
-
-    while step < total_steps:
-        epoch_seed = seed * 1000 + epoch
-        if tc.group_by_length:
-            batches = length_grouped_batches(train_enc.lengths, tc.batch_size, epoch_seed)
-        else:
-            batches = shuffled_batches(len(train_enc), tc.batch_size, epoch_seed)
-        batches = batches[: len(batches) // world * world][accelerator.process_index :: world] or batches[:1]
-        for batch_no, indices in enumerate(batches):
-            if batch_no < skip:  # resuming: these were consumed before the checkpoint
-                continue
-            # accumulation windows start at each epoch's first batch; the last one may be shorter
-            window_start = batch_no - batch_no % accum
-            window = min(accum, len(batches) - window_start)
-            closes_window = batch_no == window_start + window - 1
-            model.train()
-            batch = {k: v.to(device, non_blocking=True) for k, v in collate(train_enc, indices).items()}
-            # processes average gradients only on the window's last backward
-            sync = contextlib.nullcontext() if closes_window or world == 1 else accelerator.no_sync(model)
-            with sync:
-                out = model(**model_inputs(batch), **ask)  # out.logits: (bs, C)
-                loss = compute_loss(out.logits, batch, out) if ask else compute_loss(out.logits, batch)
-                accelerator.backward(loss.total / window)  # the window's mean loss, however long it is
-            parts = [loss.total, loss.soft, loss.hard]
-            for name in has_part:
-                part = getattr(loss, name)
-                has_part[name] = has_part[name] or part is not None
-                parts.append(part if part is not None else torch.zeros((), device=device))
-            sums += torch.stack([p.detach().float() for p in parts])
-            micro_in_window += 1
-            seen += len(indices) * world
-            if not closes_window:
-                continue
-            if extra_modules is not None and world > 1:  # not under DDP: average their gradients here
-                for p in extra_modules.parameters():
-                    if p.grad is not None:
-                        p.grad = accelerator.reduce(p.grad, reduction="mean")
-            if tc.max_grad_norm > 0:  # one norm over the model and its training-only modules
-                params = list(model.parameters()) + (
-                    list(extra_modules.parameters()) if extra_modules is not None else []
-                )
-                accelerator.clip_grad_norm_(params, tc.max_grad_norm)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-            scheduler.step()
-            step += 1
-            if check_every_step and not math.isfinite(loss.total.item()):
-                raise WorkbenchError(f"the loss became {loss.total.item()} at step {step}; lower the learning rate")
-            if step % log_every == 0 or step == total_steps:
-                window = sums / micro_in_window  # (5,) this process's mean (total, soft, hard, hidden, attention)
-                if world > 1:
-                    window = accelerator.reduce(window, reduction="mean")  # the global batch's mean
-                means = window.tolist()
-                if not all(math.isfinite(v) for v in means):
-                    raise WorkbenchError(f"the loss became NaN by step {step}; lower the learning rate")
-                now = time.perf_counter()
-                elapsed = now - start
-                emit(
-                    {
-                        "type": "step",
-                        "step": step,
-                        "total_steps": total_steps,
-                        "epoch": round(step / updates_per_epoch, 4),
-                        "loss": means[0],
-                        "loss_soft": means[1] if report_soft else None,
-                        "loss_hard": means[2],
-                        "loss_hidden": means[3] if has_part["hidden"] else None,
-                        "loss_attention": means[4] if has_part["attention"] else None,
-                        "lr": scheduler.get_last_lr()[0],
-                        "examples_per_s": (seen - seen_at_last_log) / max(now - last_log_time, 1e-9),
-                        "elapsed_s": elapsed,
-                        "eta_s": elapsed / step * (total_steps - step),
-                    }
-                )
-                sums.zero_()
-                micro_in_window, last_log_time, seen_at_last_log = 0, now, seen
-            if step % eval_every == 0 or step == total_steps:
-                logits_val = predict_sharded(accelerator, unwrapped, val_enc, tc.eval_batch_size, precision)
-                m = classification_metrics(val_enc.labels, logits_val.argmax(-1), num_labels)
-                emit(
-                    {
-                        "type": "eval",
-                        "step": step,
-                        "epoch": round(step / updates_per_epoch, 4),
-                        "split": "validation",
-                        "accuracy": m["accuracy"],
-                        "macro_f1": m["macro_f1"],
-                    }
-                )
-                if m["accuracy"] > best_acc:
-                    best_acc, best_step = m["accuracy"], step
-                    best_state = {k: v.detach().to("cpu", copy=True) for k, v in unwrapped.state_dict().items()}
-            if ckpt_every and step % ckpt_every == 0 and step < total_steps:
-                pos = checkpoint.Position(
-                    step, epoch, batch_no + 1, best_acc, best_step, time.perf_counter() - start, seen
-                )
-                checkpoint.save(
-                    checkpoint_dir, accelerator, model, optimizer, scheduler, pos, best_state, extra_modules
-                )
-            at_sync = step % log_every == 0 or step % eval_every == 0 or step >= total_steps
-            at_sync = at_sync or bool(ckpt_every and step % ckpt_every == 0)
-            if (step % stop_every == 0 or at_sync) and stop_agreed(accelerator, should_stop()):
-                if checkpoint_dir is not None:  # a stopped run can always be resumed, whatever ckpt_every says
-                    pos = checkpoint.Position(
-                        step, epoch, batch_no + 1, best_acc, best_step, time.perf_counter() - start, seen
-                    )
-                    checkpoint.save(
-                        checkpoint_dir, accelerator, model, optimizer, scheduler, pos, best_state, extra_modules
-                    )
-                return _finish(unwrapped, best_state, "stopped", step, total_steps, best_acc, best_step, start, seen)
-            if step >= total_steps:
-                break
-        epoch += 1
-        skip = 0
-    return _finish(unwrapped, best_state, "finished", step, total_steps, best_acc, best_step, start, seen)
+    if resume and t.checkpoint_dir is not None and checkpoint.exists(t.checkpoint_dir):
+        pos, p.best_state = checkpoint.load(
+            t.checkpoint_dir, t.accelerator, t.model, t.optimizer, t.scheduler, t.extra_modules
+        )
+        p.step, p.epoch, p.skip, p.seen = pos.step, pos.epoch, pos.batch, pos.examples_seen
+        p.best_acc, p.best_step, elapsed_before = pos.best_accuracy, pos.best_step, pos.elapsed_s
+        t.emit({"type": "phase", "phase": "resumed", "step": p.step})
+    p.start = time.perf_counter() - elapsed_before  # elapsed_s and eta count the time before a resume
+    p.last_log_time = time.perf_counter()  # examples/s does not: it is measured from the resume
+    p.seen_at_last_log = p.seen
+    return p
 
 
-def _finish(model, best_state, state, step, total, best_acc, best_step, start, seen) -> LoopResult:
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    return LoopResult(state, step, total, best_acc, best_step, time.perf_counter() - start, seen)
+def _epoch_batches(t: _Trainer, epoch: int) -> list[Any]:
+    """This process's batches (lists of example indices) of `epoch`: a pure function of (seed, epoch), so
+    a resume finds the same order."""
+    epoch_seed = t.seed * 1000 + epoch
+    if t.tc.group_by_length:
+        batches = length_grouped_batches(t.train_enc.lengths, t.tc.batch_size, epoch_seed)
+    else:
+        batches = shuffled_batches(len(t.train_enc), t.tc.batch_size, epoch_seed)
+    world = t.plan.world
+    return batches[: len(batches) // world * world][t.accelerator.process_index :: world] or batches[:1]
+
+
+def _accumulation_window(batch_no: int, n_batches: int, accum: int) -> tuple[int, bool]:
+    """(micro-batches in this batch's window, is this its last?). Windows start at each epoch's first
+    batch; the last one may be shorter."""
+    window_start = batch_no - batch_no % accum
+    window_len = min(accum, n_batches - window_start)
+    return window_len, batch_no == window_start + window_len - 1
+
+
+def _micro_batch(t: _Trainer, indices: Any, window_len: int, closes_window: bool) -> DistillationLoss:
+    """One micro-batch: to the device, forward, loss, backward of its share of the window's mean loss."""
+    t.model.train()
+    batch = {k: v.to(t.accelerator.device, non_blocking=True) for k, v in collate(t.train_enc, indices).items()}
+    # processes average gradients only on the window's last backward
+    solo = closes_window or t.plan.world == 1
+    with contextlib.nullcontext() if solo else t.accelerator.no_sync(t.model):
+        out = t.model(**model_inputs(batch), **t.ask)  # out.logits: (bs, C)
+        loss = t.compute_loss(out.logits, batch, out) if t.ask else t.compute_loss(out.logits, batch)
+        t.accelerator.backward(loss.total / window_len)  # the window's mean loss, however long it is
+    return loss
+
+
+def _optimizer_step(t: _Trainer) -> None:
+    """The window's update: average the extra modules' gradients, clip, step, zero, schedule."""
+    extra = t.extra_modules
+    if extra is not None and t.plan.world > 1:  # not under DDP: average their gradients here
+        for p in extra.parameters():
+            if p.grad is not None:
+                p.grad = t.accelerator.reduce(p.grad, reduction="mean")
+    if t.tc.max_grad_norm > 0:  # one norm over the model and its training-only modules
+        params = list(t.model.parameters()) + (list(extra.parameters()) if extra is not None else [])
+        t.accelerator.clip_grad_norm_(params, t.tc.max_grad_norm)
+    t.optimizer.step()
+    t.optimizer.zero_grad(set_to_none=True)
+    t.scheduler.step()
+
+
+def _after_step(t: _Trainer, p: _Progress, batch_no: int) -> bool:
+    """Log, evaluate, checkpoint and look for a stop as the schedule says; True when the run stops here."""
+    if t.plan.logs_at(p.step):
+        _log(t, p)
+    if t.plan.evaluates_at(p.step):
+        _evaluate(t, p)
+    if t.plan.checkpoints_at(p.step):
+        _save_checkpoint(t, p, batch_no)
+    if t.plan.looks_for_stop_at(p.step) and stop_agreed(t.accelerator, t.should_stop()):
+        if t.checkpoint_dir is not None:  # a stopped run can always be resumed, whatever ckpt_every says
+            _save_checkpoint(t, p, batch_no)
+        return True
+    return False
+
+
+def _log(t: _Trainer, p: _Progress) -> None:
+    """A step event with the mean losses since the last log (the host sync of the loop)."""
+    means = p.losses.means(t.accelerator, t.plan.world)
+    if not all(math.isfinite(v) for v in means):
+        raise WorkbenchError(f"the loss became NaN by step {p.step}; lower the learning rate")
+    now = time.perf_counter()
+    elapsed = now - p.start
+    t.emit(
+        {
+            "type": "step",
+            "step": p.step,
+            "total_steps": t.plan.total_steps,
+            "epoch": round(p.step / t.plan.updates_per_epoch, 4),
+            "loss": means[0],
+            "loss_soft": means[1] if t.report_soft else None,
+            "loss_hard": means[2],
+            "loss_hidden": means[3] if p.losses.has_part["hidden"] else None,
+            "loss_attention": means[4] if p.losses.has_part["attention"] else None,
+            "lr": t.scheduler.get_last_lr()[0],
+            "examples_per_s": (p.seen - p.seen_at_last_log) / max(now - p.last_log_time, 1e-9),
+            "elapsed_s": elapsed,
+            "eta_s": elapsed / p.step * (t.plan.total_steps - p.step),
+        }
+    )
+    p.losses.reset()
+    p.last_log_time, p.seen_at_last_log = now, p.seen
+
+
+def _evaluate(t: _Trainer, p: _Progress) -> None:
+    """Validation accuracy and macro-F1 as an eval event; keeps a CPU copy of the weights when they are the best."""
+    logits_val = predict_sharded(t.accelerator, t.unwrapped, t.val_enc, t.tc.eval_batch_size, t.precision)  # (n, C)
+    m = classification_metrics(t.val_enc.labels, logits_val.argmax(-1), t.num_labels)
+    t.emit(
+        {
+            "type": "eval",
+            "step": p.step,
+            "epoch": round(p.step / t.plan.updates_per_epoch, 4),
+            "split": "validation",
+            "accuracy": m["accuracy"],
+            "macro_f1": m["macro_f1"],
+        }
+    )
+    if m["accuracy"] > p.best_acc:
+        p.best_acc, p.best_step = m["accuracy"], p.step
+        p.best_state = {k: v.detach().to("cpu", copy=True) for k, v in t.unwrapped.state_dict().items()}
+
+
+def _save_checkpoint(t: _Trainer, p: _Progress, batch_no: int) -> None:
+    """A resumable checkpoint at this step: the position is just after batch `batch_no` of the epoch."""
+    elapsed = time.perf_counter() - p.start
+    pos = checkpoint.Position(p.step, p.epoch, batch_no + 1, p.best_acc, p.best_step, elapsed, p.seen)
+    checkpoint.save(
+        t.checkpoint_dir, t.accelerator, t.model, t.optimizer, t.scheduler, pos, p.best_state, t.extra_modules
+    )
+
+
+def _finish(t: _Trainer, p: _Progress, state: str) -> LoopResult:
+    """Put the best weights back into the model and say how the loop ended."""
+    if p.best_state is not None:
+        t.unwrapped.load_state_dict(p.best_state)
+    return LoopResult(state, p.step, t.plan.total_steps, p.best_acc, p.best_step, time.perf_counter() - p.start, p.seen)
