@@ -17,6 +17,7 @@ import streamlit as st
 
 from ui.state import OPEN_RUN_KEY, save_cfg
 from ui.summary import human_seconds
+from ui.wording import STEP_STATES
 from workbench.config import ModelConfig, RunConfig
 from workbench.runs import RunInfo
 
@@ -27,13 +28,6 @@ STEP_WORDS = {
     "teacher": "Fine-tune the teacher",
     "distilled": "Distil the student from it",
     "baseline": "Train the same student without the teacher",
-}
-STATE_WORDS = {
-    "queued": "waiting",
-    "running": "running",
-    "finished": "finished",
-    "failed": "failed",
-    "stopped": "stopped",
 }
 
 
@@ -93,7 +87,7 @@ def step_line(i: int, role: str, info: RunInfo | None) -> str:
         return f"**Step {i}/3 · {STEP_WORDS[role]}**: not started"
     status: dict[str, Any] = info.status
     state = info.state
-    words = STATE_WORDS.get(state, state)
+    words = STEP_STATES.get(state, state)
     if state == "queued" and status.get("waiting_for_label"):
         words = f"waiting for {status['waiting_for_label']} to finish"
     elif state == "queued":
