@@ -21,7 +21,7 @@ from ui.summary import (
     speed_reading,
     teacher_warning,
 )
-from ui.wording import ENSEMBLE_INPUTS, PRECISIONS
+from ui.wording import ENSEMBLE_INPUTS, PRECISIONS, STEPS
 from workbench.config import load_config
 from workbench.core import WorkbenchError
 from workbench.runs import ACTIVE_STATES, baseline_config, find_baseline, jobs, list_runs, read_report, read_status
@@ -133,7 +133,7 @@ else:
             "Would the student be as good without the teacher? Train the same student on the labels alone "
             "(alpha = 0; same data, steps and seed) and see it here beside the distilled one."
         )
-        if st.button("Train the same student without the teacher", type="primary", key="cmp_baseline"):
+        if st.button(STEPS["baseline"], type="primary", key="cmp_baseline"):
             try:
                 started = jobs.launch(baseline_config(load_config(info.run_dir / "config.yaml")), "distill")
                 st.success(

@@ -11,7 +11,7 @@ from ui.guard import ensure_navigation
 from ui.guided import last_shown, open_compare, remember_shown, show_steps, use_teacher, use_teacher_button
 from ui.runview import history_frame, render_run
 from ui.state import OPEN_RUN_KEY, bind, config_problem, get_cfg, save_cfg
-from ui.wording import RUN_KINDS, TEACHER_SOURCE_NOUNS, plain_problem
+from ui.wording import RUN_KINDS, STEPS, TEACHER_SOURCE_NOUNS, plain_problem
 from workbench.config import TrainConfig, to_commented_yaml
 from workbench.core import WorkbenchError
 from workbench.runs import (
@@ -161,12 +161,12 @@ if best is not None:
         st.rerun()
 col_t, col_d = st.columns(2, gap="large")
 with col_t:
-    st.subheader("1 · Fine-tune the teacher")
+    st.subheader(f"1 · {STEPS['teacher']}")
     st.caption("Teaches the teacher the task first, so its soft targets mean something. Needed for the bundled MiniLM.")
     train_settings(cfg.teacher_training, "tt")
     problem = config_problem(cfg)
     if st.button(
-        "Fine-tune the teacher",
+        STEPS["teacher"],
         type="primary" if untrained else "secondary",
         icon=":material/school:",
         disabled=problem is not None,

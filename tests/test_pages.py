@@ -491,9 +491,7 @@ def test_compare_sentence_survives_a_page_change(runs_dir, monkeypatch):
 
     make_finished_distill(runs_dir)
     monkeypatch.setattr(workbench.studio, "load_run_models", lambda run_dir: ("T", "S", 32))
-    monkeypatch.setattr(
-        workbench.studio, "classify_both", lambda *a: [{"model": "teacher", "prediction": "positive"}]
-    )
+    monkeypatch.setattr(workbench.studio, "classify_both", lambda *a: [{"model": "teacher", "prediction": "positive"}])
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=MODEL_TIMEOUT)
     at.session_state["wb_cfg"] = tiny_config()
     at.run()

@@ -129,6 +129,11 @@ RUN_STATES = {  # "Run waiting for the current run to finish."
     "failed": "failed",
     "stopped": "stopped",
 }
+STEPS = {  # the guided first run's steps; also the buttons that start each on its own
+    "teacher": "Fine-tune the teacher",
+    "distilled": "Distil the student from it",
+    "baseline": "Train the same student without the teacher",
+}
 STEP_STATES = {  # a guided first run's step, after "Step 1/3 · Fine-tune the teacher: "
     "queued": "waiting",
     "running": "running",
