@@ -21,6 +21,7 @@ from ui.summary import (
     speed_reading,
     teacher_warning,
 )
+from ui.wording import ENSEMBLE_INPUTS, PRECISIONS, STEPS
 from workbench.config import load_config
 from workbench.core import WorkbenchError
 from workbench.runs import ACTIVE_STATES, baseline_config, find_baseline, jobs, list_runs, read_report, read_status
@@ -132,7 +133,7 @@ else:
             "Would the student be as good without the teacher? Train the same student on the labels alone "
             "(alpha = 0; same data, steps and seed) and see it here beside the distilled one."
         )
-        if st.button("Train the same student without the teacher", type="primary", key="cmp_baseline"):
+        if st.button(STEPS["baseline"], type="primary", key="cmp_baseline"):
             try:
                 started = jobs.launch(baseline_config(load_config(info.run_dir / "config.yaml")), "distill")
                 st.success(
@@ -149,7 +150,6 @@ left.caption(
     "Embeddings turn words into numbers, the encoder layers do the reading, the head picks the label. "
     "Cutting layers shrinks the encoder; the embeddings stay."
 )
-PRECISION_WORDS = {"fp32": "32-bit floats (fp32)", "bf16": "bfloat16 (bf16)", "fp16": "16-bit floats (fp16)"}
 
 
 @st.fragment(run_every=2)
@@ -184,7 +184,7 @@ with right:
         st.plotly_chart(charts.latency(t["latency_ms"], s["latency_ms"], spreads), key="cmp_latency")
         precision = rep.get("latency_precision")
         how = (
-            f"Both models timed in {PRECISION_WORDS.get(precision, precision)}"
+            f"Both models timed in {PRECISIONS.get(precision, precision)}"
             if precision
             else "The precision of these timings was not recorded"
         )
@@ -258,7 +258,7 @@ st.dataframe(table, hide_index=True)
 if rep.get("ensemble"):  # several teachers: each one's accuracy and the ensemble's
     ens = rep["ensemble"]
     st.subheader("The teachers")
-    rule = "their softened probabilities" if ens["combine"] == "probs" else "their raw scores (logits)"
+    rule = ENSEMBLE_INPUTS["probs" if ens["combine"] == "probs" else "logits"]
     ens_rows = [
         {
             "": f"teacher {n}" + (" (main)" if n == 1 else ""),

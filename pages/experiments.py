@@ -150,8 +150,17 @@ def _render(sweep_info: dict) -> None:
     left, right = st.columns(2)
     left.plotly_chart(heatmap(info["points"]), key="sw_heat")
     right.plotly_chart(seed_dots(rows), key="sw_dots")
+    _leaderboard(info["points"])
+    if info["chosen"]:
+        _chosen(info["chosen"])
+    with st.expander("All trials"):
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def _leaderboard(points: list[dict]) -> None:
+    """Every (T, alpha) point, best mean validation accuracy first, with its spread over seeds."""
     st.subheader("Leaderboard")
-    board = sorted(info["points"], key=lambda p: p["spread"].mean, reverse=True)
+    board = sorted(points, key=lambda p: p["spread"].mean, reverse=True)
     st.dataframe(
         pd.DataFrame(
             [
@@ -172,26 +181,26 @@ def _render(sweep_info: dict) -> None:
             "spread (sd)": st.column_config.NumberColumn(format="percent"),
         },
     )
-    chosen = info["chosen"]
-    if chosen:
-        test = chosen["test_accuracy_mean"]
-        st.markdown(
-            "**Chosen on validation:** "
-            + (
-                "alpha = 0, the student on labels alone: no teacher setting beat it"
-                if chosen["alpha"] == 0
-                else f"T = {chosen['temperature']:g}, alpha = {chosen['alpha']:g}"
-            )
-            + (f"; its test accuracy is {test:.1%} (mean of {chosen['test_seeds']} seed(s))." if test else ".")
-            + " Test numbers are shown for this point only, so the choice is not made by looking at test."
+
+
+def _chosen(chosen: dict) -> None:
+    """The point chosen on validation (its test accuracy only), and the button that takes its T and alpha."""
+    test = chosen["test_accuracy_mean"]
+    st.markdown(
+        "**Chosen on validation:** "
+        + (
+            "alpha = 0, the student on labels alone: no teacher setting beat it"
+            if chosen["alpha"] == 0
+            else f"T = {chosen['temperature']:g}, alpha = {chosen['alpha']:g}"
         )
-        if st.button("Use these settings", key="sw_use", icon=":material/arrow_forward:"):
-            cfg.distill.temperature, cfg.distill.alpha = float(chosen["temperature"]), float(chosen["alpha"])
-            for k in ("temp_T", "temp_alpha"):  # the Temperature page's sliders re-read the config
-                st.session_state.pop(k, None)
-            st.switch_page("pages/train.py")
-    with st.expander("All trials"):
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        + (f"; its test accuracy is {test:.1%} (mean of {chosen['test_seeds']} seed(s))." if test else ".")
+        + " Test numbers are shown for this point only, so the choice is not made by looking at test."
+    )
+    if st.button("Use these settings", key="sw_use", icon=":material/arrow_forward:"):
+        cfg.distill.temperature, cfg.distill.alpha = float(chosen["temperature"]), float(chosen["alpha"])
+        for k in ("temp_T", "temp_alpha"):  # the Temperature page's sliders re-read the config
+            st.session_state.pop(k, None)
+        st.switch_page("pages/train.py")
 
 
 @st.fragment(run_every=POLL_SECONDS)

@@ -10,7 +10,8 @@ import streamlit as st
 from ui.guard import ensure_navigation
 from ui.guided import last_shown, open_compare, remember_shown, show_steps, use_teacher, use_teacher_button
 from ui.runview import history_frame, render_run
-from ui.state import OPEN_RUN_KEY, bind, config_problem, get_cfg, plain_problem, save_cfg
+from ui.state import OPEN_RUN_KEY, bind, config_problem, get_cfg, save_cfg
+from ui.wording import RUN_KINDS, STEPS, TEACHER_SOURCE_NOUNS, plain_problem
 from workbench.config import TrainConfig, to_commented_yaml
 from workbench.core import WorkbenchError
 from workbench.runs import (
@@ -135,7 +136,7 @@ def start(kind: str) -> None:
     try:
         run_dir = jobs.launch(copy.deepcopy(cfg), kind, runs_root())
     except WorkbenchError as exc:
-        st.error(plain_problem(str(exc)))
+        st.error(plain_problem(exc))
         return
     st.session_state[OPEN_RUN_KEY] = str(run_dir)
     st.session_state.pop("hist_open", None)
@@ -144,14 +145,8 @@ def start(kind: str) -> None:
 
 st.divider()
 st.header("Start a run")
-teacher_words = {
-    "bundled": "the bundled MiniLM",
-    "hub": "hub model",
-    "local": "local model",
-    "run": "fine-tuned teacher from run",
-}
 st.markdown(
-    f"Teacher: **{teacher_words.get(cfg.teacher.source, cfg.teacher.source)}** {Path(cfg.teacher.name).name if cfg.teacher.name else ''} · "
+    f"Teacher: **{TEACHER_SOURCE_NOUNS.get(cfg.teacher.source, cfg.teacher.source)}** {Path(cfg.teacher.name).name if cfg.teacher.name else ''} · "
     f"student: **{cfg.student.kind}** · data: **{cfg.data.source}** "
     f"({cfg.data.max_train_examples or 'all'} training examples). Change these on **Setup**."
 )
@@ -166,12 +161,12 @@ if best is not None:
         st.rerun()
 col_t, col_d = st.columns(2, gap="large")
 with col_t:
-    st.subheader("1 · Fine-tune the teacher")
+    st.subheader(f"1 · {STEPS['teacher']}")
     st.caption("Teaches the teacher the task first, so its soft targets mean something. Needed for the bundled MiniLM.")
     train_settings(cfg.teacher_training, "tt")
     problem = config_problem(cfg)
     if st.button(
-        "Fine-tune the teacher",
+        STEPS["teacher"],
         type="primary" if untrained else "secondary",
         icon=":material/school:",
         disabled=problem is not None,
@@ -216,7 +211,7 @@ with st.expander("Command preview: run this configuration from a terminal"):
         ["distill", "teacher"],
         horizontal=True,
         key="cmd_kind",
-        format_func={"distill": "distillation", "teacher": "teacher fine-tuning"}.get,
+        format_func=lambda k: RUN_KINDS[k].lower(),
     )
     gpus = int(st.number_input("GPUs for the multi-GPU command", 1, 64, value=2, key="cmd_gpus"))
     cmds = cli_commands(kind, cfg.name, num_processes=gpus)

@@ -216,7 +216,8 @@ def test_explain_from_cached_lists():
 
 
 def test_engine_reasons_are_shown_without_config_keys():
-    from ui.state import config_problem, plain_problem
+    from ui.state import config_problem
+    from ui.wording import plain_problem
     from workbench.config import RunConfig
 
     assert plain_problem("training.epochs must be > 0, got 0") == "distillation: epochs must be > 0, got 0"
@@ -231,6 +232,21 @@ def test_engine_reasons_are_shown_without_config_keys():
     cfg.student.kind, cfg.student.hidden_size, cfg.student.num_heads = "scratch", 100, 3
     problem = config_problem(cfg)
     assert "attention heads" in problem and "student." not in problem
+
+
+def test_engine_errors_are_worded_by_code_not_by_text():
+    from ui.wording import SENTENCES, plain_problem
+    from workbench.core import WorkbenchError
+
+    coded = WorkbenchError("any wording at all", code="data.path_missing")
+    assert plain_problem(coded) == SENTENCES["data.path_missing"]
+    assert "none has been uploaded" in plain_problem(coded)
+    assert "full vocabulary" in plain_problem(WorkbenchError("x", code="student.prune_vocab_with_intermediate"))
+    # no code, or a code without a sentence yet: the message, with its config keys in words
+    assert plain_problem(WorkbenchError("training.epochs must be > 0")) == "distillation: epochs must be > 0"
+    assert plain_problem(WorkbenchError("training.epochs must be > 0", code="new.code")) == (
+        "distillation: epochs must be > 0"
+    )
 
 
 def test_loss_chart_draws_intermediate_parts_only_when_logged():

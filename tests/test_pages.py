@@ -122,7 +122,7 @@ def test_setup_preflight_results_are_shown(monkeypatch):
             "note": "one measured step",
         },
     )
-    monkeypatch.setattr("workbench.training.preflight.run_preflight", lambda cfg: fake)
+    monkeypatch.setattr("workbench.training.run_preflight", lambda cfg: fake)
     at = page("setup", timeout=MODEL_TIMEOUT).run()
     next(b for b in at.button if b.label == "Run the compatibility check").click().run()
     assert not at.exception
@@ -139,7 +139,7 @@ def test_setup_preflight_error_is_one_line(monkeypatch):
     def boom(cfg):
         raise WorkbenchError("teacher has 3 labels, student 2")
 
-    monkeypatch.setattr("workbench.training.preflight.run_preflight", boom)
+    monkeypatch.setattr("workbench.training.run_preflight", boom)
     at = page("setup", timeout=MODEL_TIMEOUT).run()
     next(b for b in at.button if b.label == "Run the compatibility check").click().run()
     assert not at.exception
@@ -386,10 +386,10 @@ def test_compare_of_a_stopped_run_without_speed_numbers(runs_dir):
 
 
 def test_compare_classifies_a_sentence(runs_dir, monkeypatch):
-    import workbench.studio.tryout
+    import workbench.studio
 
     run = make_finished_distill(runs_dir, "20261127-100000-distill-try")
-    monkeypatch.setattr(workbench.studio.tryout, "load_run_models", lambda run_dir: ("T", "S", 32))
+    monkeypatch.setattr(workbench.studio, "load_run_models", lambda run_dir: ("T", "S", 32))
     seen = []
 
     def fake_classify(teacher, student, text, max_length):
@@ -399,7 +399,7 @@ def test_compare_classifies_a_sentence(runs_dir, monkeypatch):
             {"model": "student", "prediction": "negative", "negative": 0.6, "positive": 0.4},
         ]
 
-    monkeypatch.setattr(workbench.studio.tryout, "classify_both", fake_classify)
+    monkeypatch.setattr(workbench.studio, "classify_both", fake_classify)
     at = page("compare").run()
     at.text_input[0].input("a great film")
     next(b for b in at.button if "Classify" in b.label).click().run()
@@ -487,13 +487,11 @@ def test_typed_sentence_survives_a_page_change(runs_dir):
 
 
 def test_compare_sentence_survives_a_page_change(runs_dir, monkeypatch):
-    import workbench.studio.tryout
+    import workbench.studio
 
     make_finished_distill(runs_dir)
-    monkeypatch.setattr(workbench.studio.tryout, "load_run_models", lambda run_dir: ("T", "S", 32))
-    monkeypatch.setattr(
-        workbench.studio.tryout, "classify_both", lambda *a: [{"model": "teacher", "prediction": "positive"}]
-    )
+    monkeypatch.setattr(workbench.studio, "load_run_models", lambda run_dir: ("T", "S", 32))
+    monkeypatch.setattr(workbench.studio, "classify_both", lambda *a: [{"model": "teacher", "prediction": "positive"}])
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=MODEL_TIMEOUT)
     at.session_state["wb_cfg"] = tiny_config()
     at.run()

@@ -46,10 +46,10 @@ def test_layer_count_follows_a_rewritten_teacher_run(tmp_path, tiny_bert):
 
 
 def test_explorer_models_reload_after_the_teacher_run_changes(tmp_path, tiny_bert, monkeypatch):
-    import workbench.studio.explorer
+    import workbench.studio
 
     loads: list[int] = []
-    monkeypatch.setattr(workbench.studio.explorer, "load_models", lambda cfg, labels: loads.append(1) or len(loads))
+    monkeypatch.setattr(workbench.studio, "load_models", lambda cfg, labels: loads.append(1) or len(loads))
     run = teacher_run(tmp_path, tiny_bert)
     cfg = RunConfig()
     cfg.teacher = ModelConfig(source="run", name=str(run))
@@ -63,12 +63,10 @@ def test_explorer_models_reload_after_the_teacher_run_changes(tmp_path, tiny_ber
 
 
 def test_compare_run_models_reload_after_a_re_evaluation(tmp_path, monkeypatch):
-    import workbench.studio.tryout
+    import workbench.studio
 
     loads: list[Path] = []
-    monkeypatch.setattr(
-        workbench.studio.tryout, "load_run_models", lambda run_dir: (loads.append(run_dir), len(loads), 32)
-    )
+    monkeypatch.setattr(workbench.studio, "load_run_models", lambda run_dir: (loads.append(run_dir), len(loads), 32))
     run = make_finished_distill(tmp_path)
     assert cached.run_models(run)[1] == 1
     assert cached.run_models(run)[1] == 1  # same files: served from the cache

@@ -17,24 +17,13 @@ import streamlit as st
 
 from ui.state import OPEN_RUN_KEY, save_cfg
 from ui.summary import human_seconds
+from ui.wording import STEP_STATES, STEPS
 from workbench.config import ModelConfig, RunConfig
 from workbench.runs import RunInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 MEASURED = ROOT / "benchmarks" / "results" / "first_run.json"
 QUIET_MINUTES = (4, 5)  # derived for the full bundled data, not measured (benchmarks/results/first_run_search.md)
-STEP_WORDS = {
-    "teacher": "Fine-tune the teacher",
-    "distilled": "Distil the student from it",
-    "baseline": "Train the same student without the teacher",
-}
-STATE_WORDS = {
-    "queued": "waiting",
-    "running": "running",
-    "finished": "finished",
-    "failed": "failed",
-    "stopped": "stopped",
-}
 
 
 def estimate_text(n_train: int | None, measured: tuple[float, int] | None) -> str:
@@ -90,17 +79,17 @@ def use_teacher_button(cfg: RunConfig, info: RunInfo, key: str) -> None:
 def step_line(i: int, role: str, info: RunInfo | None) -> str:
     """'Step 2/3 · Distil the student from it: waiting for the teacher run (…) to finish'."""
     if info is None:
-        return f"**Step {i}/3 · {STEP_WORDS[role]}**: not started"
+        return f"**Step {i}/3 · {STEPS[role]}**: not started"
     status: dict[str, Any] = info.status
     state = info.state
-    words = STATE_WORDS.get(state, state)
+    words = STEP_STATES.get(state, state)
     if state == "queued" and status.get("waiting_for_label"):
         words = f"waiting for {status['waiting_for_label']} to finish"
     elif state == "queued":
         words = "waiting for the run before it to finish"
     elif state == "failed" and status.get("error"):
         words = f"failed: {status['error']}"
-    return f"**Step {i}/3 · {STEP_WORDS[role]}**: {words}"
+    return f"**Step {i}/3 · {STEPS[role]}**: {words}"
 
 
 def show_steps(group: dict[str, RunInfo]) -> bool:
@@ -117,7 +106,7 @@ def show_steps(group: dict[str, RunInfo]) -> bool:
             st.markdown(f":material/error: {line}")
         else:
             st.markdown(f":material/hourglass_empty: {line}")
-    return all(group.get(r) is not None and group[r].state == "finished" for r in STEP_WORDS)
+    return all(group.get(r) is not None and group[r].state == "finished" for r in STEPS)
 
 
 def open_compare(run_id: str) -> None:

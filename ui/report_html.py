@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import html
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -133,41 +134,61 @@ def _example_table(rows: list[dict[str, str]], names: list[str], has_base: bool)
     return _table(header, body, numeric_from=len(header) - 2 * len(names), row_class=marks)
 
 
-def build_html(run_dir: Path) -> str:
-    """The whole report of a finished distillation run as one self-contained HTML page."""
-    run_dir = Path(run_dir)
+@dataclass
+class _Run:
+    """What every section of the report reads: the run's report and config, and its baseline's if there is one."""
+
+    run_dir: Path
+    rep: dict[str, Any]
+    cfg: dict[str, Any]
+    base_dir: Path | None
+    base: dict[str, Any] | None
+    names: list[str]
+    fig: _Figures = field(default_factory=_Figures)
+
+    @property
+    def t(self) -> dict[str, Any]:
+        return self.rep["teacher"]
+
+    @property
+    def s(self) -> dict[str, Any]:
+        return self.rep["student"]
+
+    @property
+    def b(self) -> dict[str, Any]:
+        return (self.base or {}).get("student") or {}
+
+
+def _load(run_dir: Path) -> _Run:
     rep = read_report(run_dir) or {}
     if rep.get("kind") != "distill" or "comparison" not in rep:
         raise WorkbenchError(f"{run_dir.name} has no finished distillation report to share")
-    cfg = read_config(run_dir)
     base_dir = find_baseline(run_dir)
     base = read_report(base_dir) if base_dir else None
     if base and SPLIT not in (base.get("student") or {}):
         base, base_dir = None, None
-    t, s = rep["teacher"], rep["student"]
     names = (rep.get("data") or {}).get("label_names") or []
-    verdict = assess(rep, SPLIT, base)
-    sp = speed_reading(rep)
-    fig = _Figures()
-    parts: list[str] = []
-    add = parts.append
+    return _Run(run_dir, rep, read_config(run_dir), base_dir, base, names)
 
-    # ------------------------------------------------------------------ headline
-    add("<h1>Distillation report</h1>")
-    add(
-        f'<p class="meta">Run <code>{_e(run_dir.name)}</code>: teacher {_e(teacher_name(cfg))}, student '
-        f"{_e(student_name(cfg, s))}. Written {_e(time.strftime('%Y-%m-%d %H:%M'))} by Distillation Workbench.</p>"
+
+def _headline(r: _Run, verdict: dict[str, Any]) -> list[str]:
+    parts = ["<h1>Distillation report</h1>"]
+    parts.append(
+        f'<p class="meta">Run <code>{_e(r.run_dir.name)}</code>: teacher {_e(teacher_name(r.cfg))}, student '
+        f"{_e(student_name(r.cfg, r.s))}. Written {_e(time.strftime('%Y-%m-%d %H:%M'))} by Distillation Workbench.</p>"
     )
     tone = "caution" if verdict["caution"] else "good"
-    add(f'<div class="headline {tone}">{_e(headline(rep, SPLIT, base))}</div>')
-    warning = teacher_warning(rep)
+    parts.append(f'<div class="headline {tone}">{_e(headline(r.rep, SPLIT, r.base))}</div>')
+    warning = teacher_warning(r.rep)
     if warning and not (verdict["teacher"] and verdict["teacher"]["weak"]):
-        add(f'<div class="headline caution" style="margin-top:8px">{_e(warning)}</div>')
+        parts.append(f'<div class="headline caution" style="margin-top:8px">{_e(warning)}</div>')
+    return parts
 
-    # ------------------------------------------------------------------ numbers
-    add(f"<h2>Teacher and student ({SPLIT} set)</h2>")
+
+def _numbers(r: _Run, verdict: dict[str, Any]) -> list[str]:
+    """Accuracy, size and speed of teacher, student (and baseline) side by side, and what the baseline says."""
+    t, s, b, base = r.t, r.s, r.b, r.base
     cols = ["", "teacher", "student"] + (["same student, no teacher"] if base else [])
-    b = (base or {}).get("student") or {}
 
     def row(label: str, get) -> list[Any]:
         return [label, get(t), get(s)] + ([get(b)] if base else [])
@@ -189,73 +210,83 @@ def build_html(run_dir: Path) -> str:
                 ]
                 + (["–"] if base else [])
             )
-    add(_table(cols, rows))
+    parts = [f"<h2>Teacher and student ({SPLIT} set)</h2>", _table(cols, rows)]
     if base:
         d = verdict["baseline_diff_points"]
-        add(
+        parts.append(
             f'<p class="note">Distillation vs the same student trained on the labels alone (run '
-            f"<code>{_e(base_dir.name)}</code>, alpha = 0, same data, steps and seed): {d:+.1f} points of "
+            f"<code>{_e(r.base_dir.name)}</code>, alpha = 0, same data, steps and seed): {d:+.1f} points of "
             f"{SPLIT} accuracy. One seed each: differences of about "
             f"{verdict['baseline_noise_points']:.1f} points or less are noise.</p>"
         )
     else:
-        add(
+        parts.append(
             '<p class="note">No run of the same student without the teacher yet: this report cannot say '
             "whether distillation beat training on the labels alone.</p>"
         )
+    return parts
 
-    # ------------------------------------------------------------------ speed
-    add("<h2>Speed</h2>")
+
+def _speed(r: _Run) -> list[str]:
+    sp = speed_reading(r.rep)
+    parts = ["<h2>Speed</h2>"]
     if sp["speedup"] is None:
-        add('<p class="note">Speed was not measured for this run.</p>')
-    else:
-        precision = rep.get("latency_precision")
-        how = f"both models timed in {precision}" if precision else "precision of the timings not recorded"
-        note = f"Median time per sentence, tokenisation included, {how}."
-        if sp["unsure"]:
-            why = "the machine was busy while timing" if sp["busy"] else "the two models' timings overlap"
-            note += f" <strong>The speed comparison is unreliable: {_e(why)}.</strong>"
-        add(f'<p class="note">{note}</p>')
-        spreads = {"teacher": t.get("latency_spread_ms") or {}, "student": s.get("latency_spread_ms") or {}}
-        add(fig(charts.latency(t["latency_ms"], s["latency_ms"], spreads)))
+        return parts + ['<p class="note">Speed was not measured for this run.</p>']
+    precision = r.rep.get("latency_precision")
+    how = f"both models timed in {precision}" if precision else "precision of the timings not recorded"
+    note = f"Median time per sentence, tokenisation included, {how}."
+    if sp["unsure"]:
+        why = "the machine was busy while timing" if sp["busy"] else "the two models' timings overlap"
+        note += f" <strong>The speed comparison is unreliable: {_e(why)}.</strong>"
+    parts.append(f'<p class="note">{note}</p>')
+    t, s = r.t, r.s
+    spreads = {"teacher": t.get("latency_spread_ms") or {}, "student": s.get("latency_spread_ms") or {}}
+    parts.append(r.fig(charts.latency(t["latency_ms"], s["latency_ms"], spreads)))
+    return parts
 
-    # ------------------------------------------------------------------ charts
-    add("<h2>Where the parameters are, and where each model goes wrong</h2>")
-    grid = [fig(charts.param_breakdown(t["params"], s["params"]), width=500)]
-    for who, m in (("Teacher", t), ("Student", s)) + ((("Student without teacher", b),) if base else ()):
+
+def _charts(r: _Run) -> list[str]:
+    """Parameter breakdown, confusion matrices and the accuracy curve of training."""
+    parts = ["<h2>Where the parameters are, and where each model goes wrong</h2>"]
+    grid = [r.fig(charts.param_breakdown(r.t["params"], r.s["params"]), width=500)]
+    for who, m in (("Teacher", r.t), ("Student", r.s)) + ((("Student without teacher", r.b),) if r.base else ()):
         cm = (m.get(SPLIT) or {}).get("confusion_matrix")
-        if cm and names:
-            grid.append(fig(charts.confusion(cm, names, f"{who} ({SPLIT})"), width=340))
-    add(f'<div class="grid">{"".join(grid)}</div>')
-    add('<p class="note">Confusion matrices: rows are the true labels, columns the predictions.</p>')
-    evals = metric_series(read_metrics(run_dir))["evals"]
+        if cm and r.names:
+            grid.append(r.fig(charts.confusion(cm, r.names, f"{who} ({SPLIT})"), width=340))
+    parts.append(f'<div class="grid">{"".join(grid)}</div>')
+    parts.append('<p class="note">Confusion matrices: rows are the true labels, columns the predictions.</p>')
+    evals = metric_series(read_metrics(r.run_dir))["evals"]
     if evals:
-        add("<h2>Training</h2>")
-        add(fig(charts.accuracy_chart(evals)))
+        parts += ["<h2>Training</h2>", r.fig(charts.accuracy_chart(evals))]
+    return parts
 
-    # ------------------------------------------------------------------ examples
-    rows_ex, has_base = _examples(run_dir, base_dir, SPLIT)
-    if rows_ex:
-        disagree = [r for r in rows_ex if r.get("teacher_pred") != r.get("student_pred")]
-        agree = [r for r in rows_ex if r.get("teacher_pred") == r.get("student_pred")]
-        add(f"<h2>Examples ({SPLIT} set)</h2>")
-        add(
-            f'<p class="note">Teacher and student disagree on {len(disagree)} of {len(rows_ex)} examples. '
-            f"The first {min(EXAMPLES, len(disagree))} of them (shaded), then {min(EXAMPLES, len(agree))} they "
-            "agree on.</p>"
-        )
-        add(_example_table(disagree[:EXAMPLES] + agree[:EXAMPLES], names, has_base))
 
-    # ------------------------------------------------------------------ settings and machine
-    add("<h2>Settings</h2>")
+def _example_section(r: _Run) -> list[str]:
+    rows_ex, has_base = _examples(r.run_dir, r.base_dir, SPLIT)
+    if not rows_ex:
+        return []
+    disagree = [x for x in rows_ex if x.get("teacher_pred") != x.get("student_pred")]
+    agree = [x for x in rows_ex if x.get("teacher_pred") == x.get("student_pred")]
+    return [
+        f"<h2>Examples ({SPLIT} set)</h2>",
+        f'<p class="note">Teacher and student disagree on {len(disagree)} of {len(rows_ex)} examples. '
+        f"The first {min(EXAMPLES, len(disagree))} of them (shaded), then {min(EXAMPLES, len(agree))} they "
+        "agree on.</p>",
+        _example_table(disagree[:EXAMPLES] + agree[:EXAMPLES], r.names, has_base),
+    ]
+
+
+def _settings(r: _Run) -> list[str]:
+    """The settings that made this run, the loss it minimised, the data's notes and the machine."""
+    rep, cfg = r.rep, r.cfg
     data = rep.get("data") or {}
     tc = cfg.get("training") or {}
     sizes = data.get("sizes") or {}
     settings = [
         ["teacher", teacher_name(cfg)],
-        ["student", student_name(cfg, s)],
+        ["student", student_name(cfg, r.s)],
         ["data", public_text(data.get("description"))],
-        ["labels", ", ".join(names)],
+        ["labels", ", ".join(r.names)],
         [
             "examples (train / validation / test)",
             " / ".join(
@@ -275,19 +306,25 @@ def build_html(run_dir: Path) -> str:
     training = rep.get("training") or {}
     if training.get("seconds") is not None:
         settings.append(["training time", f"{training['seconds']:.0f} s for {training.get('steps')} steps"])
-    add(_table(["setting", "value"], [[k, "–" if v is None else v] for k, v in settings], numeric_from=99))
-    add(
+    parts = ["<h2>Settings</h2>"]
+    parts.append(_table(["setting", "value"], [[k, "–" if v is None else v] for k, v in settings], numeric_from=99))
+    parts.append(
         '<p class="note">Loss: total = alpha · T² · KL(teacher_T ‖ student_T) + (1 − alpha) · '
         "cross-entropy(student, label).</p>"
     )
     notes = data.get("notes") or []
     if notes:
-        add("<ul>" + "".join(f'<li class="note">{_e(public_text(n))}</li>' for n in notes) + "</ul>")
-    add("<h2>Machine</h2>")
-    machine = rep.get("machine") or "not recorded"
-    add(f"<p>{_e(machine)}</p>")
+        parts.append("<ul>" + "".join(f'<li class="note">{_e(public_text(n))}</li>' for n in notes) + "</ul>")
+    parts += ["<h2>Machine</h2>", f"<p>{_e(rep.get('machine') or 'not recorded')}</p>"]
+    return parts
 
-    title = f"Distillation report: {run_dir.name}"
+
+def build_html(run_dir: Path) -> str:
+    """The whole report of a finished distillation run as one self-contained HTML page."""
+    r = _load(Path(run_dir))
+    verdict = assess(r.rep, SPLIT, r.base)
+    parts = _headline(r, verdict) + _numbers(r, verdict) + _speed(r) + _charts(r) + _example_section(r) + _settings(r)
+    title = f"Distillation report: {r.run_dir.name}"
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -25,9 +25,9 @@ from ui import charts
 from ui.quality import run_quality
 from ui.summary import assess, headline, history_row, human_seconds, metric_series, progress, teacher_warning
 from ui.tables import one_type_per_column
+from ui.wording import RUN_KINDS
 from workbench.runs import ACTIVE_STATES, MetricsTail, RunInfo, jobs, read_report
 
-KIND_WORDS = {"teacher": "Teacher fine-tuning", "distill": "Distillation"}
 STATE_BADGES = {
     "queued": ":gray-badge[:material/hourglass_empty: waiting]",
     "running": ":blue-badge[:material/autorenew: running]",
@@ -102,7 +102,7 @@ def render_run(run_dir: Path, status: dict[str, Any], key: str, min_redraw_s: fl
     """
     state = status.get("state", "unknown")
     kind = status.get("kind", "?")
-    st.markdown(f"**{KIND_WORDS.get(kind, kind)}** · `{run_dir.name}` · {STATE_BADGES.get(state, state)}")
+    st.markdown(f"**{RUN_KINDS.get(kind, kind)}** · `{run_dir.name}` · {STATE_BADGES.get(state, state)}")
     live = state in ACTIVE_STATES
     events, series, figs = run_charts(str(run_dir), kind).refresh(min_redraw_s if live else 0.0)
     stopping = (run_dir / "STOP").exists()

@@ -14,12 +14,12 @@ value is copied to a plain key that Streamlit does not drop when the page change
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import streamlit as st
 
+from ui.wording import plain_problem
 from workbench.config import RunConfig, dump_config, preset
 from workbench.core import WorkbenchError
 from workbench.studio import load_draft, save_draft
@@ -93,55 +93,6 @@ def sticky(key: str, default: Any = "") -> str:
     return key
 
 
-_SECTIONS = {
-    "teacher_training": "teacher fine-tuning: ",
-    "training": "distillation: ",
-    "data": "",
-    "teacher": "the teacher's ",
-    "student": "the student's ",
-    "distill": "",
-    "transfer": "extra texts: ",
-}
-_FIELDS = {
-    "path": "training file",
-    "max_train_examples": "number of training examples",
-    "max_eval_examples": "number of validation / test examples",
-    "name": "model id or folder",
-    "num_heads": "number of attention heads",
-    "max_length": "maximum length",
-    "gradient_accumulation_steps": "number of gradient accumulation steps",
-    "warmup_ratio": "warm-up share",
-    "augment_factor": "augmented copies of each text",
-    "mask_prob": "chance that a word is masked",
-    "ngram_prob": "chance that a copy is cut short",
-    "hidden_weight": "hidden-state weight",
-    "attention_weight": "attention weight",
-}
-_SENTENCES = {
-    "data.path is required when data.source is local": "the data is set to an uploaded file, and none has been uploaded (Setup, Data).",
-    "hidden-state and attention losses feed the teacher the student's token ids: "
-    "set student.prune_vocab: false for a scratch student": "the hidden-state and attention losses need the full "
-    "vocabulary: untick “Prune vocabulary to training words” for the student (Setup, Student).",
-}
-
-
-def plain_problem(message: str) -> str:
-    """The engine's one-line reason with its config keys (`training.epochs`) turned into words.
-
-    The engine speaks in config keys because the CLI user edits a YAML file; people in the UI set
-    the same values through labelled widgets and never see those keys.
-    """
-    if message in _SENTENCES:
-        return _SENTENCES[message]
-
-    def words(m: re.Match) -> str:
-        section, name = m.group(1), m.group(2)
-        return _SECTIONS[section] + _FIELDS.get(name, name.replace("_", " "))
-
-    message = re.sub(r"\b(teacher_training|training|data|teacher|student|distill|transfer)\.(\w+)\b", words, message)
-    return message.replace("hidden_size", "hidden size")
-
-
 def config_problem(cfg: RunConfig) -> str | None:
     """Why `cfg` cannot start, in plain words (None when it can): the engine's `validate_values`."""
     from workbench.config import validate_values
@@ -149,5 +100,5 @@ def config_problem(cfg: RunConfig) -> str | None:
     try:
         validate_values(cfg)
     except WorkbenchError as exc:
-        return plain_problem(str(exc))
+        return plain_problem(exc)
     return None

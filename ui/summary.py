@@ -10,19 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-PHASES = {
-    "loading": "loading data and models",
-    "checking_teacher": "checking the teacher's accuracy",
-    "teacher_checked": "teacher checked",
-    "teacher_logits_start": "computing the teacher's answers",
-    "teacher_logits": "teacher's answers ready",
-    "labelling_transfer": "the teacher labels the extra (augmented and unlabelled) texts",
-    "training": "training",
-    "evaluating": "evaluating and measuring speed",
-    "done": "done",
-}
-
-SPLIT_WORDS = {"train": "training", "validation": "validation", "test": "test", "transfer": "augmented and unlabelled"}
+from ui.wording import PHASES, RUN_STATES, SPLIT_WORDS
 
 
 def _phase_words(event: dict[str, Any]) -> str:
@@ -59,15 +47,6 @@ def progress_text(event: dict[str, Any]) -> str:
     if event.get("eta_s") is not None and event["done"] < event["total"]:
         text += f", about {human_seconds(event['eta_s'])} left"
     return text
-
-
-STATE_WORDS = {
-    "queued": "waiting for the current run to finish",
-    "running": "running",
-    "finished": "finished",
-    "failed": "failed",
-    "stopped": "stopped",
-}
 
 
 def pct(x: float | None) -> str:
@@ -397,7 +376,7 @@ def progress(status: dict[str, Any], events: list[dict[str, Any]], stopping: boo
         if eta is not None and phase == "training":
             text += f", about {human_seconds(eta)} left"
     else:
-        text = f"Run {STATE_WORDS.get(state, state)}."
+        text = f"Run {RUN_STATES.get(state, state)}."
     return {"fraction": fraction, "eta_s": eta, "text": text, "step": done, "total_steps": total}
 
 

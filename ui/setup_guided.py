@@ -1,0 +1,63 @@
+"""Setup's box for a newcomer: the guided first run (teacher, student, baseline) in one click."""
+
+from __future__ import annotations
+
+import copy
+
+import streamlit as st
+
+from ui.guided import estimate_text, remember_open
+from ui.state import config_problem, save_cfg
+from ui.wording import plain_problem
+from workbench.config import RunConfig
+from workbench.core import WorkbenchError
+from workbench.runs import ACTIVE_STATES, best_teacher_run, first_run_wall_seconds, guided, guided_group, runs_root
+
+STORY = (
+    "One click trains three models, one after the other, on the data below:\n"
+    "1. **Fine-tune the teacher**: the bundled MiniLM learns the task (it starts untrained).\n"
+    "2. **Distil the student**: a smaller model learns from the teacher's answers.\n"
+    "3. **Train the same student without the teacher**, so you can see what the teacher added.\n\n"
+    "Then **Compare** shows how much of the teacher's accuracy the student kept, and how much faster it is."
+)
+
+
+def guided_box(cfg: RunConfig) -> bool:
+    """For a newcomer (no teacher fine-tuned on this data yet): the whole story in one click.
+    True when its button is shown (it is then the page's one primary button)."""
+    group = guided_group()
+    if any(i.state in ACTIVE_STATES for i in group.values()):
+        with st.container(border=True):
+            st.markdown("**Your first run is under way.** Follow its three steps on the Train page.")
+            if st.button("Watch it on the Train page", type="primary", icon=":material/monitoring:"):
+                st.switch_page("pages/train.py")
+        return False
+    if best_teacher_run(cfg.data) is not None:
+        return False
+    with st.container(border=True):
+        st.subheader("New here? Run the whole story")
+        st.markdown(STORY)
+        st.markdown("Time: " + estimate_text(cfg.data.max_train_examples, first_run_wall_seconds()))
+        problem = config_problem(cfg)
+        if st.button(
+            "Run the whole story (teacher, student, comparison)",
+            type="primary",
+            icon=":material/play_arrow:",
+            disabled=problem is not None,
+            key="guided_start",
+        ):
+            save_cfg()
+            try:
+                dirs = guided.launch_first_run(copy.deepcopy(cfg), runs_root())
+            except WorkbenchError as exc:
+                st.error(plain_problem(exc))
+                return True
+            remember_open(dirs["teacher"])
+            st.switch_page("pages/train.py")
+        if problem:
+            st.caption(f"Cannot start yet: {problem.rstrip('.')}.")
+        else:
+            st.caption(
+                "You can leave this page or close the tab: the runs carry on. Smaller example limits (below) make it faster."
+            )
+    return True
