@@ -19,13 +19,11 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from workbench.training import checkpoint
 from workbench.config import RunConfig, dump_config
-from workbench.core import WorkbenchError
-from workbench.core import write_text_atomic
+from workbench.core import WorkbenchError, write_text_atomic
 from workbench.runs.processes import create_time, process_alive, training_slot
 from workbench.runs.store import KINDS, MetricsLog, new_run_dir, read_metrics, write_status
-from workbench.training import StopFlag
+from workbench.training import StopFlag, checkpoint
 
 
 def resumable(run_dir: Path) -> tuple[str, RunConfig]:
