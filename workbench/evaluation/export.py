@@ -26,10 +26,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from workbench.core import WorkbenchError, read_json, write_json_atomic
+from workbench.core import WorkbenchError, read_json
 from workbench.data import MODEL_INPUTS, tokenize
 from workbench.evaluation.latency import measure_latency
 from workbench.evaluation.model_card import write_model_card
+from workbench.evaluation.report_file import write_report
 from workbench.models import accepted_inputs, load_classifier, resolve_location
 
 ONNX_FILE = "model.onnx"
@@ -224,13 +225,11 @@ def export_run(run_dir: str | Path) -> dict[str, Any]:
         "size_bytes": path.stat().st_size,
         "busy": measured["busy"],
     }
-    report_path = run_dir / "report.json"
-    report = read_json(report_path)
+    report = read_json(run_dir / "report.json")
     if isinstance(report, dict):
         who = "teacher" if report.get("kind") == "teacher" else "student"
         if isinstance(report.get(who), dict):
-            report[who]["onnx"] = onnx
-            write_json_atomic(report_path, report)
+            write_report(run_dir, {who: {"onnx": onnx}})  # merged: the rest of the block stays
     write_model_card(run_dir)
     return onnx
 

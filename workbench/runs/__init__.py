@@ -8,7 +8,7 @@ from workbench.runs.guided import accuracy_on_test, launch_first_run, main_cli
 from workbench.runs.jobs import refresh
 from workbench.runs.processes import create_time, process_alive, spawn_cli
 from workbench.runs.queries import best_teacher_run, finished_teacher_runs, first_run_wall_seconds, guided_group
-from workbench.runs.runner import execute, prepare_run_dir, resumable
+from workbench.runs.runner import cli_run_dir, execute, prepare_run_dir, resumable
 from workbench.runs.store import (
     ACTIVE_STATES,
     KINDS,
@@ -32,6 +32,7 @@ __all__ = [
     "RunInfo",
     "baseline_config",
     "best_teacher_run",
+    "cli_run_dir",
     "create_time",
     "execute",
     "find_baseline",

@@ -31,7 +31,7 @@ from workbench.distill import (
     teacher_logits,
     training_set,
 )
-from workbench.evaluation import data_info, distill_report, teacher_report, training_info
+from workbench.evaluation import data_info, distill_report, run_tags, teacher_report, training_info
 from workbench.models import LoadedModel, build_student, load_teacher, reuse, save_model, tokenise, truncation_note
 from workbench.training.intermediate_training import IntermediateSignals, eager_attention, wants_intermediate
 from workbench.training.loop import make_accelerator, plain_model, train_loop
@@ -85,6 +85,7 @@ def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
         "processes": accelerator.num_processes,
         "data": data_info(data, notes),
         "training": training_info(result),
+        **run_tags(cfg),
     }
     # a stopped run should end in seconds: speed is measured for finished runs only
     return teacher_report(
@@ -116,12 +117,13 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     m_logits: dict[str, list[torch.Tensor]] = {}  # each extra teacher's logits per split
     targets: dict[str, torch.Tensor] = {}  # what the student learns from: the teacher's or the ensemble's
     logit_info = []
+    data_notes = list(data.notes)  # a copy: a sweep worker shares `data` between trials (`reuse.data`)
     for split in ("validation", "train", "test"):
         if split == "train":
             teacher_check = check_teacher(targets["validation"], data, cfg)  # the ensemble's, with several
             emit({"type": "phase", "phase": "teacher_checked", **teacher_check})
             teacher_overlap = teacher_training_overlap(teacher_run_folder(cfg.teacher), data)
-            data.notes += overlap_notes(teacher_overlap)
+            data_notes += overlap_notes(teacher_overlap)
         t_logits[split], info = teacher_logits(accelerator, teacher, data, split, tc, precision, emit)
         logit_info.append(info)
         m_logits[split], infos = extra_logits(accelerator, members, data, split, tc, precision, emit)
@@ -138,7 +140,7 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     # a pruned vocabulary keeps the words of every text the student trains on, transfer texts included
     student_loaded = build_student(cfg.student, teacher_loaded, data.label_names, data.train.texts + transfer.texts)
     student = tokenise(student_loaded, data, tc.max_length)
-    notes = list(data.notes) + [
+    notes = data_notes + [
         n
         for n in [
             truncation_note(teacher, tc.max_length, "teacher"),
@@ -225,7 +227,9 @@ def evaluate_run(run_dir: Path) -> dict[str, Any]:
         teacher = tokenise(
             load_classifier("run", str(run_dir), data.label_names), data, tc.max_length, ("validation", "test")
         )
-        return teacher_report(accelerator, precision, teacher, data, tc, run_dir / "model", run_dir, old, True)
+        return teacher_report(
+            accelerator, precision, teacher, data, tc, run_dir / "model", run_dir, old, True, fresh=False
+        )
     teacher = tokenise(load_teacher(cfg.teacher, data.label_names), data, tc.max_length, ("validation", "test"))
     student = tokenise(
         load_classifier("run", str(run_dir), data.label_names), data, tc.max_length, ("validation", "test")
@@ -246,4 +250,5 @@ def evaluate_run(run_dir: Path) -> dict[str, Any]:
         list(data.notes) + (overlap_notes(keep["teacher_overlap"]) if keep.get("teacher_overlap") else []),
         keep,
         measure_speed=True,  # also for a stopped run: this is where its speed gets measured
+        fresh=False,  # the same model measured again: what export and others recorded stays
     )
