@@ -91,17 +91,23 @@ def test_same_group_baseline_is_preferred_over_a_newer_match(tmp_path):
     assert find_baseline(run) == newer
 
 
-def test_baseline_config_changes_only_alpha_and_name():
+def test_baseline_config_drops_every_teacher_signal_and_changes_nothing_else():
     cfg = RunConfig(name="demo")
     cfg.distill.alpha, cfg.distill.temperature, cfg.training.epochs = 0.7, 4.0, 2
+    cfg.distill.hidden_weight, cfg.distill.attention_weight = 0.5, 0.25
+    cfg.transfer.augment_factor, cfg.extra_teachers = 3, ["runs/another-teacher"]
     out = baseline_config(cfg)
-    assert out.distill.alpha == 0 and out.name == "demo-no-teacher"
-    assert cfg.distill.alpha == 0.7  # the original is untouched
+    assert out.name == "demo-no-teacher" and out.distill.alpha == 0
+    assert out.distill.hidden_weight == out.distill.attention_weight == 0
+    assert to_dict(out.transfer) == to_dict(RunConfig().transfer) and out.extra_teachers == []
+    assert (cfg.distill.alpha, cfg.distill.hidden_weight, cfg.transfer.augment_factor) == (0.7, 0.5, 3)  # untouched
     a, b = to_dict(cfg), to_dict(out)
     for d in (a, b):
-        d.pop("name")
-        d["distill"].pop("alpha")
-    assert a == b
+        for key in ("name", "transfer", "extra_teachers"):
+            d.pop(key)
+        for key in ("alpha", "hidden_weight", "attention_weight"):
+            d["distill"].pop(key)
+    assert a == b  # the temperature, steps, student, data and seed stay the distilled run's
 
 
 def test_a_launched_baseline_config_is_found(tmp_path):

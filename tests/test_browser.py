@@ -21,7 +21,6 @@ from benchmarks.appserver import CHROMIUM_ARGS, browser_page, streamlit_app
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 HEADLINE = re.compile("The student (keeps|matches|scored higher than)")
 SLOW = 120_000  # ms: model loads and training on a shared 2-core machine
 

@@ -53,15 +53,17 @@ def test_onnx_export_matches_pytorch(tiny_bert, tmp_path, kind):
     assert sorted(names) == sorted(wanted)
 
 
-def test_export_command_records_onnx_and_writes_a_card_whose_code_runs(tiny_config, capsys):
+def test_export_records_onnx_writes_a_card_whose_code_runs_and_measuring_again_keeps_it(tiny_config, capsys):
     from workbench.cli import main
     from workbench.runs import execute, prepare_run_dir, read_report, read_status
 
     tiny_config.student.kind = "bilstm"
     tiny_config.student.embedding_size = 16
     tiny_config.student.lstm_hidden_size = 16
+    tiny_config.group, tiny_config.role = "first-run-test", "distilled"
     run_dir = prepare_run_dir(tiny_config, "distill", None)
     assert execute("distill", tiny_config, run_dir) == 0, read_status(run_dir)
+    assert (read_report(run_dir)["group"], read_report(run_dir)["role"]) == ("first-run-test", "distilled")
     capsys.readouterr()
     assert main(["export", str(run_dir)]) == 0
     printed = capsys.readouterr().out
@@ -87,6 +89,13 @@ def test_export_command_records_onnx_and_writes_a_card_whose_code_runs(tiny_conf
     with contextlib.redirect_stdout(out):
         exec(compile(code, "card", "exec"), {})
     assert out.getvalue().strip() in LABELS
+    # measured again (`workbench evaluate`, the UI's Measure again): what export and the config recorded stays
+    written_before = (run_dir / "predictions.csv").stat().st_mtime_ns
+    assert main(["evaluate", str(run_dir)]) == 0
+    assert (run_dir / "predictions.csv").stat().st_mtime_ns > written_before  # it did evaluate again
+    again = read_report(run_dir)
+    assert again["student"]["onnx"] == onnx
+    assert (again["group"], again["role"]) == ("first-run-test", "distilled")
 
 
 def test_export_of_a_folder_without_a_model_is_one_line(tmp_path, capsys):

@@ -1,7 +1,8 @@
 """The guided first run: three chained runs (teacher -> distilled -> alpha = 0 baseline).
 
 The background chain is run for real (three CLI processes on tiny models): the students must wait
-for the teacher, use its model, and the baseline must differ from the distilled run in alpha only.
+for the teacher, use its model, and the baseline must differ from the distilled run only in what
+carries the teacher's signal (alpha, intermediate losses, transfer set, extra teachers).
 Waiting and failure propagation are also pinned without training, on hand-written status files.
 """
 
@@ -44,6 +45,18 @@ def test_first_run_configs_differ_only_in_alpha(tiny_config):
     assert _comparable(distilled) == _comparable(baseline)
     baseline.training.epochs += 1
     assert _comparable(distilled) != _comparable(baseline)
+
+
+def test_the_guided_baseline_learns_from_the_labels_alone(tiny_config):
+    """A draft with intermediate losses, a transfer set or extra teachers: the baseline drops them all,
+    or it would still learn from the teacher and the gap would not be what the teacher bought."""
+    tiny_config.distill.hidden_weight, tiny_config.distill.attention_weight = 0.5, 0.25
+    tiny_config.transfer.augment_factor, tiny_config.extra_teachers = 2, ["/runs/other-teacher"]
+    _, distilled, baseline = guided.first_run_configs(tiny_config, "/runs/t", group="g1")
+    assert (distilled.distill.hidden_weight, distilled.transfer.augment_factor) == (0.5, 2)
+    assert (baseline.distill.alpha, baseline.distill.hidden_weight, baseline.distill.attention_weight) == (0, 0, 0)
+    assert baseline.transfer.augment_factor == 0 and baseline.extra_teachers == []
+    assert (baseline.teacher.name, baseline.after, baseline.role) == ("/runs/t", "/runs/t", "baseline")
 
 
 def test_background_chain_waits_uses_teacher_and_matches_steps(tiny_config, tmp_path):

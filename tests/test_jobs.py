@@ -19,11 +19,29 @@ def wait_for(predicate, timeout=120.0, every=0.2):
 def test_launch_runs_in_another_process_and_finishes(tiny_config):
     tiny_config.training.epochs = 1
     run_dir = jobs.launch(tiny_config, "distill", runs_root())
+    with open(run_dir / "config.yaml", "a", encoding="utf-8") as f:
+        f.write("# prepared by launch\n")  # the child still importing torch: it must not write the config again
     status = read_status(run_dir)
     assert status["pid"] != os.getpid()
     assert wait_for(lambda: jobs.refresh(run_dir)["state"] in ("finished", "failed"))
     assert read_status(run_dir)["state"] == "finished", (run_dir / "log.txt").read_text()[-2000:]
     assert "run folder" in (run_dir / "log.txt").read_text()
+    assert (run_dir / "config.yaml").read_text().endswith("# prepared by launch\n")
+
+
+def test_the_cli_uses_a_launched_folder_as_it_is_and_prepares_any_other(tiny_config, tmp_path):
+    from workbench.config import dump_config, load_config
+    from workbench.runs import cli_run_dir, prepare_run_dir
+
+    launched = prepare_run_dir(tiny_config, "distill", tmp_path / "launched")
+    marked = (launched / "config.yaml").read_text() + "# prepared by launch\n"
+    (launched / "config.yaml").write_text(marked)
+    assert cli_run_dir(tiny_config, "distill", launched / "config.yaml", launched) == launched
+    assert (launched / "config.yaml").read_text() == marked
+    own = tmp_path / "mine.yaml"
+    dump_config(tiny_config, own)
+    made = cli_run_dir(tiny_config, "distill", own, tmp_path / "new")
+    assert made == tmp_path / "new" and load_config(made / "config.yaml") == load_config(own)
 
 
 def test_second_run_waits_in_the_queue_and_stop_works(tiny_config):

@@ -74,3 +74,23 @@ def test_export_runs_the_cli_in_the_background_and_excludes_a_second_job(tmp_pat
     (live / "model").mkdir()
     with pytest.raises(WorkbenchError, match="export it when it has ended"):
         jobs.export_onnx(live)
+
+
+def test_the_report_writer_merges_unless_the_model_is_new(tmp_path):
+    """Measuring again writes whole model blocks; what only export and the config wrote must survive it.
+    A newly trained model starts the report anew: the old `onnx` was about a model that is gone."""
+    from workbench.evaluation.report_file import write_report
+    from workbench.runs import read_report
+
+    run = make_finished_distill(tmp_path)
+    first = read_report(run)
+    onnx = {"latency_ms": {"batch_1": 1.5}, "size_bytes": 123}
+    write_report(run, {"student": {"onnx": onnx}, "group": "g", "role": "distilled"})
+    remeasured = {**first["student"], "latency_ms": {"batch_1": 9.0}}  # a fresh block: no `onnx` in it
+    report = write_report(run, {"student": remeasured, "machine": "16 CPU cores"})
+    assert report == read_report(run)
+    assert report["student"]["onnx"] == onnx and report["student"]["latency_ms"] == {"batch_1": 9.0}
+    assert (report["group"], report["role"], report["machine"]) == ("g", "distilled", "16 CPU cores")
+    assert report["teacher"] == first["teacher"] and report["comparison"] == first["comparison"]
+    retrained = write_report(run, {"kind": "distill", "student": remeasured}, fresh=True)
+    assert retrained == {"kind": "distill", "student": remeasured} == read_report(run)

@@ -67,6 +67,22 @@ def test_tiny_grid_runs_every_trial_once_and_continues_after_a_restart(tiny_conf
         sweep.create_sweep(cfg, "grid", url)
 
 
+def test_trials_of_one_worker_carry_the_same_data_notes(tiny_config, isolated_dirs, monkeypatch):
+    """The worker shares one loaded dataset between trials (`reuse.data`): a trial's notes must not pile up
+    in it, or each later trial's report would repeat the earlier trials' notes."""
+    from workbench.training import pipeline
+
+    overlap = {"checked": True, "validation": 1, "test": 0, "sizes": {"validation": 4, "test": 4}}
+    monkeypatch.setattr(pipeline, "teacher_training_overlap", lambda *_: {**overlap, "teacher_train_size": 8})
+    cfg = _grid_config(tiny_config)
+    cfg.sweep.seeds = 1  # two trials: the alpha = 0 reference and alpha 0.5
+    root = isolated_dirs / "runs"
+    assert sweep.start_sweep_here(cfg, "notes", sweep.storage_url("", root), root)["trials"] == 2
+    notes = [read_report(r.run_dir)["data"]["notes"] for r in list_runs(root) if r.status.get("sweep") == "notes"]
+    assert len(notes) == 2 and notes[0] == notes[1]
+    assert sum("teacher was fine-tuned on 1 of the 4 validation texts" in n for n in notes[0]) == 1
+
+
 def test_a_trial_claimed_by_a_worker_that_dies_at_once_still_goes_stale(tiny_config, isolated_dirs, monkeypatch):
     """Optuna only fails RUNNING trials that have a heartbeat: the claim itself must beat."""
     monkeypatch.setattr(sweep, "HEARTBEAT_S", 1)

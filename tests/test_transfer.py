@@ -17,7 +17,6 @@ from workbench.data.augment import (
     build_transfer_set,
     estimate_cost,
     read_unlabelled,
-    transfer_texts,
 )
 from workbench.distill import distillation_loss
 from workbench.distill import logits_cache as cache
@@ -51,7 +50,7 @@ def test_same_seed_same_texts_other_seed_other_texts():
 
 def test_no_masking_and_no_ngrams_gives_only_copies_which_are_dropped():
     assert augment_texts(TRAIN, 3, 0.0, 0.0, "[MASK]", seed=0) == []
-    assert transfer_texts(cfg_with(augment_factor=3, mask_prob=0.0, ngram_prob=0.0), TRAIN, "[MASK]") == []
+    assert build_transfer_set(cfg_with(augment_factor=3, mask_prob=0.0, ngram_prob=0.0), TRAIN, "[MASK]").texts == []
 
 
 def test_mask_prob_one_masks_every_word():

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 MARGIN = 0.05  # "well above": the same margin the engine asks of a teacher before distilling
-COLOURS = {"bad": "red", "near": "orange", "good": "green"}
 
 
 def majority_baseline(confusion: list[list[int]]) -> float:

@@ -120,7 +120,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 2
         return 0
     if args.command in ("teacher", "distill"):
-        from workbench.runs import execute, prepare_run_dir
+        from workbench.runs import cli_run_dir, execute
 
         world = int(os.environ.get("WORLD_SIZE", "1"))
         if world > 1 and not args.run_dir:
@@ -129,7 +129,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise WorkbenchError(f"{world} processes need --run-dir: every process must use the same run folder")
         cfg = load_config(args.config)
         is_main = int(os.environ.get("RANK", "0")) == 0
-        run_dir = prepare_run_dir(cfg, args.command, args.run_dir) if is_main else Path(args.run_dir)
+        run_dir = cli_run_dir(cfg, args.command, args.config, args.run_dir) if is_main else Path(args.run_dir)
         if is_main:
             print(f"run folder: {run_dir}", flush=True)
         return execute(args.command, cfg, run_dir, is_main=is_main)

@@ -174,11 +174,6 @@ def make_transfer_set(cfg: RunConfig, data: TextData, tokenizer: Any) -> Transfe
     )
 
 
-def transfer_texts(cfg: RunConfig, train_texts: list[str], mask_token: str) -> list[str]:
-    """The transfer set's texts: unlabelled then augmented, capped at `transfer.max_examples`."""
-    return build_transfer_set(cfg, train_texts, mask_token).texts
-
-
 def estimate_cost(
     n_texts: int, teacher_examples_per_s: float | None, train_examples_per_s: float | None
 ) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from workbench.evaluation.metrics import chance_accuracy, classification_metrics
 from workbench.evaluation.model_card import CARD_FILE, usage_lines
 from workbench.evaluation.quantize import INT8_FILE, labelled_texts, quantize_run
 from workbench.evaluation.report import data_info, distill_report, teacher_report, training_info
+from workbench.evaluation.report_file import run_tags
 
 __all__ = [
     "CARD_FILE",
@@ -20,6 +21,7 @@ __all__ = [
     "data_info",
     "distill_report",
     "export_run",
+    "run_tags",
     "teacher_report",
     "training_info",
     "usage_lines",

@@ -26,10 +26,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from workbench.core import WorkbenchError, read_json, write_json_atomic
+from workbench.core import WorkbenchError, read_json
 from workbench.data import MODEL_INPUTS, tokenize
 from workbench.evaluation.latency import measure_latency
 from workbench.evaluation.model_card import write_model_card
+from workbench.evaluation.report_file import write_report
 from workbench.models import accepted_inputs, load_classifier, resolve_location
 
 ONNX_FILE = "model.onnx"
@@ -230,14 +231,13 @@ def export_run(run_dir: str | Path) -> dict[str, Any]:
 
 
 def record_in_report(run_dir: Path, key: str, value: dict[str, Any]) -> None:
-    """report.json's model section (`student`, or `teacher` for a teacher run) gets `key`: value."""
-    report_path = run_dir / "report.json"
-    report = read_json(report_path)
+    """report.json's model section (`student`, or `teacher` for a teacher run) gets `key`: value, merged
+    through the report's one writer (the rest of the block stays)."""
+    report = read_json(run_dir / "report.json")
     if isinstance(report, dict):
         who = "teacher" if report.get("kind") == "teacher" else "student"
         if isinstance(report.get(who), dict):
-            report[who][key] = value
-            write_json_atomic(report_path, report)
+            write_report(run_dir, {who: {key: value}})
 
 
 __all__ = ["export_onnx", "export_and_verify", "export_run", "onnx_latency", "verify_onnx", "write_model_card"]

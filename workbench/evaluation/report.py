@@ -1,7 +1,7 @@
 """Reports of finished runs: metrics on validation and test, speed, sizes, the teacher-student comparison.
 
-Writes `report.json` and `predictions.csv` into a run folder. Facts only (numbers, names, states): the
-sentences people read are made from these on the UI side.
+Writes `report.json` (through `report_file.write_report`, its one writer) and `predictions.csv` into a
+run folder. Facts only (numbers, names, states): the sentences people read are made from these on the UI side.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from typing import Any
 import torch
 
 from workbench.config import RunConfig, TrainConfig
-from workbench.core import Emit, describe_machine, progress, serving_precision, write_json_atomic
+from workbench.core import Emit, describe_machine, progress, serving_precision
 from workbench.data import SPLITS, TextData
 from workbench.evaluation.calibration import calibration
 from workbench.evaluation.latency import measure_latency
 from workbench.evaluation.metrics import classification_metrics
+from workbench.evaluation.report_file import run_tags, write_report
 from workbench.models import LoadedModel, Prepared, describe, folder_size, param_breakdown, predict_sharded
 
 
@@ -176,8 +177,12 @@ def teacher_report(
     base: dict[str, Any],
     measure_speed: bool,
     emit: Emit | None = None,
+    fresh: bool = True,
 ) -> dict[str, Any]:
-    """Evaluate a fine-tuned teacher on validation and test; write report.json and predictions.csv."""
+    """Evaluate a fine-tuned teacher on validation and test; write report.json and predictions.csv.
+
+    `fresh`: the model was just trained, so the report starts anew from `base`; False when measuring the
+    same model again, which keeps what other steps recorded (see `report_file.write_report`)."""
     logits = _evaluation_logits(accelerator, teacher, tc, precision, emit, "teacher")
     if not accelerator.is_main_process:
         return {}
@@ -191,8 +196,7 @@ def teacher_report(
     summary.update(latency_fields(lat, "teacher"))
     report = {**base, **latency_conditions(lat), "teacher": summary}
     write_predictions(run_dir / "predictions.csv", data, logits, None)
-    write_json_atomic(run_dir / "report.json", report)
-    return report
+    return write_report(run_dir, report, fresh=fresh)
 
 
 def distill_report(
@@ -209,9 +213,11 @@ def distill_report(
     extra: dict[str, Any],
     measure_speed: bool = True,
     emit: Emit | None = None,
+    fresh: bool = True,
 ) -> dict[str, Any]:
     """Evaluate both models on validation and test (and time them with `measure_speed`); write
-    report.json and predictions.csv. With `emit`, progress events while it works."""
+    report.json and predictions.csv. With `emit`, progress events while it works; `fresh` as in
+    `teacher_report`."""
     tc = cfg.training
     s_logits = _evaluation_logits(accelerator, student, tc, precision, emit, "student")
     if not accelerator.is_main_process:
@@ -236,14 +242,14 @@ def distill_report(
         "temperature": cfg.distill.temperature,
         "alpha": cfg.distill.alpha,
         "data": data_info(data, notes),
+        **run_tags(cfg),
         **extra,
         "teacher": t_sum,
         "student": s_sum,
         "comparison": compare(t_sum, s_sum, eval_logits, s_logits),
     }
     write_predictions(run_dir / "predictions.csv", data, eval_logits, s_logits)
-    write_json_atomic(run_dir / "report.json", report)
-    return report
+    return write_report(run_dir, report, fresh=fresh)
 
 
 def teacher_size(teacher: LoadedModel) -> int | None:

@@ -4,7 +4,10 @@ A sweep worker runs trial after trial in one process; each trial is a normal dis
 loading the data, loading the teacher and tokenising every split again would cost more than a short
 trial trains. Inside `reusing()`, `pipeline` gets these from here, keyed by the config that produced
 them; outside it (every ordinary run) each call loads afresh, as before. Cached objects are shared
-read-only: the student is a deep copy (`models.cut_layers`), and the teacher is only ever evaluated.
+by every trial, so a trial must leave them as it found them: the student is a deep copy
+(`models.cut_layers`); the teacher's weights are never trained, though a trial moves it between
+devices and switches its attention kernel for a block (`eager_attention` restores it); a trial's
+notes go into its own copy of the data's notes, never into the shared `TextData.notes`.
 
 Speed is reused too: a model's latency depends on its architecture, precision and device, not on the
 temperature, alpha, seed or learning rate a trial changes, so a worker times the teacher and each

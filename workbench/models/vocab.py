@@ -113,13 +113,6 @@ def prune_vocabulary(tokenizer: Any, texts: list[str]) -> PrunedVocab:
     return PrunedVocab(pruned, kept_ids, len(old_vocab))
 
 
-def new_ids_of(kept_ids: torch.Tensor, original_size: int) -> torch.Tensor:
-    """(V_old,) long: the new id of every old id, -1 for a dropped one."""
-    inverse = torch.full((original_size,), -1, dtype=torch.long)
-    inverse[kept_ids] = torch.arange(kept_ids.numel())
-    return inverse
-
-
 def _check_same_pieces(original: Any, pruned: Any, texts: list[str], kept_ids: torch.Tensor) -> None:
     """Every training text must tokenise to the same pieces (specials included) under both."""
     a = tokenize(original, texts, truncation=False, padding=False)["input_ids"]

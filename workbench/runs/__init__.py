@@ -4,11 +4,11 @@ baselines, the guided first run and queries over past runs.
 
 from workbench.runs import guided, jobs
 from workbench.runs.baseline import baseline_config, find_baseline, without_teacher
-from workbench.runs.guided import launch_first_run, main_cli, accuracy_on_test
+from workbench.runs.guided import accuracy_on_test, launch_first_run, main_cli
 from workbench.runs.jobs import refresh
 from workbench.runs.processes import create_time, process_alive, spawn_cli
 from workbench.runs.queries import best_teacher_run, finished_teacher_runs, first_run_wall_seconds, guided_group
-from workbench.runs.runner import execute, prepare_run_dir, resumable
+from workbench.runs.runner import cli_run_dir, execute, prepare_run_dir, resumable
 from workbench.runs.store import (
     ACTIVE_STATES,
     KINDS,
@@ -32,6 +32,7 @@ __all__ = [
     "RunInfo",
     "baseline_config",
     "best_teacher_run",
+    "cli_run_dir",
     "create_time",
     "execute",
     "find_baseline",

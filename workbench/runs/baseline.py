@@ -1,9 +1,10 @@
 """The no-distillation baseline: the same student, data, steps and seed, trained on the labels alone.
 
 "Would the small model be as good without the teacher?" is the first question about any distilled
-student. Its answer is a second run whose config equals the distilled run's except `distill.alpha`
-= 0 (and its name; the temperature has no effect at alpha 0). This module finds such a run among
-the finished ones, or builds its config; it knows run folders and configs, nothing about training.
+student. Its answer is a second run whose config equals the distilled run's except what carries the
+teacher's signal (`without_teacher`: alpha 0, no intermediate losses, no transfer set, no extra
+teachers; the temperature has no effect then) and its name. This module finds such a run among the
+finished ones, or builds its config; it knows run folders and configs, nothing about training.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ def find_baseline(run_dir: Path, root: Path | None = None, *, states: tuple[str,
     """The baseline run of distillation run `run_dir`, or None.
 
     A distill run in `root` (default: the folder `run_dir` is in) whose status is one of `states`,
-    with alpha 0 and otherwise the same config (name and temperature aside). Among several, one
+    with alpha 0 and otherwise the same config apart from what `_comparable` sets aside (name, the
+    teacher's other signals, a guided run's bookkeeping). Among several, one
     whose status.json has the same `group` as this run's and `role: baseline` comes first (the guided
     first run launches its baseline so), then the newest. A run trained with alpha 0 has no baseline.
     """

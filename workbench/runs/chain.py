@@ -31,7 +31,7 @@ def label(run_dir: Path, status: dict | None = None) -> str:
 def prerequisite_state(after: Path) -> tuple[str, dict]:
     """('finished' | 'waiting' | 'failed' | 'stopped' | 'missing', status) of a prerequisite run.
 
-    A 'running' or 'queued' run whose process is gone counts as failed (jobs.refresh marks it).
+    A 'running' or 'queued' run whose process is gone counts as failed (`processes.refresh` marks it).
     """
     if not (after / "status.json").is_file():
         return ("missing", {}) if not after.is_dir() else ("waiting", {})
@@ -85,16 +85,3 @@ def mark_group(cfg: RunConfig, run_dir: Path) -> None:
     """Put the run's group and role into status.json (what lists and Compare read)."""
     if cfg.group or cfg.role:
         write_status(run_dir, group=cfg.group, role=cfg.role)
-
-
-def tag_report(cfg: RunConfig, run_dir: Path) -> None:
-    """Add group and role to a finished run's report.json, so the report alone says what it was."""
-    if not (cfg.group or cfg.role):
-        return
-    from workbench.core import read_json, write_json_atomic
-
-    path = Path(run_dir) / "report.json"
-    report = read_json(path, default=None)
-    if isinstance(report, dict):
-        report.update(group=cfg.group, role=cfg.role)
-        write_json_atomic(path, report)

@@ -1,8 +1,9 @@
 """The guided first run: fine-tune the teacher, distil a student, train the same student without it.
 
 Three runs tell the whole story, and the third is what makes the second convincing: the baseline
-shares the distilled run's data, student, steps and seed; only alpha = 0 differs, so the gap
-between the two is what the teacher's soft labels bought. The runs carry one `group` id and a
+shares the distilled run's data, student, steps and seed and learns from the labels alone (alpha 0,
+and none of the teacher's other signals, see `baseline.without_teacher`), so the gap between the two
+is what the teacher bought. The runs carry one `group` id and a
 `role` (teacher / distilled / baseline), which is how Compare finds a distilled run's baseline.
 
 `launch_first_run` starts all three at once in the background (what the UI calls): the students
@@ -22,11 +23,11 @@ from pathlib import Path
 
 from workbench.config import RunConfig, load_config
 from workbench.core import read_json
+from workbench.runs.baseline import without_teacher
 from workbench.runs.store import read_status
 
 ROLES = ("teacher", "distilled", "baseline")
 KIND_OF = {"teacher": "teacher", "distilled": "distill", "baseline": "distill"}
-# settings that name or chain a run; two runs differing only in these (and alpha) are the same experiment
 
 
 def new_group_id() -> str:
@@ -39,8 +40,9 @@ def first_run_configs(
     """(teacher, distilled, baseline) configs from one base config.
 
     The students take their teacher from `teacher_dir` (the teacher run's folder; empty until it
-    is known) and wait for it; the baseline is the distilled config with alpha = 0 and nothing
-    else changed, chained after the distilled run by `launch_first_run` so the two train in order.
+    is known) and wait for it; the baseline is the distilled config without the teacher
+    (`baseline.without_teacher`: alpha 0, no intermediate losses, transfer set or extra teachers) and
+    nothing else changed, chained after the distilled run by `launch_first_run` so the two train in order.
     """
     group = group or new_group_id()
     stem = base_cfg.name or "first-run"
@@ -51,9 +53,8 @@ def first_run_configs(
     if teacher_dir is not None:
         distilled.teacher.source, distilled.teacher.name = "run", str(teacher_dir)
         distilled.after = str(teacher_dir)
-    baseline = copy.deepcopy(distilled)
+    baseline = without_teacher(distilled)
     baseline.name, baseline.role = f"{stem}-baseline", "baseline"
-    baseline.distill.alpha = 0.0
     return teacher, distilled, baseline
 
 

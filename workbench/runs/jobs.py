@@ -25,12 +25,14 @@ from workbench.runs.store import ACTIVE_STATES, KINDS, list_runs, read_status, r
 
 
 def command(kind: str, config_path: Path, run_dir: Path) -> list[str]:
-    """The exact CLI invocation of a run (also shown to users as the command preview)."""
+    """The CLI invocation `launch` starts on a folder it prepared (the child uses that folder as it is, see
+    `runner.cli_run_dir`). Not what the Train page shows: its command preview is `studio.cli_commands`."""
     return [sys.executable, "-m", "workbench", kind, str(config_path), "--run-dir", str(run_dir)]
 
 
 def launch(cfg: RunConfig, kind: str, root: Path | None = None) -> Path:
-    """Start a run in the background; returns its folder at once."""
+    """Prepare a fresh run folder (the only step that does, for a run started here) and start the run in
+    the background; returns its folder at once."""
     from workbench.runs.runner import prepare_run_dir
     from workbench.runs.store import new_run_dir
 

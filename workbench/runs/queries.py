@@ -1,17 +1,12 @@
-"""Questions about the runs so far: which finished teachers can be reused, the guided group, how long the first run took.
-"""
+"""Questions about the runs so far: which finished teachers can be reused, the guided group, how long the first run took."""
 
 from __future__ import annotations
-
 
 from pathlib import Path
 from typing import Any
 
-from workbench.data import tokenize
-from workbench.config import DataConfig, ModelConfig, load_config, to_dict
-from workbench.data import TextData
+from workbench.config import DataConfig, load_config, to_dict
 from workbench.core import WorkbenchError
-from workbench.models import load_tokenizer, resolve_location
 from workbench.runs.store import RunInfo, list_runs
 
 

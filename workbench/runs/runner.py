@@ -19,13 +19,11 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from workbench.training import checkpoint
 from workbench.config import RunConfig, dump_config
-from workbench.core import WorkbenchError
-from workbench.core import write_text_atomic
+from workbench.core import WorkbenchError, write_text_atomic
 from workbench.runs.processes import create_time, process_alive, training_slot
 from workbench.runs.store import KINDS, MetricsLog, new_run_dir, read_metrics, write_status
-from workbench.training import StopFlag
+from workbench.training import StopFlag, checkpoint
 
 
 def resumable(run_dir: Path) -> tuple[str, RunConfig]:
@@ -70,6 +68,18 @@ def prepare_run_dir(cfg: RunConfig, kind: str, run_dir: str | Path | None) -> Pa
     return path
 
 
+def cli_run_dir(cfg: RunConfig, kind: str, config_path: str | Path, run_dir: str | Path | None) -> Path:
+    """The folder `python -m workbench KIND CONFIG [--run-dir DIR]` runs in.
+
+    `jobs.launch` prepares a folder and starts this command on it with CONFIG = DIR/config.yaml: that
+    folder is used as it is, so the launcher alone prepares it (and its config is written once). Any
+    other CONFIG is the user's own file: `prepare_run_dir` makes (or adopts) the folder and copies it in.
+    """
+    if run_dir is not None and Path(config_path).resolve() == (Path(run_dir) / "config.yaml").resolve():
+        return Path(run_dir)
+    return prepare_run_dir(cfg, kind, run_dir)
+
+
 def execute(kind: str, cfg: RunConfig, run_dir: Path, is_main: bool = True, resume: bool = False) -> int:
     """Run `kind` in `run_dir`; returns a process exit code (0 ok / stopped, 2 user error, 1 bug).
 
@@ -83,7 +93,7 @@ def execute(kind: str, cfg: RunConfig, run_dir: Path, is_main: bool = True, resu
             signal.signal(sig, stop.set)
     if not is_main:
         return _execute(kind, cfg, run_dir, stop, is_main=False, resume=resume)
-    from workbench.runs.chain import fail_blocked, mark_group, tag_report, wait_for_prerequisite
+    from workbench.runs.chain import fail_blocked, mark_group, wait_for_prerequisite
 
     mark_group(cfg, run_dir)
     # a run chained `after:` another waits for it before asking for the training lock
@@ -107,9 +117,7 @@ def execute(kind: str, cfg: RunConfig, run_dir: Path, is_main: bool = True, resu
         if resume:
             (run_dir / "STOP").unlink(missing_ok=True)  # a stop asked of the earlier attempt
             rewind_metrics(run_dir)
-        code = _execute(kind, cfg, run_dir, stop, is_main=True, resume=resume)
-        tag_report(cfg, run_dir)
-        return code
+        return _execute(kind, cfg, run_dir, stop, is_main=True, resume=resume)
 
 
 def rewind_metrics(run_dir: Path) -> int:

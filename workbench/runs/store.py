@@ -24,10 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.core import WorkbenchError
-from workbench.core import read_json, write_json_atomic
+from workbench.core import WorkbenchError, read_json, write_json_atomic
 
-STATES = ("queued", "running", "finished", "failed", "stopped")
 ACTIVE_STATES = ("queued", "running")
 KINDS = ("teacher", "distill")  # the kinds of run: fine-tune a teacher, distil a student
 

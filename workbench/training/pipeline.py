@@ -33,7 +33,7 @@ from workbench.distill import (
     teacher_logits,
     training_set,
 )
-from workbench.evaluation import data_info, distill_report, teacher_report, training_info
+from workbench.evaluation import data_info, distill_report, run_tags, teacher_report, training_info
 from workbench.models import (
     LoadedModel,
     Prepared,
@@ -97,6 +97,7 @@ def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
         "processes": accelerator.num_processes,
         "data": data_info(data, notes),
         "training": training_info(result),
+        **run_tags(cfg),
     }
     # a stopped run should end in seconds: speed is measured for finished runs only
     return teacher_report(
@@ -122,7 +123,7 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     taught = _teacher_targets(d)
     transfer = _transfer_set(d)
     torch.manual_seed(cfg.seed)
-    student_loaded, student, notes = _build_student(d, transfer)
+    student_loaded, student, notes = _build_student(d, transfer, overlap_notes(taught.teacher_overlap))
     result = _train_student(d, student_loaded, student, transfer, taught.targets["train"], run_dir, should_stop, resume)
     student_loaded.model = plain_model(accelerator, student_loaded.model)
     emit({"type": "phase", "phase": "evaluating"})
@@ -184,7 +185,6 @@ def _teacher_targets(d: _Distillation) -> _TeacherTargets:
             teacher_check = check_teacher(targets["validation"], data, cfg)  # the ensemble's, with several
             d.emit({"type": "phase", "phase": "teacher_checked", **teacher_check})
             teacher_overlap = teacher_training_overlap(teacher_run_folder(cfg.teacher), data)
-            data.notes += overlap_notes(teacher_overlap)
         t_logits[split], info = teacher_logits(d.accelerator, d.teacher, data, split, tc, d.precision, d.emit)
         logit_info.append(info)
         m_logits[split], infos = extra_logits(d.accelerator, d.members, data, split, tc, d.precision, d.emit)
@@ -206,8 +206,9 @@ def _transfer_set(d: _Distillation) -> Any:
     return transfer
 
 
-def _build_student(d: _Distillation, transfer: Any) -> tuple[LoadedModel, Prepared, list[str]]:
-    """The student, tokenised, and the run's notes (data, truncation of both models, transfer set)."""
+def _build_student(d: _Distillation, transfer: Any, overlap: list[str]) -> tuple[LoadedModel, Prepared, list[str]]:
+    """The student, tokenised, and the run's notes (data, teacher overlap, truncation of both models, transfer
+    set). The notes are a new list: a sweep worker shares `d.data` between trials (`reuse.data`)."""
     tc = d.tc
     # a pruned vocabulary keeps the words of every text the student trains on, transfer texts included
     student_loaded = build_student(
@@ -218,7 +219,7 @@ def _build_student(d: _Distillation, transfer: Any) -> tuple[LoadedModel, Prepar
         truncation_note(d.teacher, tc.max_length, "teacher"),
         truncation_note(student, tc.max_length, "student"),
     ]
-    notes = list(d.data.notes) + [n for n in truncated if n] + transfer.notes
+    notes = list(d.data.notes) + overlap + [n for n in truncated if n] + transfer.notes
     return student_loaded, student, notes
 
 
@@ -326,7 +327,9 @@ def evaluate_run(run_dir: Path) -> dict[str, Any]:
         teacher = tokenise(
             load_classifier("run", str(run_dir), data.label_names), data, tc.max_length, ("validation", "test")
         )
-        return teacher_report(accelerator, precision, teacher, data, tc, run_dir / "model", run_dir, old, True)
+        return teacher_report(
+            accelerator, precision, teacher, data, tc, run_dir / "model", run_dir, old, True, fresh=False
+        )
     teacher = tokenise(load_teacher(cfg.teacher, data.label_names), data, tc.max_length, ("validation", "test"))
     student = tokenise(
         load_classifier("run", str(run_dir), data.label_names), data, tc.max_length, ("validation", "test")
@@ -347,4 +350,5 @@ def evaluate_run(run_dir: Path) -> dict[str, Any]:
         list(data.notes) + (overlap_notes(keep["teacher_overlap"]) if keep.get("teacher_overlap") else []),
         keep,
         measure_speed=True,  # also for a stopped run: this is where its speed gets measured
+        fresh=False,  # the same model measured again: what export and others recorded stays
     )

@@ -291,9 +291,3 @@ def estimate_cost(
         "memory_bytes": 4 * s_bytes + t_bytes,
         "note": "one measured step on median-length texts; real epochs vary with text lengths and machine load",
     }
-
-
-def require_ok(pf: Preflight) -> None:
-    for c in pf.checks:
-        if c.level == "error":
-            raise WorkbenchError(f"{c.name}: {c.message}")
