@@ -14,7 +14,7 @@ from tests.conftest import NEGATIVE, POSITIVE
 from workbench.config import StudentConfig
 from workbench.evaluation.export import export_onnx
 from workbench.models import build_student, load_classifier, save_model
-from workbench.models.loading import cut_layers
+from workbench.models.layers import cut_layers
 
 LABELS = ["negative", "positive"]
 NEW_TEXTS = ["brilliant", "a weak, boring plot and far too long, honestly", "great fun", "awful"]

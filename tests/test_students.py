@@ -17,7 +17,7 @@ from workbench.models import (
     param_breakdown,
     save_model,
 )
-from workbench.models.loading import TOKEN_MAP_FILE
+from workbench.models.saving import TOKEN_MAP_FILE
 from workbench.models.vocab import prune_vocabulary
 
 LABELS = ["negative", "positive"]
