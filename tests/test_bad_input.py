@@ -227,7 +227,7 @@ def test_distill_reports_the_teacher_overlap(tiny_config, tiny_bert, tmp_path):
     import dataclasses
 
     from workbench.data import load_data
-    from workbench.data.loading import normalise_text
+    from workbench.data.textdata import normalise_text
 
     teacher_data = dataclasses.replace(tiny_config.data, seed=7)  # other seed: other carved splits
     run = _teacher_run(tmp_path, teacher_data, model_from=tiny_bert)
