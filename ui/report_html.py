@@ -144,28 +144,49 @@ def build_html(run_dir: Path) -> str:
     base = read_report(base_dir) if base_dir else None
     if base and SPLIT not in (base.get("student") or {}):
         base, base_dir = None, None
-    t, s = rep["teacher"], rep["student"]
     names = (rep.get("data") or {}).get("label_names") or []
     verdict = assess(rep, SPLIT, base)
-    sp = speed_reading(rep)
     fig = _Figures()
-    parts: list[str] = []
-    add = parts.append
+    parts = [
+        *_headline_section(run_dir, rep, cfg, base, verdict),
+        *_numbers_section(rep, base, base_dir, verdict),
+        *_speed_section(rep, fig),
+        *_charts_section(run_dir, rep, base, names, fig),
+        *_examples_section(run_dir, base_dir, names),
+        *_settings_section(rep, cfg, names),
+    ]
+    title = f"Distillation report: {run_dir.name}"
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{STYLE}</style></head>\n"
+        f"<body><main>\n{chr(10).join(parts)}\n</main></body></html>\n"
+    )
 
-    # ------------------------------------------------------------------ headline
-    add("<h1>Distillation report</h1>")
-    add(
+
+def _headline_section(
+    run_dir: Path, rep: dict[str, Any], cfg: dict[str, Any], base: dict[str, Any] | None, verdict: dict[str, Any]
+) -> list[str]:
+    """Title, which models, the one-sentence verdict and a weak-teacher warning."""
+    parts = ["<h1>Distillation report</h1>"]
+    parts.append(
         f'<p class="meta">Run <code>{_e(run_dir.name)}</code>: teacher {_e(teacher_name(cfg))}, student '
-        f"{_e(student_name(cfg, s))}. Written {_e(time.strftime('%Y-%m-%d %H:%M'))} by Distillation Workbench.</p>"
+        f"{_e(student_name(cfg, rep['student']))}. Written {_e(time.strftime('%Y-%m-%d %H:%M'))} by Distillation Workbench.</p>"
     )
     tone = "caution" if verdict["caution"] else "good"
-    add(f'<div class="headline {tone}">{_e(headline(rep, SPLIT, base))}</div>')
+    parts.append(f'<div class="headline {tone}">{_e(headline(rep, SPLIT, base))}</div>')
     warning = teacher_warning(rep)
     if warning and not (verdict["teacher"] and verdict["teacher"]["weak"]):
-        add(f'<div class="headline caution" style="margin-top:8px">{_e(warning)}</div>')
+        parts.append(f'<div class="headline caution" style="margin-top:8px">{_e(warning)}</div>')
+    return parts
 
-    # ------------------------------------------------------------------ numbers
-    add(f"<h2>Teacher and student ({SPLIT} set)</h2>")
+
+def _numbers_section(
+    rep: dict[str, Any], base: dict[str, Any] | None, base_dir: Path | None, verdict: dict[str, Any]
+) -> list[str]:
+    """Teacher, student (and baseline) side by side: accuracy, F1, size, latency; then what the baseline says."""
+    t, s = rep["teacher"], rep["student"]
+    parts = [f"<h2>Teacher and student ({SPLIT} set)</h2>"]
     cols = ["", "teacher", "student"] + (["same student, no teacher"] if base else [])
     b = (base or {}).get("student") or {}
 
@@ -189,71 +210,88 @@ def build_html(run_dir: Path) -> str:
                 ]
                 + (["–"] if base else [])
             )
-    add(_table(cols, rows))
+    parts.append(_table(cols, rows))
     if base:
         d = verdict["baseline_diff_points"]
-        add(
+        parts.append(
             f'<p class="note">Distillation vs the same student trained on the labels alone (run '
             f"<code>{_e(base_dir.name)}</code>, alpha = 0, same data, steps and seed): {d:+.1f} points of "
             f"{SPLIT} accuracy. One seed each: differences of about "
             f"{verdict['baseline_noise_points']:.1f} points or less are noise.</p>"
         )
     else:
-        add(
+        parts.append(
             '<p class="note">No run of the same student without the teacher yet: this report cannot say '
             "whether distillation beat training on the labels alone.</p>"
         )
+    return parts
 
-    # ------------------------------------------------------------------ speed
-    add("<h2>Speed</h2>")
+
+def _speed_section(rep: dict[str, Any], fig: _Figures) -> list[str]:
+    """Latency chart with how it was timed, or why the speed comparison cannot be trusted."""
+    t, s = rep["teacher"], rep["student"]
+    sp = speed_reading(rep)
+    parts = ["<h2>Speed</h2>"]
     if sp["speedup"] is None:
-        add('<p class="note">Speed was not measured for this run.</p>')
-    else:
-        precision = rep.get("latency_precision")
-        how = f"both models timed in {precision}" if precision else "precision of the timings not recorded"
-        note = f"Median time per sentence, tokenisation included, {how}."
-        if sp["unsure"]:
-            why = "the machine was busy while timing" if sp["busy"] else "the two models' timings overlap"
-            note += f" <strong>The speed comparison is unreliable: {_e(why)}.</strong>"
-        add(f'<p class="note">{note}</p>')
-        spreads = {"teacher": t.get("latency_spread_ms") or {}, "student": s.get("latency_spread_ms") or {}}
-        add(fig(charts.latency(t["latency_ms"], s["latency_ms"], spreads)))
+        parts.append('<p class="note">Speed was not measured for this run.</p>')
+        return parts
+    precision = rep.get("latency_precision")
+    how = f"both models timed in {precision}" if precision else "precision of the timings not recorded"
+    note = f"Median time per sentence, tokenisation included, {how}."
+    if sp["unsure"]:
+        why = "the machine was busy while timing" if sp["busy"] else "the two models' timings overlap"
+        note += f" <strong>The speed comparison is unreliable: {_e(why)}.</strong>"
+    parts.append(f'<p class="note">{note}</p>')
+    spreads = {"teacher": t.get("latency_spread_ms") or {}, "student": s.get("latency_spread_ms") or {}}
+    parts.append(fig(charts.latency(t["latency_ms"], s["latency_ms"], spreads)))
+    return parts
 
-    # ------------------------------------------------------------------ charts
-    add("<h2>Where the parameters are, and where each model goes wrong</h2>")
+
+def _charts_section(
+    run_dir: Path, rep: dict[str, Any], base: dict[str, Any] | None, names: list[str], fig: _Figures
+) -> list[str]:
+    """Parameter breakdown, confusion matrices and the training curve."""
+    t, s = rep["teacher"], rep["student"]
+    b = (base or {}).get("student") or {}
+    parts = ["<h2>Where the parameters are, and where each model goes wrong</h2>"]
     grid = [fig(charts.param_breakdown(t["params"], s["params"]), width=500)]
     for who, m in (("Teacher", t), ("Student", s)) + ((("Student without teacher", b),) if base else ()):
         cm = (m.get(SPLIT) or {}).get("confusion_matrix")
         if cm and names:
             grid.append(fig(charts.confusion(cm, names, f"{who} ({SPLIT})"), width=340))
-    add(f'<div class="grid">{"".join(grid)}</div>')
-    add('<p class="note">Confusion matrices: rows are the true labels, columns the predictions.</p>')
+    parts.append(f'<div class="grid">{"".join(grid)}</div>')
+    parts.append('<p class="note">Confusion matrices: rows are the true labels, columns the predictions.</p>')
     evals = metric_series(read_metrics(run_dir))["evals"]
     if evals:
-        add("<h2>Training</h2>")
-        add(fig(charts.accuracy_chart(evals)))
+        parts.append("<h2>Training</h2>")
+        parts.append(fig(charts.accuracy_chart(evals)))
+    return parts
 
-    # ------------------------------------------------------------------ examples
+
+def _examples_section(run_dir: Path, base_dir: Path | None, names: list[str]) -> list[str]:
+    """Examples the two models disagree on first, then some they agree on."""
     rows_ex, has_base = _examples(run_dir, base_dir, SPLIT)
-    if rows_ex:
-        disagree = [r for r in rows_ex if r.get("teacher_pred") != r.get("student_pred")]
-        agree = [r for r in rows_ex if r.get("teacher_pred") == r.get("student_pred")]
-        add(f"<h2>Examples ({SPLIT} set)</h2>")
-        add(
-            f'<p class="note">Teacher and student disagree on {len(disagree)} of {len(rows_ex)} examples. '
-            f"The first {min(EXAMPLES, len(disagree))} of them (shaded), then {min(EXAMPLES, len(agree))} they "
-            "agree on.</p>"
-        )
-        add(_example_table(disagree[:EXAMPLES] + agree[:EXAMPLES], names, has_base))
+    if not rows_ex:
+        return []
+    disagree = [r for r in rows_ex if r.get("teacher_pred") != r.get("student_pred")]
+    agree = [r for r in rows_ex if r.get("teacher_pred") == r.get("student_pred")]
+    return [
+        f"<h2>Examples ({SPLIT} set)</h2>",
+        f'<p class="note">Teacher and student disagree on {len(disagree)} of {len(rows_ex)} examples. '
+        f"The first {min(EXAMPLES, len(disagree))} of them (shaded), then {min(EXAMPLES, len(agree))} they "
+        "agree on.</p>",
+        _example_table(disagree[:EXAMPLES] + agree[:EXAMPLES], names, has_base),
+    ]
 
-    # ------------------------------------------------------------------ settings and machine
-    add("<h2>Settings</h2>")
+
+def _settings_section(rep: dict[str, Any], cfg: dict[str, Any], names: list[str]) -> list[str]:
+    """The settings that made this run, the loss formula, the data's notes and the machine."""
     data = rep.get("data") or {}
     tc = cfg.get("training") or {}
     sizes = data.get("sizes") or {}
     settings = [
         ["teacher", teacher_name(cfg)],
-        ["student", student_name(cfg, s)],
+        ["student", student_name(cfg, rep["student"])],
         ["data", public_text(data.get("description"))],
         ["labels", ", ".join(names)],
         [
@@ -275,22 +313,15 @@ def build_html(run_dir: Path) -> str:
     training = rep.get("training") or {}
     if training.get("seconds") is not None:
         settings.append(["training time", f"{training['seconds']:.0f} s for {training.get('steps')} steps"])
-    add(_table(["setting", "value"], [[k, "–" if v is None else v] for k, v in settings], numeric_from=99))
-    add(
+    parts = ["<h2>Settings</h2>"]
+    parts.append(_table(["setting", "value"], [[k, "–" if v is None else v] for k, v in settings], numeric_from=99))
+    parts.append(
         '<p class="note">Loss: total = alpha · T² · KL(teacher_T ‖ student_T) + (1 − alpha) · '
         "cross-entropy(student, label).</p>"
     )
     notes = data.get("notes") or []
     if notes:
-        add("<ul>" + "".join(f'<li class="note">{_e(public_text(n))}</li>' for n in notes) + "</ul>")
-    add("<h2>Machine</h2>")
-    machine = rep.get("machine") or "not recorded"
-    add(f"<p>{_e(machine)}</p>")
-
-    title = f"Distillation report: {run_dir.name}"
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{STYLE}</style></head>\n"
-        f"<body><main>\n{chr(10).join(parts)}\n</main></body></html>\n"
-    )
+        parts.append("<ul>" + "".join(f'<li class="note">{_e(public_text(n))}</li>' for n in notes) + "</ul>")
+    parts.append("<h2>Machine</h2>")
+    parts.append(f"<p>{_e(rep.get('machine') or 'not recorded')}</p>")
+    return parts
