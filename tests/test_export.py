@@ -53,6 +53,7 @@ def test_onnx_export_matches_pytorch(tiny_bert, tmp_path, kind):
     assert sorted(names) == sorted(wanted)
 
 
+@pytest.mark.slowish
 def test_export_command_records_onnx_and_writes_a_card_whose_code_runs(tiny_config, capsys):
     from workbench.cli import main
     from workbench.runs import execute, prepare_run_dir, read_report, read_status
@@ -89,6 +90,7 @@ def test_export_command_records_onnx_and_writes_a_card_whose_code_runs(tiny_conf
     assert out.getvalue().strip() in LABELS
 
 
+@pytest.mark.slowish
 def test_export_of_a_folder_without_a_model_is_one_line(tmp_path, capsys):
     from workbench.cli import main
 

@@ -123,6 +123,7 @@ def test_stop_while_waiting(tiny_config, tmp_path):
     assert chain.wait_for_prerequisite(tiny_config, me, lambda: True, 0.05) == "stopped"
 
 
+@pytest.mark.slowish
 def test_execute_fails_a_blocked_run_without_training(tiny_config, tmp_path):
     from workbench.runs import execute, prepare_run_dir
 

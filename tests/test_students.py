@@ -167,6 +167,7 @@ def test_bilstm_round_trips_through_a_run_folder(tiny_bert, tmp_path):
     assert saved["teacher_token_ids"] == student.token_map.tolist()
 
 
+@pytest.mark.slowish
 def test_distill_into_a_bilstm_end_to_end(tiny_config):
     from workbench.runs import execute, prepare_run_dir, read_report, read_status
 

@@ -93,6 +93,7 @@ def _open_at_once(url: str, barrier, results) -> None:
         results.put(str(exc))
 
 
+@pytest.mark.slowish
 def test_processes_creating_the_storage_at_once_all_open_it(tmp_path):
     """The Experiments page and a starting worker open a new sweeps.db together: Optuna's schema set-up
     races (UNIQUE alembic_version, 'table studies already exists'); every opener must get the storage."""
@@ -158,11 +159,13 @@ def _two_workers_finish_the_grid(cfg, url: str, tmp: Path) -> None:
     assert "worker: finished" in logs
 
 
+@pytest.mark.slowish
 def test_two_workers_share_one_sqlite_study(tiny_config, isolated_dirs, tmp_path):
     cfg = _grid_config(tiny_config)
     _two_workers_finish_the_grid(cfg, sweep.storage_url("", isolated_dirs / "runs"), tmp_path)
 
 
+@pytest.mark.slowish
 def test_a_killed_workers_trial_is_retried_by_a_restarted_worker(tiny_config, isolated_dirs, tmp_path):
     cfg = _grid_config(tiny_config)
     cfg.training.epochs = 4  # long enough to be killed mid-trial
@@ -231,6 +234,7 @@ def postgres_url():
         shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.mark.slowish
 def test_two_workers_share_one_postgresql_study(tiny_config, postgres_url, tmp_path):
     cfg = _grid_config(tiny_config)
     url = sweep.storage_url(postgres_url)
