@@ -32,6 +32,7 @@ def _onnx_vs_torch(folder, texts):
     return names, got, expected
 
 
+@pytest.mark.slowish  # trains for seconds
 @pytest.mark.parametrize("kind", ["bilstm", "layers"])
 def test_onnx_export_matches_pytorch(tiny_bert, tmp_path, kind):
     teacher = load_classifier("local", str(tiny_bert), LABELS)

@@ -46,6 +46,7 @@ def test_first_run_configs_differ_only_in_alpha(tiny_config):
     assert _comparable(distilled) != _comparable(baseline)
 
 
+@pytest.mark.slowish  # trains for seconds
 def test_background_chain_waits_uses_teacher_and_matches_steps(tiny_config, tmp_path):
     root = tmp_path / "runs"
     dirs = guided.launch_first_run(tiny_config, root)
@@ -69,6 +70,7 @@ def test_background_chain_waits_uses_teacher_and_matches_steps(tiny_config, tmp_
     assert guided.find_baseline(dirs["baseline"]) is None
 
 
+@pytest.mark.slowish  # trains for seconds
 def test_failed_teacher_fails_its_dependants_with_one_line(tiny_config, tmp_path):
     tiny_config.data.path = str(tmp_path / "missing.csv")  # the teacher fails while loading its data
     dirs = guided.launch_first_run(tiny_config, tmp_path / "runs")
@@ -154,6 +156,7 @@ def test_find_baseline_without_group_matches_config_but_alpha(tiny_config, tmp_p
     assert guided.find_baseline(distilled) == twin
 
 
+@pytest.mark.slowish  # trains for seconds
 def test_foreground_first_run(tiny_config, tmp_path, capsys):
     code, dirs = guided.run_first_run(tiny_config, tmp_path / "runs", poll_s=0.2)
     assert code == 0

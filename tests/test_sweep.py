@@ -42,6 +42,7 @@ def test_grid_points_always_hold_the_alpha_zero_reference_once_per_seed(tiny_con
     assert sorted(p["seed"] for p in zeros) == [cfg.seed, cfg.seed + 1]
 
 
+@pytest.mark.slowish  # trains for seconds
 def test_tiny_grid_runs_every_trial_once_and_continues_after_a_restart(tiny_config, isolated_dirs):
     cfg = _grid_config(tiny_config)
     root = isolated_dirs / "runs"
@@ -67,6 +68,7 @@ def test_tiny_grid_runs_every_trial_once_and_continues_after_a_restart(tiny_conf
         sweep.create_sweep(cfg, "grid", url)
 
 
+@pytest.mark.slowish  # trains for seconds
 def test_a_trial_claimed_by_a_worker_that_dies_at_once_still_goes_stale(tiny_config, isolated_dirs, monkeypatch):
     """Optuna only fails RUNNING trials that have a heartbeat: the claim itself must beat."""
     monkeypatch.setattr(sweep, "HEARTBEAT_S", 1)
