@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: setup test lint run bench bench-quick bench-watchers clean
+.PHONY: setup test test-quick lint run bench bench-quick bench-watchers clean
 
 $(STAMP): requirements.txt requirements-bundled.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -19,6 +19,10 @@ setup: $(STAMP)
 
 test: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+
+# the inner loop: no browser, no slow, no slowish (processes, training); under 2 minutes on 2 cores
+test-quick: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not browser and not slow and not slowish"
 
 lint: setup
 	$(BIN)/ruff check .

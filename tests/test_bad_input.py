@@ -7,6 +7,7 @@ from workbench.runs import execute, new_run_dir, prepare_run_dir, read_report, r
 from workbench.runs.store import run_path
 
 
+@pytest.mark.slowish
 def test_long_texts_are_truncated_and_said_so(tiny_config, tmp_path):
 
     from tests.conftest import sentiment_frame
@@ -22,6 +23,7 @@ def test_long_texts_are_truncated_and_said_so(tiny_config, tmp_path):
     assert any("longer than 32 tokens were truncated" in n for n in notes)
 
 
+@pytest.mark.slowish
 def test_batch_size_larger_than_the_data_still_trains(tiny_config):
     tiny_config.training.batch_size = 10_000
     tiny_config.training.epochs = 1
@@ -110,6 +112,7 @@ def test_validate_accepts_bool_labels_and_warns_about_latin1(tiny_config, tmp_pa
     assert "[warn ] data: b.csv is not valid UTF-8" in out.out
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize(
     "name,content,needle",
     [
@@ -130,6 +133,7 @@ def test_cli_subprocess_degenerate_data_exit_2_without_traceback(tiny_config, tm
     assert out.stderr.startswith("error: ") and out.stderr.count("\n") == 1 and needle in out.stderr
 
 
+@pytest.mark.slowish
 def test_cli_hub_data_offline_exit_2_in_seconds(tiny_config, tmp_path):
     import time
 
@@ -223,11 +227,12 @@ def test_teacher_overlap_is_skipped_without_a_run_config(tmp_path, tiny_bert):
     assert overlap_notes(moved)[0].startswith("teacher overlap not checked: the teacher's training data could not")
 
 
+@pytest.mark.slowish
 def test_distill_reports_the_teacher_overlap(tiny_config, tiny_bert, tmp_path):
     import dataclasses
 
     from workbench.data import load_data
-    from workbench.data.loading import normalise_text
+    from workbench.data.textdata import normalise_text
 
     teacher_data = dataclasses.replace(tiny_config.data, seed=7)  # other seed: other carved splits
     run = _teacher_run(tmp_path, teacher_data, model_from=tiny_bert)

@@ -15,11 +15,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from workbench.core import cpu_has_native_bf16
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slowish
 def test_benchmark_smoke(tmp_path):
     env = dict(os.environ, HF_HUB_OFFLINE="1", WORKBENCH_RUNS_DIR=str(tmp_path / "runs"))
     proc = subprocess.run(
@@ -62,6 +65,7 @@ def test_benchmark_smoke(tmp_path):
     assert (tmp_path / "distill-smoke.html").is_file()
 
 
+@pytest.mark.slowish
 def test_first_run_benchmark_smoke(tmp_path):
     """The guided first run's benchmark, on a tiny model and toy data: three runs launched as the UI
     does, polled to the end, one JSON line last, results files written (numbers mean nothing)."""
@@ -83,6 +87,7 @@ def test_first_run_benchmark_smoke(tmp_path):
     assert "| same student, no teacher (alpha = 0) |" in (tmp_path / "first_run-smoke.md").read_text()
 
 
+@pytest.mark.slowish
 def test_students_benchmark_quick(tmp_path):
     """`benchmarks.students --quick`: every family and variant on toy-sized data, a teacher fine-tuned
     first, ONNX exports timed, the results table and the `best_small` JSON line (numbers mean nothing)."""

@@ -175,6 +175,7 @@ def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
     _shot(page, shots / "compare.png")
 
 
+@pytest.mark.slowish
 def test_shared_report_opens_offline(chromium_path, tmp_path):
     """The HTML report draws its charts in a browser with the network off (plotly.js is inline)."""
     from playwright.sync_api import sync_playwright

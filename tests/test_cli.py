@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from workbench.config import dump_config
@@ -23,6 +24,7 @@ def cli(*args, env=None, timeout=300):
     )
 
 
+@pytest.mark.slowish
 def test_init_config_prints_a_valid_commented_config(tmp_path):
     out = cli("init-config", "--preset", "quick")
     assert out.returncode == 0
@@ -31,6 +33,7 @@ def test_init_config_prints_a_valid_commented_config(tmp_path):
     assert data["data"]["max_train_examples"] == 2000 and data["distill"]["alpha"] == 0.5
 
 
+@pytest.mark.slowish
 def test_validate_ok_and_bad(tiny_config, tmp_path):
     good = tmp_path / "good.yaml"
     dump_config(tiny_config, good)
@@ -51,6 +54,7 @@ def test_validate_ok_and_bad(tiny_config, tmp_path):
     assert "text column 'review' not found" in out.stderr and "Traceback" not in out.stderr
 
 
+@pytest.mark.slowish
 def test_distill_and_evaluate_from_the_shell(tiny_config, tmp_path):
     tiny_config.training.epochs = 1
     path = tmp_path / "c.yaml"
@@ -67,6 +71,7 @@ def test_distill_and_evaluate_from_the_shell(tiny_config, tmp_path):
     assert "run\tfinished" in out.stdout
 
 
+@pytest.mark.slowish
 def test_failed_run_exit_code_and_status(tiny_config, tmp_path):
     tiny_config.data.path = str(tmp_path / "missing.csv")
     path = tmp_path / "c.yaml"
@@ -78,6 +83,7 @@ def test_failed_run_exit_code_and_status(tiny_config, tmp_path):
     assert status["state"] == "failed" and "data file not found" in status["error"]
 
 
+@pytest.mark.slowish
 def test_init_config_first_run_preset():
     out = cli("init-config", "--preset", "first-run")
     assert out.returncode == 0, out.stderr
@@ -85,6 +91,7 @@ def test_init_config_first_run_preset():
     assert data["teacher_training"]["epochs"] == 1 and data["training"]["freeze_word_embeddings"] is True
 
 
+@pytest.mark.slowish
 def test_first_run_chain_from_the_shell(tiny_config, tmp_path):
     good = tmp_path / "good.yaml"
     dump_config(tiny_config, good)
@@ -97,6 +104,7 @@ def test_first_run_chain_from_the_shell(tiny_config, tmp_path):
     assert len(list((tmp_path / "runs").glob("*-distill-*"))) == 2
 
 
+@pytest.mark.slowish
 def test_first_run_with_a_missing_config_is_one_line():
     out = cli("first-run", "/nonexistent/run.yaml")
     assert out.returncode == 2 and out.stderr.strip().startswith("error: config file not found")

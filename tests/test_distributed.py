@@ -28,6 +28,7 @@ def no_dropout_bert(tmp_path, bundled_tokenizer):
     return _save_tiny(tmp_path / "bert0", cfg, bundled_tokenizer)
 
 
+@pytest.mark.slowish
 def test_two_processes_match_one(tiny_config, no_dropout_bert, tmp_path, monkeypatch):
     from tests.conftest import sentiment_frame
 

@@ -103,6 +103,7 @@ def _wait_for_steps(run_dir: Path, proc: subprocess.Popen, log: Path, n: int, ti
     pytest.fail(f"no {n} training steps in {timeout} s:\n{log.read_text()[-3000:]}")
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize("how", ["stop_file", "sigterm"])
 def test_stop_ends_every_process(how, long_distill, tmp_path, launched):
     run_dir, log = tmp_path / "runs" / "two", tmp_path / "launch.log"
@@ -136,6 +137,7 @@ def test_stop_ends_every_process(how, long_distill, tmp_path, launched):
     print(f"{how}: every process gone {took:.1f} s after the stop")
 
 
+@pytest.mark.slowish
 def test_ranks_that_disagree_on_the_cache_do_not_deadlock(tiny_config, tmp_path, launched, monkeypatch):
     """Rank 0's cache holds the validation logits, rank 1's the train and test logits (as on two
     machines with their own caches): rank 0 decides each split, so both take the same path."""
@@ -171,6 +173,7 @@ def test_ranks_that_disagree_on_the_cache_do_not_deadlock(tiny_config, tmp_path,
     assert cached == {"validation": True, "train": False, "test": False}  # rank 0's cache decided
 
 
+@pytest.mark.slowish
 def test_several_processes_need_a_run_dir(tiny_config, tmp_path, monkeypatch, capsys):
     """Without --run-dir each rank would pick its own folder: refused in one line, on every rank."""
     from workbench.cli import main

@@ -89,6 +89,7 @@ def test_start_launches_the_chosen_grid(monkeypatch, tiny_config):
     assert (cfg.sweep.temperatures, cfg.sweep.alphas, cfg.sweep.seeds) == ([1.0, 4.0], [0.5], 2)
 
 
+@pytest.mark.slowish  # trains for seconds
 def test_finished_sweep_shows_heatmap_leaderboard_and_frontier(tiny_config):
     from workbench.sweeps import study as sweep
 

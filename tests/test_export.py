@@ -14,7 +14,7 @@ from tests.conftest import NEGATIVE, POSITIVE
 from workbench.config import StudentConfig
 from workbench.evaluation.export import export_onnx
 from workbench.models import build_student, load_classifier, save_model
-from workbench.models.loading import cut_layers
+from workbench.models.layers import cut_layers
 
 LABELS = ["negative", "positive"]
 NEW_TEXTS = ["brilliant", "a weak, boring plot and far too long, honestly", "great fun", "awful"]
@@ -32,6 +32,7 @@ def _onnx_vs_torch(folder, texts):
     return names, got, expected
 
 
+@pytest.mark.slowish  # trains for seconds
 @pytest.mark.parametrize("kind", ["bilstm", "layers"])
 def test_onnx_export_matches_pytorch(tiny_bert, tmp_path, kind):
     teacher = load_classifier("local", str(tiny_bert), LABELS)
@@ -53,6 +54,7 @@ def test_onnx_export_matches_pytorch(tiny_bert, tmp_path, kind):
     assert sorted(names) == sorted(wanted)
 
 
+@pytest.mark.slowish
 def test_export_records_onnx_writes_a_card_whose_code_runs_and_measuring_again_keeps_it(tiny_config, capsys):
     from workbench.cli import main
     from workbench.runs import execute, prepare_run_dir, read_report, read_status
@@ -98,6 +100,7 @@ def test_export_records_onnx_writes_a_card_whose_code_runs_and_measuring_again_k
     assert (again["group"], again["role"]) == ("first-run-test", "distilled")
 
 
+@pytest.mark.slowish
 def test_export_of_a_folder_without_a_model_is_one_line(tmp_path, capsys):
     from workbench.cli import main
 

@@ -59,6 +59,7 @@ def test_the_guided_baseline_learns_from_the_labels_alone(tiny_config):
     assert (baseline.teacher.name, baseline.after, baseline.role) == ("/runs/t", "/runs/t", "baseline")
 
 
+@pytest.mark.slowish  # trains for seconds
 def test_background_chain_waits_uses_teacher_and_matches_steps(tiny_config, tmp_path):
     root = tmp_path / "runs"
     dirs = guided.launch_first_run(tiny_config, root)
@@ -82,6 +83,7 @@ def test_background_chain_waits_uses_teacher_and_matches_steps(tiny_config, tmp_
     assert guided.find_baseline(dirs["baseline"]) is None
 
 
+@pytest.mark.slowish  # trains for seconds
 def test_failed_teacher_fails_its_dependants_with_one_line(tiny_config, tmp_path):
     tiny_config.data.path = str(tmp_path / "missing.csv")  # the teacher fails while loading its data
     dirs = guided.launch_first_run(tiny_config, tmp_path / "runs")
@@ -136,6 +138,7 @@ def test_stop_while_waiting(tiny_config, tmp_path):
     assert chain.wait_for_prerequisite(tiny_config, me, lambda: True, 0.05) == "stopped"
 
 
+@pytest.mark.slowish
 def test_execute_fails_a_blocked_run_without_training(tiny_config, tmp_path):
     from workbench.runs import execute, prepare_run_dir
 
@@ -166,6 +169,7 @@ def test_find_baseline_without_group_matches_config_but_alpha(tiny_config, tmp_p
     assert guided.find_baseline(distilled) == twin
 
 
+@pytest.mark.slowish  # trains for seconds
 def test_foreground_first_run(tiny_config, tmp_path, capsys):
     code, dirs = guided.run_first_run(tiny_config, tmp_path / "runs", poll_s=0.2)
     assert code == 0

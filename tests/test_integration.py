@@ -1,10 +1,13 @@
 """The real thing, small: fine-tune the bundled MiniLM on a subset of the bundled reviews, then
 distil a 3-layer student from it. Checks that learning happens, not just that files appear."""
 
+import pytest
+
 from workbench.config import RunConfig
 from workbench.runs import execute, prepare_run_dir, read_report, read_status
 
 
+@pytest.mark.slowish
 def test_bundled_teacher_then_student():
     cfg = RunConfig(name="integration")
     cfg.data.max_train_examples = 400

@@ -14,6 +14,7 @@ def steps_of(events):
     return [e for e in events if e["type"] == "step"]
 
 
+@pytest.mark.slowish
 def test_hidden_and_attention_losses_train_and_are_logged(tiny_config):
     tiny_config.distill.hidden_weight = 0.5
     tiny_config.distill.attention_weight = 2.0
@@ -33,6 +34,7 @@ def test_hidden_and_attention_losses_train_and_are_logged(tiny_config):
     assert read_report(run_dir)["student"]["architecture"]["layers"] == 2
 
 
+@pytest.mark.slowish
 def test_plain_distill_logs_no_intermediate_parts(tiny_config):
     tiny_config.training.epochs = 1
     run_dir = prepare_run_dir(tiny_config, "distill", None)
@@ -41,6 +43,7 @@ def test_plain_distill_logs_no_intermediate_parts(tiny_config):
     assert steps and all(e["loss_hidden"] is None and e["loss_attention"] is None for e in steps)
 
 
+@pytest.mark.slowish
 def test_resume_restores_the_projections(tiny_config, tmp_path):
     """Stopped after 5 steps and resumed, a run with the hidden loss logs what an uninterrupted one does."""
     tiny_config.distill.hidden_weight = 1.0
@@ -88,6 +91,7 @@ def second_teacher(tmp_path, bundled_tokenizer):
     return folder
 
 
+@pytest.mark.slowish
 def test_two_teachers_the_student_learns_from_their_ensemble(tiny_config, second_teacher, monkeypatch):
     tiny_config.extra_teachers = [str(second_teacher)]
     tiny_config.training.epochs = 1
@@ -144,6 +148,7 @@ def test_preflight_shows_the_layer_map_or_why_it_does_not_fit(tiny_config):
     assert "layer map" not in {c.name for c in run_preflight(tiny_config, measure=False).checks}
 
 
+@pytest.mark.slowish
 def test_a_narrower_scratch_student_with_fewer_heads_learns_from_the_teacher_layers(tiny_config):
     s = tiny_config.student
     s.kind, s.num_layers, s.hidden_size, s.num_heads, s.intermediate_size, s.prune_vocab = (

@@ -4,6 +4,8 @@ import os
 import signal
 import time
 
+import pytest
+
 from workbench.runs import jobs, processes, read_metrics, read_status, runs_root
 
 
@@ -16,6 +18,7 @@ def wait_for(predicate, timeout=120.0, every=0.2):
     return False
 
 
+@pytest.mark.slowish
 def test_launch_runs_in_another_process_and_finishes(tiny_config):
     tiny_config.training.epochs = 1
     run_dir = jobs.launch(tiny_config, "distill", runs_root())
@@ -44,6 +47,7 @@ def test_the_cli_uses_a_launched_folder_as_it_is_and_prepares_any_other(tiny_con
     assert made == tmp_path / "new" and load_config(made / "config.yaml") == load_config(own)
 
 
+@pytest.mark.slowish
 def test_second_run_waits_in_the_queue_and_stop_works(tiny_config):
     tiny_config.training.epochs = 200  # long enough to be stopped
     first = jobs.launch(tiny_config, "distill", runs_root())
@@ -63,6 +67,7 @@ def test_second_run_waits_in_the_queue_and_stop_works(tiny_config):
     assert wait_for(lambda: jobs.refresh(second)["state"] == "stopped", timeout=30)
 
 
+@pytest.mark.slowish
 def test_killed_process_is_marked_failed(tiny_config):
     tiny_config.training.epochs = 200
     run_dir = jobs.launch(tiny_config, "distill", runs_root())
@@ -73,6 +78,7 @@ def test_killed_process_is_marked_failed(tiny_config):
     assert "ended unexpectedly after step" in status["error"]
 
 
+@pytest.mark.slowish
 def test_stop_works_from_a_restarted_server(tiny_config):
     """A new server process has no Popen handle for the run: Stop must work from status.json alone."""
     tiny_config.training.epochs = 200
@@ -84,6 +90,7 @@ def test_stop_works_from_a_restarted_server(tiny_config):
     assert wait_for(lambda: jobs.refresh(run_dir)["state"] == "stopped", timeout=60)
 
 
+@pytest.mark.slowish
 def test_resume_started_from_a_shell_is_seen_alive(tiny_config):
     """`python -m workbench resume` typed in a terminal (not jobs.resume) must record its own start time."""
     import subprocess

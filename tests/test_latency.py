@@ -39,6 +39,7 @@ def test_measure_latency_ratio_and_fields(bundled_tokenizer):
         assert 40.0 / per_call <= slow["median"] < 1.5 * 40.0 / per_call  # ms per example; sleeps only overshoot
 
 
+@pytest.mark.slowish
 @pytest.mark.skipif((os.cpu_count() or 1) > 8, reason="one CPU burner per core would be too many here")
 def test_measure_latency_flags_a_busy_machine(bundled_tokenizer):
     burn = "import time\nend = time.time() + 30\nwhile time.time() < end: pass"
@@ -54,6 +55,7 @@ def test_measure_latency_flags_a_busy_machine(bundled_tokenizer):
     assert out["busy"] is True and out["others_cpu_share"] > 0.5
 
 
+@pytest.mark.slowish
 def test_student_and_teacher_are_timed_in_the_same_stated_precision(tiny_config, monkeypatch):
     """Trained in bf16, timed in fp32: the student must not keep Accelerate's bf16 autocast forward."""
     import workbench.evaluation.report as report_mod
@@ -86,6 +88,7 @@ def test_student_and_teacher_are_timed_in_the_same_stated_precision(tiny_config,
             assert seen[name]["out"]["dtype"] == dtype, (asked, name)
 
 
+@pytest.mark.slowish
 def test_evaluate_measures_the_speed_of_a_stopped_run(tiny_config):
     from workbench.training import evaluate_run
 

@@ -15,7 +15,7 @@ from workbench.models import (
     param_breakdown,
     save_model,
 )
-from workbench.models.loading import encoder_layers
+from workbench.models.layers import encoder_layers
 
 LABELS = ["negative", "positive"]
 

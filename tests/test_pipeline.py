@@ -25,6 +25,7 @@ def teacher_run(tiny_config):
     return run_dir
 
 
+@pytest.mark.slowish
 def test_teacher_run_folder(teacher_run):
     status = read_status(teacher_run)
     assert status["state"] == "finished" and status["kind"] == "teacher"
@@ -45,12 +46,14 @@ def test_teacher_run_folder(teacher_run):
     assert (teacher_run / "config.yaml").is_file()
 
 
+@pytest.mark.slowish
 def test_teacher_learns_the_toy_task(teacher_run):
     steps = [e for e in read_metrics(teacher_run) if e["type"] == "step"]
     assert steps[-1]["loss"] < steps[0]["loss"]
     assert read_report(teacher_run)["teacher"]["validation"]["accuracy"] >= 0.75
 
 
+@pytest.mark.slowish
 def test_distill_from_teacher_run_and_reuse_cached_logits(teacher_run, tiny_config):
     tiny_config.teacher.source = "run"
     tiny_config.teacher.name = str(teacher_run)
@@ -85,6 +88,7 @@ def test_distill_from_teacher_run_and_reuse_cached_logits(teacher_run, tiny_conf
     assert not any(i["cached"] for i in read_report(third)["teacher_logits"])
 
 
+@pytest.mark.slowish
 def test_untrained_teacher_is_refused(tiny_config):
     tiny_config.allow_weak_teacher = False
     tiny_config.min_teacher_accuracy_margin = 0.5  # nothing can clear chance + 50 points
@@ -95,6 +99,7 @@ def test_untrained_teacher_is_refused(tiny_config):
     assert read_report(run_dir) is None and not (run_dir / "model").exists()
 
 
+@pytest.mark.slowish
 def test_stop_file_ends_the_run_cleanly(tiny_config):
     run_dir = prepare_run_dir(tiny_config, "distill", None)
     (run_dir / "STOP").touch()
@@ -106,6 +111,7 @@ def test_stop_file_ends_the_run_cleanly(tiny_config):
     assert len(steps) <= 1
 
 
+@pytest.mark.slowish
 def test_nan_loss_fails_with_the_step(tiny_config, monkeypatch):
     import torch
 
@@ -129,6 +135,7 @@ def test_nan_loss_fails_with_the_step(tiny_config, monkeypatch):
     assert "at step 3" in status["error"]
 
 
+@pytest.mark.slowish
 def test_student_of_another_architecture_gets_its_own_inputs(tiny_config, tiny_distilbert):
     tiny_config.student.kind = "pretrained"
     tiny_config.student.source = "local"
@@ -153,6 +160,7 @@ def test_full_runs_folder_is_a_clear_error(tiny_config, monkeypatch, tmp_path):
         prepare_run_dir(tiny_config, "distill", Path(tmp_path / "x"))
 
 
+@pytest.mark.slowish
 def test_evaluate_a_teacher_run_rewrites_its_report(teacher_run):
     from workbench.training import evaluate_run
 

@@ -30,6 +30,7 @@ def test_several_processes_count_the_whole_split():
     assert [(e["done"], e["total"]) for e in events] == [(4, 9), (9, 9)]
 
 
+@pytest.mark.slowish
 def test_a_run_logs_progress_of_teacher_answers_evaluation_and_speed(tiny_config):
     tiny_config.training.epochs = 1
     tiny_config.training.eval_batch_size = 2  # several batches a split

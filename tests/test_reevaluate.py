@@ -29,6 +29,7 @@ def spawned(monkeypatch):
     return calls
 
 
+@pytest.mark.slowish
 def test_reevaluate_launches_the_cli_without_a_shell_and_logs(tmp_path, spawned):
     run = make_finished_distill(tmp_path)
     assert jobs.reevaluate(run) == run.resolve()
@@ -46,6 +47,7 @@ def test_reevaluate_launches_the_cli_without_a_shell_and_logs(tmp_path, spawned)
     assert wait_for(lambda: not jobs.reevaluating(run), timeout=10)
 
 
+@pytest.mark.slowish
 def test_reevaluate_refuses_live_runs_and_runs_without_a_model(tmp_path, spawned):
     live = make_run(tmp_path, "20261127-100000-distill-live", state="running", pid=os.getpid())
     (live / "model").mkdir()
@@ -57,6 +59,7 @@ def test_reevaluate_refuses_live_runs_and_runs_without_a_model(tmp_path, spawned
     assert spawned == []
 
 
+@pytest.mark.slowish
 def test_export_runs_the_cli_in_the_background_and_excludes_a_second_job(tmp_path, spawned):
     run = make_finished_distill(tmp_path)
     assert jobs.export_onnx(run) == run.resolve()

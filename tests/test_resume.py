@@ -22,6 +22,7 @@ def steps_of(run_dir):
     return [e["step"] for e in read_metrics(run_dir) if e["type"] == "step"]
 
 
+@pytest.mark.slowish
 def test_sigkill_then_resume_matches_an_uninterrupted_run(long_config):
     reference = prepare_run_dir(long_config, "distill", runs_root() / "reference")
     assert execute("distill", long_config, reference) == 0
@@ -51,6 +52,7 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(long_config):
     assert not (run_dir / "checkpoint").exists()  # cleaned up once the run finished
 
 
+@pytest.mark.slowish
 def test_resume_refuses_a_finished_run(tiny_config):
     tiny_config.training.epochs = 1
     run_dir = prepare_run_dir(tiny_config, "distill", None)
@@ -59,6 +61,7 @@ def test_resume_refuses_a_finished_run(tiny_config):
         resumable(run_dir)
 
 
+@pytest.mark.slowish
 def test_resume_without_checkpoint_starts_over(tiny_config):
     tiny_config.training.epochs = 1
     tiny_config.training.checkpoint_every_steps = 0
@@ -71,6 +74,7 @@ def test_resume_without_checkpoint_starts_over(tiny_config):
     assert read_metrics(run_dir)[0].get("loss") != 9
 
 
+@pytest.mark.slowish
 def test_a_stopped_run_can_be_resumed_and_finishes(tiny_config, monkeypatch):
     """Stop at step 2, long before the first periodic checkpoint (step 200): the stop itself leaves one."""
     import workbench.runs.runner

@@ -18,6 +18,7 @@ from workbench.runs import jobs, read_status
 pytestmark = pytest.mark.slow
 
 
+@pytest.mark.slowish
 def test_stop_ends_a_real_run(tmp_path):
     cfg = default_config()
     cfg.data.max_train_examples, cfg.data.max_eval_examples = 256, 16

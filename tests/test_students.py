@@ -17,7 +17,7 @@ from workbench.models import (
     param_breakdown,
     save_model,
 )
-from workbench.models.loading import TOKEN_MAP_FILE
+from workbench.models.saving import TOKEN_MAP_FILE
 from workbench.models.vocab import prune_vocabulary
 
 LABELS = ["negative", "positive"]
@@ -167,6 +167,7 @@ def test_bilstm_round_trips_through_a_run_folder(tiny_bert, tmp_path):
     assert saved["teacher_token_ids"] == student.token_map.tolist()
 
 
+@pytest.mark.slowish
 def test_distill_into_a_bilstm_end_to_end(tiny_config):
     from workbench.runs import execute, prepare_run_dir, read_report, read_status
 

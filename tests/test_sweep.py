@@ -42,6 +42,7 @@ def test_grid_points_always_hold_the_alpha_zero_reference_once_per_seed(tiny_con
     assert sorted(p["seed"] for p in zeros) == [cfg.seed, cfg.seed + 1]
 
 
+@pytest.mark.slowish  # trains for seconds
 def test_tiny_grid_runs_every_trial_once_and_continues_after_a_restart(tiny_config, isolated_dirs):
     cfg = _grid_config(tiny_config)
     root = isolated_dirs / "runs"
@@ -83,6 +84,7 @@ def test_trials_of_one_worker_carry_the_same_data_notes(tiny_config, isolated_di
     assert sum("teacher was fine-tuned on 1 of the 4 validation texts" in n for n in notes[0]) == 1
 
 
+@pytest.mark.slowish  # trains for seconds
 def test_a_trial_claimed_by_a_worker_that_dies_at_once_still_goes_stale(tiny_config, isolated_dirs, monkeypatch):
     """Optuna only fails RUNNING trials that have a heartbeat: the claim itself must beat."""
     monkeypatch.setattr(sweep, "HEARTBEAT_S", 1)
@@ -109,6 +111,7 @@ def _open_at_once(url: str, barrier, results) -> None:
         results.put(str(exc))
 
 
+@pytest.mark.slowish
 def test_processes_creating_the_storage_at_once_all_open_it(tmp_path):
     """The Experiments page and a starting worker open a new sweeps.db together: Optuna's schema set-up
     races (UNIQUE alembic_version, 'table studies already exists'); every opener must get the storage."""
@@ -174,11 +177,13 @@ def _two_workers_finish_the_grid(cfg, url: str, tmp: Path) -> None:
     assert "worker: finished" in logs
 
 
+@pytest.mark.slowish
 def test_two_workers_share_one_sqlite_study(tiny_config, isolated_dirs, tmp_path):
     cfg = _grid_config(tiny_config)
     _two_workers_finish_the_grid(cfg, sweep.storage_url("", isolated_dirs / "runs"), tmp_path)
 
 
+@pytest.mark.slowish
 def test_a_killed_workers_trial_is_retried_by_a_restarted_worker(tiny_config, isolated_dirs, tmp_path):
     cfg = _grid_config(tiny_config)
     cfg.training.epochs = 4  # long enough to be killed mid-trial
@@ -247,6 +252,7 @@ def postgres_url():
         shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.mark.slowish
 def test_two_workers_share_one_postgresql_study(tiny_config, postgres_url, tmp_path):
     cfg = _grid_config(tiny_config)
     url = sweep.storage_url(postgres_url)

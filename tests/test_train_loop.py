@@ -3,6 +3,7 @@ and the fp16 scaler in checkpoints."""
 
 import random
 
+import pytest
 import torch
 
 from workbench.config import TrainConfig
@@ -56,6 +57,7 @@ def run(tc, model, train_enc, seen=None, events=None, **kwargs):
     return result, events
 
 
+@pytest.mark.slowish
 def test_accumulation_ends_every_epoch_with_a_step_and_sees_each_example_per_epoch():
     n, bs, accum = 13, 2, 3  # 7 batches an epoch: windows of 3, 3 and 1
     seen: list[int] = []
@@ -70,6 +72,7 @@ def test_accumulation_ends_every_epoch_with_a_step_and_sees_each_example_per_epo
     assert [e["epoch"] for e in steps][2] == 1.0  # step 3 closes epoch 1
 
 
+@pytest.mark.slowish
 def test_examples_per_s_after_resume_counts_from_the_resume(tmp_path):
     tc = toy_config(epochs=4, checkpoint_every_steps=2)
     enc = toy_encoded(16)
@@ -123,6 +126,7 @@ def test_grad_scaler_state_round_trips_through_a_checkpoint(tmp_path):
     assert accelerator.scaler.state["_growth_tracker"] == 17
 
 
+@pytest.mark.slowish
 def test_accumulated_windows_train_like_one_big_batch():
     """bs 2 x accum 3 over 13 examples = bs 6 (windows of 6, 6, 1 examples in the same order): same weights."""
     no_dropout = {"hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0}

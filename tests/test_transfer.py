@@ -223,6 +223,7 @@ def _run(cfg):
     return run_dir
 
 
+@pytest.mark.slowish
 def test_distill_run_with_a_transfer_set(tiny_config, tmp_path, monkeypatch):
     import workbench.training.pipeline as pipeline
 

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.slowish
 def test_watchers_benchmark_smoke(tmp_path, chromium_path):
     out = tmp_path / "watchers.json"
     env = dict(os.environ, HF_HUB_OFFLINE="1")

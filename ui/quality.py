@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from workbench.evaluation import majority_of_confusion
+
 MARGIN = 0.05  # "well above": the same margin the engine asks of a teacher before distilling
 
 
 def majority_baseline(confusion: list[list[int]]) -> float:
-    """Accuracy of always answering the most common true label of this split (at least 1 / C)."""
-    counts = [sum(row) for row in confusion]
-    total = sum(counts)
-    if not counts or not total:
-        return 0.0
-    return max(1.0 / len(counts), max(counts) / total)
+    """Accuracy of always answering the most common true label of this split (at least 1 / C); 0 with no examples."""
+    majority = majority_of_confusion(confusion)
+    return majority[1] if majority else 0.0
 
 
 def quality(accuracy: float, baseline: float, margin: float = MARGIN) -> str:

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from ui.wording import PHASES, RUN_STATES, SPLIT_WORDS
+from workbench.evaluation import majority_of_confusion
 
 
 def _phase_words(event: dict[str, Any]) -> str:
@@ -106,14 +107,7 @@ def majority_baseline(cm: list[list[int]] | None) -> tuple[int, float] | None:
 
     What a model that always answers that class scores: the floor a teacher must clear.
     """
-    if not cm:
-        return None
-    counts = [sum(row) for row in cm]
-    total = sum(counts)
-    if not total:
-        return None
-    top = max(range(len(counts)), key=counts.__getitem__)
-    return top, counts[top] / total
+    return majority_of_confusion(cm)
 
 
 def one_class_macro_f1(share: float, num_classes: int) -> float:

@@ -95,99 +95,138 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from workbench.config import load_config, preset, to_commented_yaml
-
-    if args.command == "init-config":
-        sys.stdout.write(to_commented_yaml(preset(args.preset)))
-        return 0
-    if args.command == "validate":
-        from workbench.training import run_preflight
-
-        pf = run_preflight(load_config(args.config), measure=not args.no_measure)
-        if args.json:
-            print(json.dumps(pf.to_dict(), indent=2, default=str))
-        else:
-            for c in pf.checks:
-                print(f"[{c.level:5}] {c.name}: {c.message}")
-            if pf.estimate:
-                e = pf.estimate
-                print(
-                    f"[est. ] about {e['seconds_per_epoch']:.0f} s per epoch on {e['device']} ({e['precision']}), teacher logits about {e['teacher_logits_seconds']:.0f} s, memory about {e['memory_bytes'] / 2**20:.0f} MiB"
-                )
-        errors = [c for c in pf.checks if c.level == "error"]
-        if errors:
-            print(f"error: {errors[0].name}: {errors[0].message}", file=sys.stderr)
-            return 2
-        return 0
-    if args.command in ("teacher", "distill"):
-        from workbench.runs import cli_run_dir, execute
-
-        world = int(os.environ.get("WORLD_SIZE", "1"))
-        if world > 1 and not args.run_dir:
-            # each rank would otherwise pick its own folder (or none): every rank gets the same argv,
-            # so all of them stop here together rather than deadlock or crash at the first checkpoint
-            raise WorkbenchError(f"{world} processes need --run-dir: every process must use the same run folder")
-        cfg = load_config(args.config)
-        is_main = int(os.environ.get("RANK", "0")) == 0
-        run_dir = cli_run_dir(cfg, args.command, args.config, args.run_dir) if is_main else Path(args.run_dir)
-        if is_main:
-            print(f"run folder: {run_dir}", flush=True)
-        return execute(args.command, cfg, run_dir, is_main=is_main)
-    if args.command == "first-run":
-        from workbench.runs import main_cli
-
-        return main_cli(args.config)
-    if args.command == "resume":
-        from workbench.runs import execute, resolve_run, resumable
-
-        run_dir = resolve_run(args.run_dir)
-        kind, cfg = resumable(run_dir)
-        is_main = int(os.environ.get("RANK", "0")) == 0
-        return execute(kind, cfg, run_dir, is_main=is_main, resume=True)
-    if args.command == "evaluate":
-        from workbench.runs import resolve_run
-        from workbench.training import evaluate_run
-
-        report = evaluate_run(resolve_run(args.run_dir))
-        print(json.dumps({k: report[k] for k in ("teacher", "student") if k in report}, indent=2, default=str)[:4000])
-        return 0
-    if args.command == "export":
-        from workbench.evaluation import export_run
-        from workbench.runs import resolve_run
-
-        onnx = export_run(resolve_run(args.run_dir))
-        lat, torch_lat = onnx["latency_ms"], onnx["pytorch_latency_ms"]
-        print(
-            f"model.onnx: {onnx['size_bytes']:,} bytes, max |logit difference| vs PyTorch {onnx['max_abs_diff']:.1e}; "
-            f"ms per example, ONNX Runtime vs PyTorch: batch 1 {lat['batch_1']:.2f} vs {torch_lat['batch_1']:.2f}, "
-            f"batch 32 {lat['batch_32']:.2f} vs {torch_lat['batch_32']:.2f}"
-            + (" (machine busy: unsure)" if onnx["busy"] else "")
-        )
-        return 0
+    """Run the command `args` names; each command is one small function below."""
     if args.command.startswith("sweep"):
         return _sweep_command(args)
-    if args.command == "runs":
-        from workbench.runs import list_runs
+    command = _COMMANDS.get(args.command)
+    if command is None:
+        raise WorkbenchError(f"unknown command {args.command}")
+    return command(args)
 
-        for info in list_runs():
-            acc = (
-                (info.report or {})
-                .get("student" if info.kind == "distill" else "teacher", {})
-                .get("validation", {})
-                .get("accuracy")
+
+def _init_config(args: argparse.Namespace) -> int:
+    from workbench.config import preset, to_commented_yaml
+
+    sys.stdout.write(to_commented_yaml(preset(args.preset)))
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from workbench.config import load_config
+    from workbench.training import run_preflight
+
+    pf = run_preflight(load_config(args.config), measure=not args.no_measure)
+    if args.json:
+        print(json.dumps(pf.to_dict(), indent=2, default=str))
+    else:
+        for c in pf.checks:
+            print(f"[{c.level:5}] {c.name}: {c.message}")
+        if pf.estimate:
+            e = pf.estimate
+            print(
+                f"[est. ] about {e['seconds_per_epoch']:.0f} s per epoch on {e['device']} ({e['precision']}), teacher logits about {e['teacher_logits_seconds']:.0f} s, memory about {e['memory_bytes'] / 2**20:.0f} MiB"
             )
-            print(f"{info.id}\t{info.state}\t{'' if acc is None else f'{acc:.3f}'}\t{info.status.get('error') or ''}")
-        return 0
-    if args.command == "cache":
-        from workbench.distill import logits_cache as cache
+    errors = [c for c in pf.checks if c.level == "error"]
+    if errors:
+        print(f"error: {errors[0].name}: {errors[0].message}", file=sys.stderr)
+        return 2
+    return 0
 
-        if args.clear:
-            print(f"removed {cache.clear()} file(s) from {cache.cache_dir()}")
-            return 0
-        for e in cache.list_entries():
-            print(f"{e['key']}\t{e.get('split')}\t{e.get('examples')} examples\t{e['bytes']} bytes\t{e.get('teacher')}")
+
+def _train(args: argparse.Namespace) -> int:
+    """`teacher` or `distill`: every rank of a distributed launch runs this with the same argv."""
+    from workbench.config import load_config
+    from workbench.runs import cli_run_dir, execute
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not args.run_dir:
+        # each rank would otherwise pick its own folder (or none): every rank gets the same argv,
+        # so all of them stop here together rather than deadlock or crash at the first checkpoint
+        raise WorkbenchError(f"{world} processes need --run-dir: every process must use the same run folder")
+    cfg = load_config(args.config)
+    is_main = int(os.environ.get("RANK", "0")) == 0
+    run_dir = cli_run_dir(cfg, args.command, args.config, args.run_dir) if is_main else Path(args.run_dir)
+    if is_main:
+        print(f"run folder: {run_dir}", flush=True)
+    return execute(args.command, cfg, run_dir, is_main=is_main)
+
+
+def _first_run(args: argparse.Namespace) -> int:
+    from workbench.runs import main_cli
+
+    return main_cli(args.config)
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from workbench.runs import execute, resolve_run, resumable
+
+    run_dir = resolve_run(args.run_dir)
+    kind, cfg = resumable(run_dir)
+    is_main = int(os.environ.get("RANK", "0")) == 0
+    return execute(kind, cfg, run_dir, is_main=is_main, resume=True)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from workbench.runs import resolve_run
+    from workbench.training import evaluate_run
+
+    report = evaluate_run(resolve_run(args.run_dir))
+    print(json.dumps({k: report[k] for k in ("teacher", "student") if k in report}, indent=2, default=str)[:4000])
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from workbench.evaluation import export_run
+    from workbench.runs import resolve_run
+
+    onnx = export_run(resolve_run(args.run_dir))
+    lat, torch_lat = onnx["latency_ms"], onnx["pytorch_latency_ms"]
+    print(
+        f"model.onnx: {onnx['size_bytes']:,} bytes, max |logit difference| vs PyTorch {onnx['max_abs_diff']:.1e}; "
+        f"ms per example, ONNX Runtime vs PyTorch: batch 1 {lat['batch_1']:.2f} vs {torch_lat['batch_1']:.2f}, "
+        f"batch 32 {lat['batch_32']:.2f} vs {torch_lat['batch_32']:.2f}"
+        + (" (machine busy: unsure)" if onnx["busy"] else "")
+    )
+    return 0
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from workbench.runs import list_runs
+
+    for info in list_runs():
+        acc = (
+            (info.report or {})
+            .get("student" if info.kind == "distill" else "teacher", {})
+            .get("validation", {})
+            .get("accuracy")
+        )
+        print(f"{info.id}\t{info.state}\t{'' if acc is None else f'{acc:.3f}'}\t{info.status.get('error') or ''}")
+    return 0
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from workbench.distill import logits_cache as cache
+
+    if args.clear:
+        print(f"removed {cache.clear()} file(s) from {cache.cache_dir()}")
         return 0
-    raise WorkbenchError(f"unknown command {args.command}")
+    for e in cache.list_entries():
+        print(f"{e['key']}\t{e.get('split')}\t{e.get('examples')} examples\t{e['bytes']} bytes\t{e.get('teacher')}")
+    return 0
+
+
+_COMMANDS = {
+    "init-config": _init_config,
+    "validate": _validate,
+    "teacher": _train,
+    "distill": _train,
+    "first-run": _first_run,
+    "resume": _resume,
+    "evaluate": _evaluate,
+    "export": _export,
+    "runs": _runs,
+    "cache": _cache,
+}
 
 
 def _floats(text: str, what: str) -> list[float]:

@@ -18,7 +18,9 @@ from workbench.data.batching import (
     tokenize,
 )
 from workbench.data.leakage import overlap_notes, teacher_run_folder, teacher_training_overlap
-from workbench.data.loading import SPLITS, TextData, load_data, read_table
+from workbench.data.loading import load_data
+from workbench.data.readers import read_table
+from workbench.data.textdata import SPLITS, TextData
 
 __all__ = [
     "Encoded",

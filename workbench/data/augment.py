@@ -43,8 +43,9 @@ from typing import Any
 
 from workbench.config import RunConfig
 from workbench.core import WorkbenchError
-from workbench.data.loading import TextData, column_texts, normalise_text
+from workbench.data.frames import column_texts
 from workbench.data.readers import read_lines, read_table
+from workbench.data.textdata import TextData, normalise_text
 
 MAX_NGRAM = 5  # Tang et al.: n uniform in {1, ..., 5}
 DEFAULT_MASK_TOKEN = "[MASK]"

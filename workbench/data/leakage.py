@@ -21,7 +21,8 @@ from typing import Any
 
 from workbench.config import ModelConfig, load_config
 from workbench.core import WorkbenchError
-from workbench.data.loading import TextData, load_data, normalise_text
+from workbench.data.loading import load_data
+from workbench.data.textdata import TextData, normalise_text
 
 EVAL_SPLITS = ("validation", "test")
 

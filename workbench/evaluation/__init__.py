@@ -2,8 +2,9 @@
 
 from workbench.evaluation.export import ONNX_FILE, OnnxClassifier, export_run
 from workbench.evaluation.latency import measure_latency
-from workbench.evaluation.metrics import chance_accuracy, classification_metrics
-from workbench.evaluation.model_card import CARD_FILE, usage_lines
+from workbench.evaluation.metrics import chance_accuracy, classification_metrics, majority_of_confusion
+from workbench.evaluation.model_card import CARD_FILE, card_text, usage_lines
+from workbench.evaluation.public_names import model_name, public_text, read_config, student_name, teacher_name
 from workbench.evaluation.quantize import INT8_FILE, labelled_texts, quantize_run
 from workbench.evaluation.report import data_info, distill_report, teacher_report, training_info
 from workbench.evaluation.report_file import run_tags
@@ -16,12 +17,19 @@ __all__ = [
     "labelled_texts",
     "measure_latency",
     "quantize_run",
+    "card_text",
     "chance_accuracy",
     "classification_metrics",
     "data_info",
     "distill_report",
     "export_run",
     "run_tags",
+    "majority_of_confusion",
+    "model_name",
+    "public_text",
+    "read_config",
+    "student_name",
+    "teacher_name",
     "teacher_report",
     "training_info",
     "usage_lines",

@@ -46,9 +46,28 @@ def classification_metrics(
     }
 
 
+def majority_class(counts: list[int]) -> tuple[int, float] | None:
+    """(class index, share) of the most common label, from per-class counts; None with no examples.
+
+    The one definition of the majority-class baseline: the teacher gate (`chance_accuracy`), the UI's
+    colours and its headline all read it, so "near chance" means the same thing everywhere. Ties go
+    to the lowest class index. The share is never under 1 / C (the largest of C counts is at least
+    their mean).
+    """
+    total = sum(counts)
+    if not counts or not total:
+        return None
+    top = max(range(len(counts)), key=counts.__getitem__)
+    return top, counts[top] / total
+
+
+def majority_of_confusion(confusion: list[list[int]] | None) -> tuple[int, float] | None:
+    """`majority_class` of a split measured by its confusion matrix (rows are the true labels)."""
+    return majority_class([sum(row) for row in confusion]) if confusion else None
+
+
 def chance_accuracy(labels: list[int], num_labels: int) -> float:
-    """What a model that always answers the majority class scores (at least 1 / C)."""
-    if not labels:
-        return 1.0 / num_labels
-    counts = torch.bincount(torch.tensor(labels), minlength=num_labels)
-    return max(1.0 / num_labels, counts.max().item() / len(labels))
+    """What a model that always answers the majority class scores (at least 1 / C; 1 / C with no labels)."""
+    counts = torch.bincount(torch.tensor(labels, dtype=torch.long), minlength=num_labels).tolist() if labels else []
+    majority = majority_class(counts)
+    return 1.0 / num_labels if majority is None else max(1.0 / num_labels, majority[1])

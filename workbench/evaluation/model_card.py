@@ -1,19 +1,25 @@
-"""`model/README.md`: what a run's model is and how to load it, written from report.json.
+"""The model card: what a run's model is, how it was made and how to load it, written from report.json.
+
+One text for every copy: `workbench export` writes it to `model/README.md`, and the UI's download
+carries the same card with its verdict sentences in front (`card_text(run_dir, lead=...)`).
 
 A model folder travels without the workbench around it, so its card says where it came from (the
 teacher, the data, the accuracy), how fast it is in each format, and exactly what loading it needs:
 a transformer student loads with plain `transformers`; the BiLSTM student needs this repository
 (`import workbench.bilstm` registers its class); the ONNX file needs only onnxruntime and the
-`tokenizers` library. The code in the card is run by tests/test_export.py.
+`tokenizers` library. The code in the card is run by tests/test_export.py. Models are named
+through `public_names`, so a card never carries a path of this machine.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from workbench.core import read_json, write_text_atomic
+from workbench.evaluation.public_names import public_text, read_config, student_name, teacher_name
 
 CARD_FILE = "README.md"
 
@@ -84,43 +90,88 @@ print(model.config.id2label[int(logits.argmax(-1))])
 
 def write_model_card(run_dir: str | Path) -> Path:
     """Write `model/README.md` for the run in `run_dir` and return its path."""
-    run_dir = Path(run_dir)
-    model = run_dir / "model"
-    report = read_json(run_dir / "report.json", default={}) or {}
-    config = read_json(model / "config.json", default={}) or {}
-    kind = report.get("kind", "distill")
-    who = "teacher" if kind == "teacher" else "student"
-    me = report.get(who) or {}
-    teacher = report.get("teacher") or {}
-    labels = [str(config.get("id2label", {}).get(str(i), i)) for i in range(len(config.get("id2label", {})))]
-    params = (me.get("params") or {}).get("total")
-    lines = [f"# {run_dir.name}", ""]
-    if who == "student":
-        lines.append(
-            f"A student distilled from **{teacher.get('description', 'a teacher')}**: {me.get('description', '')}."
-        )
-        t_params = (teacher.get("params") or {}).get("total")
-        if params and t_params:
-            lines.append(f"{params:,} parameters, {params / t_params:.1%} of the teacher's {t_params:,}.")
-        lines.append(f"Distilled with temperature {report.get('temperature')} and alpha {report.get('alpha')}.")
-    else:
-        lines.append(
-            f"A fine-tuned teacher: {me.get('description', '')}" + (f", {params:,} parameters." if params else ".")
-        )
-    data = report.get("data") or {}
-    lines += [
-        "",
-        f"- Data: {data.get('description', '?')}; labels: {', '.join(labels) or '?'}",
-        f"- Accuracy: validation {_pct((me.get('validation') or {}).get('accuracy'))}, "
-        f"test {_pct((me.get('test') or {}).get('accuracy'))}"
-        + (f" (teacher: {_pct((teacher.get('test') or {}).get('accuracy'))} test)" if who == "student" else ""),
-        f"- Architecture: {config.get('model_type', '?')} ({(config.get('architectures') or ['?'])[0]})",
-        "",
-        *usage_lines(run_dir),
-    ]
-    path = model / CARD_FILE
-    write_text_atomic(path, "\n".join(lines) + "\n")
+    path = Path(run_dir) / "model" / CARD_FILE
+    write_text_atomic(path, card_text(run_dir))
     return path
+
+
+def card_text(run_dir: str | Path, lead: Sequence[str] = ()) -> str:
+    """The card as Markdown; `lead` is put under the title (the UI's verdict and cautions)."""
+    run_dir = Path(run_dir)
+    report = read_json(run_dir / "report.json", default={}) or {}
+    kind = report.get("kind", "distill")
+    made = "distilled student" if kind == "distill" else "fine-tuned teacher"
+    lines = [f"# {run_dir.name}", "", f"A text classifier made with Distillation Workbench ({made}).", ""]
+    if lead:
+        lines += [*lead, ""]
+    lines += how_made_lines(run_dir, report)
+    lines += ["", *results_lines(report), "", *usage_lines(run_dir), ""]
+    return "\n".join(lines)
+
+
+def how_made_lines(run_dir: Path, report: dict[str, Any]) -> list[str]:
+    """Labels, data, teacher and student (by public names), distillation settings, training, architecture."""
+    cfg = read_config(run_dir)
+    config = read_json(run_dir / "model" / "config.json", default={}) or {}
+    kind = report.get("kind", "distill")
+    me = report.get("student" if kind == "distill" else "teacher") or {}
+    data = report.get("data") or {}
+    sizes = data.get("sizes") or {}
+    lines = [
+        "## How it was made",
+        "",
+        f"- Labels: {', '.join(map(str, data.get('label_names') or [])) or '?'}",
+        f"- Data: {public_text(data.get('description'))}; "
+        + " / ".join(f"{n} {split}" for split, n in sizes.items())
+        + " examples",
+    ]
+    params = (me.get("params") or {}).get("total")
+    if kind == "distill":
+        t_params = ((report.get("teacher") or {}).get("params") or {}).get("total")
+        share = f", {params / t_params:.1%} of the teacher's {t_params:,}" if params and t_params else ""
+        lines += [
+            f"- Teacher: {teacher_name(cfg)}",
+            f"- Student: {student_name(cfg, me)}" + (f" ({params:,} parameters{share})" if params else ""),
+            f"- Temperature T = {report.get('temperature')}, alpha = {report.get('alpha')} "
+            "(total = alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * CE(student, label))",
+        ]
+    else:
+        lines.append(f"- Model: {public_text(me.get('description'))}" + (f", {params:,} parameters" if params else ""))
+    tc = cfg.get("training" if kind == "distill" else "teacher_training") or {}
+    lines += [
+        f"- Training: {tc.get('epochs')} epoch(s), learning rate {tc.get('learning_rate')}, batch size "
+        f"{tc.get('batch_size')}, max length {tc.get('max_length')} tokens",
+        f"- Architecture: {config.get('model_type', '?')} ({(config.get('architectures') or ['?'])[0]})",
+    ]
+    return lines
+
+
+def results_lines(report: dict[str, Any]) -> list[str]:
+    """Accuracy, macro-F1, size and speed of the model (and its teacher, for a student) as a Markdown table."""
+    kind = report.get("kind", "distill")
+    models = (("teacher", "teacher"), ("student", "student")) if kind == "distill" else (("teacher", "teacher"),)
+    lines = [
+        "## Results",
+        "",
+        "| | accuracy (validation) | accuracy (test) | macro-F1 (test) | parameters | size | ms per sentence |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, key in models:
+        m = report.get(key) or {}
+        val, test = m.get("validation") or {}, m.get("test") or {}
+        params = (m.get("params") or {}).get("total")
+        lines.append(
+            f"| {name} | {_pct(val.get('accuracy'))} | {_pct(test.get('accuracy'))} | {_pct(test.get('macro_f1'))} | "
+            f"{f'{params:,}' if isinstance(params, int) else '?'} | {_megabytes(m.get('size_bytes'))} | "
+            f"{_ms(m.get('latency_ms'), 'batch_1')} |"
+        )
+    return lines
+
+
+def _megabytes(n: Any) -> str:
+    if not isinstance(n, (int, float)):
+        return "-"
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 2**10:.1f} KB"
 
 
 def usage_lines(run_dir: str | Path) -> list[str]:

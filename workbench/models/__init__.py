@@ -8,23 +8,14 @@ from workbench.models import reuse
 from workbench.models.bilstm import BiLSTMConfig, BiLSTMForSequenceClassification
 from workbench.models.configs import model_layer_count, model_tokenizer
 from workbench.models.fingerprints import texts_fingerprint
+from workbench.models.footprint import accepted_inputs, describe, folder_size, param_breakdown, weight_bytes
 from workbench.models.inference import classify, predict_logits, predict_sharded
-from workbench.models.loading import (
-    LoadedModel,
-    accepted_inputs,
-    bundled_model_path,
-    default_layers,
-    describe,
-    folder_size,
-    load_classifier,
-    load_teacher,
-    load_tokenizer,
-    param_breakdown,
-    resolve_location,
-    save_model,
-    weight_bytes,
-)
+from workbench.models.layers import default_layers
+from workbench.models.loaded import LoadedModel
+from workbench.models.loading import load_classifier, load_teacher, load_tokenizer
+from workbench.models.locations import bundled_model_path, resolve_location
 from workbench.models.prepared import Prepared, encode_unlabelled, tokenise, truncation_note
+from workbench.models.saving import save_model
 from workbench.models.sizing import (
     count_texts,
     estimate_params,

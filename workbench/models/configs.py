@@ -6,7 +6,8 @@ from typing import Any
 
 from workbench.config import ModelConfig
 from workbench.core import WorkbenchError
-from workbench.models.loading import load_tokenizer, resolve_location
+from workbench.models.loading import load_tokenizer
+from workbench.models.locations import resolve_location
 
 
 def model_tokenizer(cfg: ModelConfig) -> Any:

@@ -13,7 +13,7 @@ import torch
 
 from workbench.core import Emit, autocast, gather_rows, progress, shard_indices
 from workbench.data import Encoded, collate, encode, model_inputs, sorted_batches
-from workbench.models.loading import accepted_inputs
+from workbench.models.footprint import accepted_inputs
 
 
 @torch.no_grad()

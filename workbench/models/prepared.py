@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from workbench.data import NO_LABEL, SPLITS, Encoded, TextData, encode
 from workbench.models import fingerprints
-from workbench.models.loading import LoadedModel, accepted_inputs
+from workbench.models.footprint import accepted_inputs
+from workbench.models.loaded import LoadedModel
 
 
 @dataclass

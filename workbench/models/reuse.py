@@ -26,7 +26,8 @@ from typing import Any
 
 from workbench.config import DataConfig, ModelConfig
 from workbench.data import TextData, load_data
-from workbench.models.loading import LoadedModel, load_teacher
+from workbench.models.loaded import LoadedModel
+from workbench.models.loading import load_teacher
 from workbench.models.prepared import Prepared, tokenise
 
 _local = threading.local()

@@ -39,7 +39,7 @@ def _meta_count(config: Any) -> dict[str, int]:
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    from workbench.models.loading import param_breakdown
+    from workbench.models.footprint import param_breakdown
 
     with torch.device("meta"):
         model = AutoModelForSequenceClassification.from_config(config)

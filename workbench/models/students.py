@@ -21,7 +21,9 @@ from torch import nn
 
 from workbench.config import StudentConfig
 from workbench.core import WorkbenchError
-from workbench.models.loading import LoadedModel, cut_layers, load_classifier
+from workbench.models.layers import cut_layers
+from workbench.models.loaded import LoadedModel
+from workbench.models.loading import load_classifier
 from workbench.models.vocab import PrunedVocab, prune_vocabulary
 
 

@@ -78,27 +78,52 @@ def run_preflight(
     data = data or load_data(cfg.data)
     teacher = teacher or load_teacher(cfg.teacher, data.label_names)
     student = student or build_student(cfg.student, teacher, data.label_names, data.train.texts)
-    tc = cfg.training
-    checks: list[Check] = []
     sizes = {s: len(data.split(s)) for s in ("train", "validation", "test")}
-    checks.append(
+    checks, n_transfer = _data_checks(cfg, data, teacher, sizes)
+    checks += _model_checks(cfg, teacher, student)
+    checks += _layer_map_checks(cfg, teacher, student)
+    t_params, s_params = param_breakdown(teacher.model), param_breakdown(student.model)
+    checks.append(_size_check(t_params["total"], s_params["total"]))
+    estimate = estimate_cost(cfg, data, teacher, student, transfer_examples=n_transfer) if measure else {}
+    data_facts = {
+        "description": data.description,
+        "sizes": sizes,
+        "transfer_examples": n_transfer,
+        "label_names": data.label_names,
+        "label_counts": data.label_counts(),
+    }
+    return Preflight(checks, _model_facts(teacher, t_params), _model_facts(student, s_params), data_facts, estimate)
+
+
+def _data_checks(
+    cfg: RunConfig, data: TextData, teacher: LoadedModel, sizes: dict[str, int]
+) -> tuple[list[Check], int]:
+    """Split sizes, the loader's notes, the transfer set and the batch size: (checks, transfer examples)."""
+    batch_size = cfg.training.batch_size
+    checks = [
         Check(
             "data",
             "ok",
             f"{sizes['train']} train / {sizes['validation']} validation / {sizes['test']} test examples, labels: {', '.join(data.label_names)}",
         )
-    )
+    ]
     for note in data.notes:
         checks.append(Check("data", "warn" if "dropped" in note or "UTF-8" in note else "ok", note))
     n_transfer = _transfer_check(cfg, data, teacher, checks)
-    if tc.batch_size > sizes["train"]:
+    if batch_size > sizes["train"]:
         checks.append(
             Check(
                 "batch size",
                 "warn",
-                f"batch size {tc.batch_size} is larger than the {sizes['train']} training examples; each step sees all of them",
+                f"batch size {batch_size} is larger than the {sizes['train']} training examples; each step sees all of them",
             )
         )
+    return checks, n_transfer
+
+
+def _model_checks(cfg: RunConfig, teacher: LoadedModel, student: LoadedModel) -> list[Check]:
+    """Do the two models agree on labels and tokens, is the teacher's head trained, do the texts fit?"""
+    checks = []
     if teacher.num_labels != student.num_labels:
         checks.append(
             Check("labels", "error", f"teacher has {teacher.num_labels} labels, student {student.num_labels}")
@@ -133,54 +158,37 @@ def run_preflight(
             else "teacher and student tokenise differently; each gets its own tokenizer",
         )
     )
+    return checks + _input_checks(cfg.training.max_length, teacher, student)
+
+
+def _input_checks(max_length: int, teacher: LoadedModel, student: LoadedModel) -> list[Check]:
+    """What each model takes, and whether `max_length` fits its position embeddings."""
+    checks = []
     for who, m in (("teacher", teacher), ("student", student)):
         ins = describe(m.model)["inputs"]
         checks.append(Check(f"{who} inputs", "ok", f"{who} takes {', '.join(ins)}"))
         max_pos = getattr(m.model.config, "max_position_embeddings", None)
-        if max_pos and tc.max_length > max_pos:
+        if max_pos and max_length > max_pos:
             checks.append(
-                Check(f"{who} length", "error", f"max_length {tc.max_length} exceeds the {who}'s {max_pos} positions")
+                Check(f"{who} length", "error", f"max_length {max_length} exceeds the {who}'s {max_pos} positions")
             )
-    checks += _layer_map_checks(cfg, teacher, student)
-    t_params, s_params = param_breakdown(teacher.model), param_breakdown(student.model)
-    if s_params["total"] >= t_params["total"]:
-        checks.append(
-            Check(
-                "size",
-                "warn",
-                f"the student ({s_params['total']:,} parameters) is not smaller than the teacher ({t_params['total']:,})",
-            )
+    return checks
+
+
+def _size_check(teacher_total: int, student_total: int) -> Check:
+    """A student no smaller than its teacher defeats the point of distilling: a warning, not an error."""
+    if student_total >= teacher_total:
+        return Check(
+            "size",
+            "warn",
+            f"the student ({student_total:,} parameters) is not smaller than the teacher ({teacher_total:,})",
         )
-    else:
-        checks.append(
-            Check(
-                "size", "ok", f"the student has {s_params['total'] / t_params['total']:.0%} of the teacher's parameters"
-            )
-        )
-    estimate = estimate_cost(cfg, data, teacher, student, transfer_examples=n_transfer) if measure else {}
-    return Preflight(
-        checks,
-        {
-            "description": teacher.description,
-            "params": t_params,
-            "bytes": weight_bytes(teacher.model),
-            **describe(teacher.model),
-        },
-        {
-            "description": student.description,
-            "params": s_params,
-            "bytes": weight_bytes(student.model),
-            **describe(student.model),
-        },
-        {
-            "description": data.description,
-            "sizes": sizes,
-            "transfer_examples": n_transfer,
-            "label_names": data.label_names,
-            "label_counts": data.label_counts(),
-        },
-        estimate,
-    )
+    return Check("size", "ok", f"the student has {student_total / teacher_total:.0%} of the teacher's parameters")
+
+
+def _model_facts(m: LoadedModel, params: dict[str, int]) -> dict[str, Any]:
+    """What the report shows of one model: where it came from, its parameters, bytes and architecture."""
+    return {"description": m.description, "params": params, "bytes": weight_bytes(m.model), **describe(m.model)}
 
 
 def _transfer_check(cfg: RunConfig, data: TextData, teacher: LoadedModel, checks: list[Check]) -> int:
