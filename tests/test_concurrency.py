@@ -65,9 +65,11 @@ def test_engine_calls_tokenizers_only_through_the_locked_helper():
 
     root = Path(__file__).resolve().parent.parent / "workbench"
     direct = re.compile(r"\b(tokenizer|tok)\((?!\s*\))")
+    files = sorted(root.rglob("*.py"))
+    assert len(files) > 50  # every subpackage is walked
     offenders = [
-        f"{p.name}:{n}"
-        for p in sorted(root.glob("*.py"))
+        f"{p.relative_to(root)}:{n}"
+        for p in files
         for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
         if direct.search(line)
         and not line.lstrip().startswith(("def ", "#"))

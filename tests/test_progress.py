@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
-import workbench.core.progress as progress_mod
 from workbench.core.progress import Progress
 from workbench.runs import execute, prepare_run_dir, read_metrics
+
+# the module, not the face's `progress` function of the same name
+progress_mod = importlib.import_module("workbench.core.progress")
 
 
 def test_progress_is_throttled_to_one_event_a_second_plus_the_last(monkeypatch):
