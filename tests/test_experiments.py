@@ -70,11 +70,13 @@ def test_start_is_disabled_with_a_reason_for_an_untrained_teacher():
 
 
 def test_start_launches_the_chosen_grid(monkeypatch, tiny_config):
-    import workbench.sweeps.jobs as sj
+    import workbench.sweeps as sweeps  # the face the page imports from (the page script runs anew each time)
 
     calls = []
     monkeypatch.setattr(
-        sj, "launch_sweep", lambda cfg, study, root=None: calls.append((cfg, study)) or Path(root) / ".sweeps" / study
+        sweeps,
+        "launch_sweep",
+        lambda cfg, study, root=None: calls.append((cfg, study)) or Path(root) / ".sweeps" / study,
     )
     at = _page(tiny_config).run()
     assert not at.exception
