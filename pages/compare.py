@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import cached, charts
 from ui.calibration import calibration_of, calibration_sentence
+from ui.deploy import export_box
 from ui.export import model_name, model_zip, read_config, student_name, teacher_name
 from ui.guard import ensure_navigation
 from ui.report_html import build_html
@@ -366,49 +367,4 @@ d2.download_button(
 )
 
 
-@st.fragment(run_every=2)
-def exporting(run_dir) -> None:
-    """Polls while `workbench export` writes and times model.onnx; reloads the page when it is done."""
-    if jobs.exporting(run_dir):
-        st.info("Exporting to ONNX, checking its answers against PyTorch and timing it. This updates when done.")
-    else:
-        st.rerun()
-
-
-def onnx_box(run_dir, student: dict) -> None:
-    """ONNX: once exported, its timing and the file; before, a button that exports in the background."""
-    path = run_dir / "model" / "model.onnx"
-    if jobs.exporting(run_dir):
-        exporting(run_dir)
-        return
-    onnx = student.get("onnx") or {}
-    if path.is_file() and onnx.get("latency_ms"):
-        lat, torch_ms = onnx["latency_ms"], onnx.get("pytorch_latency_ms") or {}
-        versus = (
-            f" against {torch_ms['batch_1']:.1f} ms in PyTorch, timed side by side" if "batch_1" in torch_ms else ""
-        )
-        st.caption(
-            f"With ONNX Runtime (no PyTorch needed): {lat['batch_1']:.1f} ms per sentence{versus}, fp32; its "
-            f"scores match PyTorch's to within {onnx.get('max_abs_diff', 0):.0e}. The .zip holds model.onnx too, "
-            "and its README says how to load each format."
-        )
-        st.download_button(
-            "Download model.onnx", data=lambda: path.read_bytes(), file_name=f"{info.id}-student.onnx",
-            mime="application/octet-stream", icon=":material/deployed_code:", key="cmp_onnx",
-        )  # fmt: skip
-        return
-    started = read_status(run_dir).get("export_started")
-    if started and not path.is_file():
-        st.warning("The last export did not finish; its output is in log.txt in the run's folder.")
-    if st.button(
-        "Export to ONNX", key="cmp_export",
-        help="A file ONNX Runtime runs without PyTorch, checked against PyTorch's answers and timed on this machine",
-    ):  # fmt: skip
-        try:
-            jobs.export_onnx(run_dir)
-            st.rerun()
-        except WorkbenchError as exc:
-            st.error(str(exc))
-
-
-onnx_box(info.run_dir, s)
+export_box(info.run_dir, info.id, s)

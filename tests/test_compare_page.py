@@ -253,3 +253,31 @@ def test_onnx_export_is_offered_then_its_timing_and_file_are_shown(runs_dir, cal
     at = page().run()
     assert not [b for b in at.button if b.label == "Export to ONNX"]
     assert "With ONNX Runtime (no PyTorch needed): 1.5 ms per sentence against 3.0 ms in PyTorch" in texts(at.caption)
+
+
+def test_int8_copy_is_offered_after_onnx_then_its_accuracy_speed_and_size_are_shown(runs_dir, calls, monkeypatch):
+    run = make_finished_distill(runs_dir)
+    made: list[Path] = []
+    monkeypatch.setattr(workbench.runs.jobs, "export_int8", lambda run_dir: made.append(Path(run_dir)))
+    monkeypatch.setattr(workbench.runs.jobs, "exporting", lambda run_dir: False)
+    (run / "model" / "model.onnx").write_bytes(b"x" * 4_000_000)
+    report = json.loads((run / "report.json").read_text())
+    report["student"]["onnx"] = {"latency_ms": {"batch_1": 1.5, "batch_32": 0.4}, "max_abs_diff": 2e-6}
+    (run / "report.json").write_text(json.dumps(report))
+    at = page().run()
+    next(b for b in at.button if b.label == "Make an int8 copy").click().run()
+    assert made == [run]
+    (run / "model" / "model.int8.onnx").write_bytes(b"x" * 1_000_000)
+    report["student"]["int8"] = {
+        "latency_ms": {"batch_1": 0.5, "batch_32": 0.2}, "onnx_latency_ms": {"batch_1": 1.0, "batch_32": 0.4},
+        "accuracy": {"test": {"int8": 0.801, "fp32": 0.804}}, "size_bytes": 1_000_000, "fp32_size_bytes": 4_000_000,
+        "busy": False,
+    }  # fmt: skip
+    (run / "report.json").write_text(json.dumps(report))
+    at = page().run()
+    assert not [b for b in at.button if b.label == "Make an int8 copy"]
+    shown = texts(at.caption)
+    assert "0.5 ms per sentence against 1.0 ms for the fp32 file (2.0x)" in shown
+    assert "Test accuracy 80.1%: 0.3 points lower than the fp32 file" in shown and "25% the size" in shown
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download model.int8.onnx (1.0 MB)" in labels and "Download model.onnx (4.0 MB)" in labels

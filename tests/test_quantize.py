@@ -6,6 +6,7 @@ import pytest
 from workbench.evaluation.quantize import INT8_FILE, quantize_run
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize("kind", ["bilstm", "layers"])
 def test_quantize_run_writes_an_int8_graph_checks_it_and_records_it(tiny_config, kind):
     from workbench.runs import execute, prepare_run_dir, read_report, read_status
@@ -33,5 +34,22 @@ def test_quantize_run_writes_an_int8_graph_checks_it_and_records_it(tiny_config,
     assert result["size_bytes"] == path.stat().st_size
     recorded = read_report(run_dir)["student"]
     assert recorded["int8"]["size_bytes"] == result["size_bytes"]
+    card = (run_dir / "model" / "README.md").read_text()
+    assert "ONNX Runtime int8" in card and f"{result['size_bytes']:,} bytes" in card
     # the fp32 ONNX model scores what the run's own evaluation of the PyTorch student scored
     assert result["accuracy"]["test"]["fp32"] == pytest.approx(recorded["test"]["accuracy"], abs=0.05)
+
+
+@pytest.mark.slowish
+def test_export_int8_from_the_command_line_records_both_formats(tiny_config, capsys):
+    from workbench.cli import main
+    from workbench.runs import execute, prepare_run_dir, read_report
+
+    run_dir = prepare_run_dir(tiny_config, "distill", None)
+    assert execute("distill", tiny_config, run_dir) == 0
+    capsys.readouterr()
+    assert main(["export", str(run_dir), "--int8"]) == 0
+    printed = capsys.readouterr().out
+    assert "model.onnx:" in printed and "model.int8.onnx:" in printed and "test accuracy" in printed
+    student = read_report(run_dir)["student"]
+    assert student["onnx"]["size_bytes"] > 0 and student["int8"]["size_bytes"] > 0

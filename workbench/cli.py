@@ -8,6 +8,7 @@
     python -m workbench resume RUN_DIR
     python -m workbench evaluate RUN_DIR
     python -m workbench export RUN_DIR       model/model.onnx (checked against PyTorch, timed) + model/README.md
+    python -m workbench export RUN_DIR --int8   also model/model.int8.onnx (dynamic int8; accuracy checked, timed)
     python -m workbench sweep run.yaml [--study NAME] [--storage URL] [--seeds N] [--temperatures 1,2,4] [--alphas 0,0.5,1]
     python -m workbench sweep-worker STUDY [--storage URL]
     python -m workbench sweep-status STUDY [--storage URL] [--json]
@@ -60,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("run_dir")
     ex = sub.add_parser("export", help="write model/model.onnx and a model card, and time the ONNX model")
     ex.add_argument("run_dir")
+    ex.add_argument(
+        "--int8", action="store_true", help="also quantise to int8 (ONNX Runtime, dynamic): accuracy checked, timed"
+    )
     sw = sub.add_parser("sweep", help="run a grid or search of distillation runs (Optuna), or continue one")
     sw.add_argument("config")
     sw.add_argument("--study", default=None, help="sweep name (default: the config's name)")
@@ -176,10 +180,11 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from workbench.evaluation import export_run
+    from workbench.evaluation import export_run, quantize_run
     from workbench.runs import resolve_run
 
-    onnx = export_run(resolve_run(args.run_dir))
+    run_dir = resolve_run(args.run_dir)
+    onnx = export_run(run_dir)
     lat, torch_lat = onnx["latency_ms"], onnx["pytorch_latency_ms"]
     print(
         f"model.onnx: {onnx['size_bytes']:,} bytes, max |logit difference| vs PyTorch {onnx['max_abs_diff']:.1e}; "
@@ -187,7 +192,23 @@ def _export(args: argparse.Namespace) -> int:
         f"batch 32 {lat['batch_32']:.2f} vs {torch_lat['batch_32']:.2f}"
         + (" (machine busy: unsure)" if onnx["busy"] else "")
     )
+    if args.int8:
+        _print_int8(quantize_run(run_dir))
     return 0
+
+
+def _print_int8(int8: dict) -> None:
+    lat, fp32 = int8["latency_ms"], int8["onnx_latency_ms"]
+    acc = "; ".join(
+        f"{split} accuracy {100 * a['int8']:.2f}% (fp32 {100 * a['fp32']:.2f}%)"
+        for split, a in int8["accuracy"].items()
+    )
+    print(
+        f"model.int8.onnx: {int8['size_bytes']:,} bytes ({int8['size_bytes'] / int8['fp32_size_bytes']:.0%} of fp32); "
+        f"{acc}; ms per example, int8 vs fp32 ONNX: batch 1 {lat['batch_1']:.2f} vs {fp32['batch_1']:.2f}, "
+        f"batch 32 {lat['batch_32']:.2f} vs {fp32['batch_32']:.2f}"
+        + (" (machine busy: unsure)" if int8["busy"] else "")
+    )
 
 
 def _runs(args: argparse.Namespace) -> int:

@@ -207,6 +207,7 @@ def usage_lines(run_dir: str | Path) -> list[str]:
             f"model.onnx: {onnx.get('size_bytes', 0):,} bytes; its logits differ from PyTorch's by at most "
             f"{onnx.get('max_abs_diff', float('nan')):.1e}.",
         ]
+    lines += int8_lines(me.get("int8") or {})
     lines += ["", "## Load with PyTorch", ""]
     if is_bilstm:
         lines.append(
@@ -233,6 +234,30 @@ def usage_lines(run_dir: str | Path) -> list[str]:
             ).rstrip(),
             "```",
         ]  # fmt: skip
+        if (model / "model.int8.onnx").is_file():
+            lines += ["", "The int8 model loads the same way: put `model.int8.onnx` in place of `model.onnx`."]
     else:
         lines.append(f"Not exported yet: run `python -m workbench export {run_dir.name}` (a run id or folder).")
     return lines
+
+
+def int8_lines(int8: dict[str, Any]) -> list[str]:
+    """The int8 row of the speed table and what quantising cost, measured (`evaluation.quantize`)."""
+    if not int8:
+        return []
+    acc = "; ".join(
+        f"{split} accuracy {_pct(a.get('int8'))} against {_pct(a.get('fp32'))} in fp32"
+        for split, a in (int8.get("accuracy") or {}).items()
+    )
+    fp32_bytes = int8.get("fp32_size_bytes") or 0
+    share = f" ({int8.get('size_bytes', 0) / fp32_bytes:.0%} of model.onnx)" if fp32_bytes else ""
+    return [
+        "",
+        "| format | batch 1 | batch 32 |",
+        "|---|---|---|",
+        f"| ONNX Runtime fp32 (timed beside int8) | {_ms(int8.get('onnx_latency_ms'), 'batch_1')} | "
+        f"{_ms(int8.get('onnx_latency_ms'), 'batch_32')} |",
+        f"| ONNX Runtime int8 (dynamic) | {_ms(int8.get('latency_ms'), 'batch_1')} | {_ms(int8.get('latency_ms'), 'batch_32')} |",
+        "",
+        f"model.int8.onnx: {int8.get('size_bytes', 0):,} bytes{share}; {acc}.",
+    ]

@@ -24,6 +24,7 @@ import torch
 from workbench.core import WorkbenchError
 from workbench.evaluation.export import ONNX_FILE, OnnxClassifier, _encode, export_and_verify, input_names
 from workbench.evaluation.latency import measure_latency
+from workbench.evaluation.model_card import write_model_card
 from workbench.models import load_classifier
 
 INT8_FILE = "model.int8.onnx"
@@ -123,4 +124,5 @@ def quantize_run(run_dir: str | Path) -> dict[str, Any]:
         "busy": measured["busy"],
     }
     record_in_report(run_dir, "int8", int8)
+    write_model_card(run_dir)
     return int8

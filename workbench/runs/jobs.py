@@ -78,6 +78,12 @@ def export_onnx(run_dir: Path) -> Path:
     return _start_after_training(run_dir, "export", "export_started")
 
 
+def export_int8(run_dir: Path) -> Path:
+    """Export to ONNX and quantise to int8 in the background (`python -m workbench export RUN_DIR --int8`):
+    both files checked and timed, `onnx` and `int8` recorded in report.json, the model card written."""
+    return _start_after_training(run_dir, "export", "export_started", "--int8")
+
+
 def exporting(run_dir: Path) -> bool:
     """Is an `export_onnx` of this run still running?"""
     return _after_training_alive(read_status(run_dir), "export_started")
@@ -93,7 +99,7 @@ def _after_training_alive(status: dict, key: str) -> bool:
     return bool(started) and started >= latest and process_alive(status)
 
 
-def _start_after_training(run_dir: Path, command_name: str, key: str) -> Path:
+def _start_after_training(run_dir: Path, command_name: str, key: str, *options: str) -> Path:
     """`python -m workbench COMMAND RUN_DIR` in the background, for a run that has ended and has a model."""
     from workbench.core import WorkbenchError
 
@@ -106,7 +112,7 @@ def _start_after_training(run_dir: Path, command_name: str, key: str) -> Path:
     if any(_after_training_alive(status, k) for k in AFTER_TRAINING):
         raise WorkbenchError(f"{run_dir.name} is being evaluated or exported already; try again when that is done")
     write_status(run_dir, **{key: time.time()})
-    _spawn([sys.executable, "-m", "workbench", command_name, str(run_dir)], run_dir, run_dir.parent)
+    _spawn([sys.executable, "-m", "workbench", command_name, str(run_dir), *options], run_dir, run_dir.parent)
     return run_dir
 
 
