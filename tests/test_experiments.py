@@ -112,3 +112,17 @@ def test_finished_sweep_shows_heatmap_leaderboard_and_frontier(tiny_config):
     assert list(table["seeds"]) == [2, 2]
     assert any(c == "against labels alone" for c in table.columns)
     assert "Chosen on validation" in "\n".join(m.value for m in at.markdown)
+
+
+def test_an_int8_copy_is_a_point_of_its_own_on_the_front():
+    from workbench.studio.pareto import int8_point
+
+    fp32 = {"run": "r1", "format": "pytorch", "accuracy": 0.80, "latency_ms": 2.0, "params": 1000}
+    int8 = {"accuracy": {"validation": {"int8": 0.799, "fp32": 0.80}}, "latency_ms": {"batch_1": 0.7}, "size_bytes": 9}
+    point = int8_point(fp32, int8, "validation")
+    assert point == {**fp32, "format": "int8", "accuracy": 0.799, "latency_ms": 0.7, "size_bytes": 9}
+    assert int8_point(fp32, {}, "validation") is None
+    assert pareto_front([fp32, point]) == [True, True]  # faster but a little less accurate: both worth choosing
+    fig = pareto_chart([fp32, point], [True, True])
+    symbols = [s for trace in fig.data if trace.marker.symbol is not None for s in trace.marker.symbol]
+    assert sorted(symbols) == ["circle", "diamond"]

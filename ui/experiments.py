@@ -111,10 +111,16 @@ def pareto_chart(points: list[dict[str, Any]], on_front: list[bool]) -> go.Figur
                 mode="markers",
                 name=name,
                 text=[
-                    f"{p['run']}<br>{p['params'] / 1e6:.1f}M parameters<br>T={p.get('temperature')}, alpha={p.get('alpha')}"
+                    f"{p['run']}{' (int8 copy, ONNX Runtime)' if p.get('format') == 'int8' else ''}<br>"
+                    f"{p['params'] / 1e6:.1f}M parameters<br>T={p.get('temperature')}, alpha={p.get('alpha')}"
                     for p in mine
                 ],
-                marker={"size": [10 + 20 * p["params"] / biggest for p in mine], "color": color, "opacity": 0.8},
+                marker={
+                    "size": [10 + 20 * p["params"] / biggest for p in mine],
+                    "symbol": ["diamond" if p.get("format") == "int8" else "circle" for p in mine],
+                    "color": color,
+                    "opacity": 0.8,
+                },
             )
         )
     front = sorted((p for p, f in zip(points, on_front, strict=True) if f), key=lambda p: p["latency_ms"])
@@ -130,7 +136,7 @@ def pareto_chart(points: list[dict[str, Any]], on_front: list[bool]) -> go.Figur
             )
         )
     fig.update_layout(
-        title="Students: accuracy vs latency (size = parameters)",
+        title="Students: accuracy vs latency (size = parameters; diamonds = int8 copies)",
         xaxis_title="ms per example at batch 1",
         yaxis_title="validation accuracy",
     )

@@ -26,19 +26,32 @@ def student_points(root: Path | None = None, split: str = "validation") -> list[
         params = (student.get("params") or {}).get("total")
         if acc is None or lat is None or params is None:
             continue
-        points.append(
-            {
-                "run": info.id,
-                "accuracy": acc,
-                "latency_ms": lat,
-                "params": params,
-                "temperature": rep.get("temperature"),
-                "alpha": rep.get("alpha"),
-                "sweep": info.status.get("sweep"),
-                "architecture": (student.get("description") or ""),
-            }
-        )
+        point = {
+            "run": info.id,
+            "format": "pytorch",
+            "accuracy": acc,
+            "latency_ms": lat,
+            "params": params,
+            "temperature": rep.get("temperature"),
+            "alpha": rep.get("alpha"),
+            "sweep": info.status.get("sweep"),
+            "architecture": (student.get("description") or ""),
+        }
+        points.append(point)
+        int8 = int8_point(point, student.get("int8") or {}, split)
+        if int8 is not None:
+            points.append(int8)
     return points
+
+
+def int8_point(point: dict[str, Any], int8: dict[str, Any], split: str) -> dict[str, Any] | None:
+    """The run's int8 ONNX copy as a point of its own (same parameters; its own accuracy, latency and file
+    size, measured by `evaluation.quantize`), or None when the run has none."""
+    acc = ((int8.get("accuracy") or {}).get(split) or {}).get("int8")
+    lat = (int8.get("latency_ms") or {}).get("batch_1")
+    if acc is None or lat is None:
+        return None
+    return {**point, "format": "int8", "accuracy": acc, "latency_ms": lat, "size_bytes": int8.get("size_bytes")}
 
 
 def dominates(a: dict[str, Any], b: dict[str, Any]) -> bool:
