@@ -16,6 +16,7 @@ import workbench.runs.jobs
 from tests.fakeruns import make_guided_chain, make_run
 from tests.test_pages import page, texts
 from ui.guided import LAST_SHOWN_KEY
+from ui.wording import STARTING_RUN
 from workbench.runs import training_line, write_status
 
 
@@ -83,6 +84,20 @@ def test_current_run_is_the_teacher_before_any_process_started(runs_dir):
     said = texts(at.info)
     assert f"`{dirs['baseline'].name}` is waiting" in said and f"`{dirs['distilled'].name}` is waiting" in said
     assert f"`{dirs['teacher'].name}` is waiting" not in said
+    assert STARTING_RUN in [p.proto.text for p in at.get("progress")]  # not "another run is training"
+
+
+def test_guided_steps_say_what_each_waits_for(runs_dir):
+    dirs = make_guided_chain(runs_dir)
+    group = {"group": "first-run-20261127-1200"}
+    write_status(dirs["teacher"], role="teacher", **group, **alive())  # its process started, before "running"
+    label = f"the teacher run {dirs['teacher'].name}"
+    write_status(dirs["distilled"], role="distilled", waiting_for=str(dirs["teacher"]), waiting_for_label=label)
+    write_status(dirs["distilled"], **group, **alive())
+    at = page("train").run()
+    said = texts(at.markdown)
+    assert "**Step 1/3 · Fine-tune the teacher**: starting" in said
+    assert f"**Step 2/3 · Distil the student from it**: waiting for {label} to finish" in said
 
 
 # --------------------------------------------------------------------------- item 7: Resume on the run's card

@@ -33,6 +33,7 @@ from ui.wording import (
     RESUME,
     RESUME_FROM,
     RUN_KINDS,
+    STARTING_RUN,
     WAITING_FOR_RUN,
     WAITING_FOR_SLOT,
     plain_problem,
@@ -120,6 +121,8 @@ def render_run(run_dir: Path, status: dict[str, Any], key: str, min_redraw_s: fl
     events, series, figs = run_charts(str(run_dir), kind).refresh(min_redraw_s if live else 0.0)
     stopping = (run_dir / "STOP").exists()
     prog = progress(status, events, stopping=stopping)
+    if state == "queued" and not stopping and not (status.get("queued_since") or status.get("waiting_for")):
+        prog["text"] = STARTING_RUN  # neither waiting for the training slot nor for another run: its process starts
     if live:
         bar, button = st.columns([5, 1])
         bar.progress(prog["fraction"], text=prog["text"])
