@@ -9,7 +9,7 @@ import streamlit as st
 
 from ui.guard import ensure_navigation
 from ui.guided import last_shown, open_compare, remember_shown, show_steps, use_teacher, use_teacher_button
-from ui.runview import history_frame, render_run
+from ui.runview import history_frame, render_run, resume_button, waiting_rows
 from ui.state import OPEN_RUN_KEY, bind, config_problem, get_cfg, save_cfg
 from ui.wording import RUN_KINDS, STEPS, TEACHER_SOURCE_NOUNS, plain_problem
 from workbench.config import TrainConfig, to_commented_yaml
@@ -24,9 +24,9 @@ from workbench.runs import (
     read_report,
     read_status,
     runs_root,
+    training_line,
 )
 from workbench.studio import cli_commands
-from workbench.training import saved_position
 
 ensure_navigation("pages/train.py")
 
@@ -46,10 +46,13 @@ st.caption(
 # --------------------------------------------------------------------------- live run
 @st.fragment(run_every=POLL_SECONDS)
 def live_panel(run_dir: str) -> None:
-    """Polls the active run every few seconds; a full rerun once it ends stops the polling."""
+    """Polls the current run every few seconds; a full rerun once it ends (which stops the polling), or
+    once another run went ahead of it in the line (a waiting run shows until the engine says who trains)."""
     status = jobs.refresh(Path(run_dir))
     if status.get("state") not in ACTIVE_STATES:
         remember_shown(Path(run_dir))  # it stays the one shown once it ends, instead of a blank panel
+        st.rerun()
+    if status.get("state") == "queued" and (line := training_line()) and line[0].run_dir != Path(run_dir):
         st.rerun()
     render_run(Path(run_dir), status, key="live", min_redraw_s=POLL_SECONDS / 2)
 
@@ -81,22 +84,15 @@ def guided_panel() -> None:
             st.caption("This first run did not finish: open its steps in the History below to see why.")
 
 
-active = jobs.active_runs()
+line = training_line()  # the engine's order: the run that trains now (or next) first, then those waiting
+active = [r.run_dir for r in line]
 # while anything trains the steps poll too (a run's group is in its status only once its process starts)
 st.fragment(guided_panel, run_every=POLL_SECONDS if active else None)()
-statuses = {d: read_status(d) for d in active}
-running = [d for d in active if statuses[d].get("state") == "running"]
-waiting = [d for d in active if statuses[d].get("state") != "running"]
 st.header("Current run")
-if running or waiting:
-    remember_shown((running or waiting)[0])
-    live_panel(str((running or waiting)[0]))
-    for d in waiting[1 if not running else 0 :]:
-        c1, c2 = st.columns([5, 1])
-        c1.info(f"`{d.name}` is waiting: it starts when the run above finishes.")
-        if c2.button("Cancel", key=f"cancel_{d.name}"):
-            jobs.stop(d)
-            st.rerun()
+if line:
+    remember_shown(line[0].run_dir)
+    live_panel(str(line[0].run_dir))
+    waiting_rows(line)
 else:
     last = last_shown()
     if last is not None:  # the run this session watched or started: it does not vanish when it ends
@@ -104,6 +100,7 @@ else:
         with st.container(border=True):
             last_status = read_status(last)
             render_run(last, last_status, key="last")
+            resume_button(last, str(last_status.get("state")), key="last")
             use_teacher_button(cfg, RunInfo(last, last_status, read_report(last)), key="last")
     else:
         st.info("Nothing is training now. Start a run below; earlier runs are in the History at the bottom.")
@@ -245,19 +242,7 @@ else:
         else:
             render_run(info.run_dir, info.status, key="hist")
             use_teacher_button(cfg, info, key="hist")
-        if info.state in ("failed", "stopped") and (info.run_dir / "checkpoint" / "state.pt").is_file():
-            pos = saved_position(info.run_dir / "checkpoint")
-            where = f" from step {pos.step}" if pos else ""
-            if st.button(f"Resume{where}", key="hist_resume", icon=":material/play_arrow:"):
-                try:
-                    jobs.resume(info.run_dir)
-                except WorkbenchError as exc:
-                    st.error(str(exc))
-                else:
-                    st.session_state[OPEN_RUN_KEY] = str(info.run_dir)
-                    st.rerun()
-        elif info.state in ("failed", "stopped"):
-            st.caption("This run cannot be resumed: it ended before it saved any progress. Start it again above.")
+        resume_button(info.run_dir, info.state, key="hist")
         comparable = info.kind == "distill" and info.state in ("finished", "stopped") and info.report
         if comparable and st.button("Compare teacher and student", key="hist_compare"):
             st.session_state["compare_run"] = info.id

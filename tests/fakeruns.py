@@ -78,3 +78,19 @@ def make_finished_distill(root: Path, run_id: str = "20261127-100000-distill-dem
     (d / "model" / "config.json").write_text("{}")
     (d / "model" / "model.safetensors").write_bytes(b"\0" * 16)
     return d
+
+
+def make_guided_chain(root: Path, stamp: str = "20261127-1200") -> dict[str, Path]:
+    """A guided first run's three folders as `launch_first_run` leaves them: each queued and chained
+    `after:` the one before it (config.yaml), none of their processes started yet (no pid, group or
+    `waiting_for` in status.json). Launched a second apart, so the baseline's folder is the newest.
+    Tests write the states they need on top with `write_status`."""
+    dirs: dict[str, Path] = {}
+    before = None
+    for i, (role, kind) in enumerate((("teacher", "teacher"), ("distilled", "distill"), ("baseline", "distill"))):
+        d = make_run(root, f"{stamp}0{i}-{kind}-first-run-{role}", kind=kind, state="queued", created=1000.0 + i)
+        cfg = RunConfig(name=f"first-run-{role}", group=f"first-run-{stamp}", role=role, after=before)
+        cfg.data.max_train_examples = 64
+        (d / "config.yaml").write_text(yaml.safe_dump(to_dict(cfg)), encoding="utf-8")
+        dirs[role], before = d, str(d)
+    return dirs

@@ -17,7 +17,7 @@ import streamlit as st
 
 from ui.state import OPEN_RUN_KEY, save_cfg
 from ui.summary import human_seconds
-from ui.wording import STEP_STATES, STEPS
+from ui.wording import RUN_STATES, STEP_STARTING, STEP_STATES, STEPS
 from workbench.config import ModelConfig, RunConfig
 from workbench.runs import RunInfo
 
@@ -83,8 +83,12 @@ def step_line(i: int, role: str, info: RunInfo | None) -> str:
     status: dict[str, Any] = info.status
     state = info.state
     words = STEP_STATES.get(state, state)
-    if state == "queued" and status.get("waiting_for_label"):
+    if state == "queued" and status.get("waiting_for") and status.get("waiting_for_label"):
         words = f"waiting for {status['waiting_for_label']} to finish"
+    elif state == "queued" and status.get("queued_since"):
+        words = RUN_STATES["queued"]  # its turn came; another run holds the training slot
+    elif state == "queued" and role == "teacher":
+        words = STEP_STARTING  # the first step waits for nothing: its process is getting ready
     elif state == "queued":
         words = "waiting for the run before it to finish"
     elif state == "failed" and status.get("error"):

@@ -1,4 +1,5 @@
-"""Drawing one run from its folder: progress, live charts, errors and the result sentence.
+"""Drawing one run from its folder: progress, live charts, errors and the result sentence; the runs
+waiting behind it; Resume under one that was interrupted.
 
 Used by the Train page for the live run (inside a polling fragment) and for runs opened from the
 history. Everything comes from the run folder, so any tab, any reload, shows the same thing.
@@ -22,11 +23,24 @@ import streamlit as st
 import yaml
 
 from ui import charts
+from ui.guided import remember_open
 from ui.quality import run_quality
 from ui.summary import assess, headline, history_row, human_seconds, metric_series, progress, teacher_warning
 from ui.tables import one_type_per_column
-from ui.wording import RUN_KINDS
-from workbench.runs import ACTIVE_STATES, MetricsTail, RunInfo, jobs, read_report
+from ui.wording import (
+    CANNOT_RESUME,
+    IN_LINE,
+    RESUME,
+    RESUME_FROM,
+    RUN_KINDS,
+    STARTING_RUN,
+    WAITING_FOR_RUN,
+    WAITING_FOR_SLOT,
+    plain_problem,
+)
+from workbench.core import WorkbenchError
+from workbench.runs import ACTIVE_STATES, InLine, MetricsTail, RunInfo, jobs, read_report
+from workbench.training import saved_position
 
 STATE_BADGES = {
     "queued": ":gray-badge[:material/hourglass_empty: waiting]",
@@ -107,6 +121,8 @@ def render_run(run_dir: Path, status: dict[str, Any], key: str, min_redraw_s: fl
     events, series, figs = run_charts(str(run_dir), kind).refresh(min_redraw_s if live else 0.0)
     stopping = (run_dir / "STOP").exists()
     prog = progress(status, events, stopping=stopping)
+    if state == "queued" and not stopping and not (status.get("queued_since") or status.get("waiting_for")):
+        prog["text"] = STARTING_RUN  # neither waiting for the training slot nor for another run: its process starts
     if live:
         bar, button = st.columns([5, 1])
         bar.progress(prog["fraction"], text=prog["text"])
@@ -173,3 +189,45 @@ def history_frame(infos: list[RunInfo]) -> pd.DataFrame:
             config = {}
         rows.append(history_row(info.id, info.status, info.report, config if isinstance(config, dict) else {}))
     return one_type_per_column(pd.DataFrame(rows))
+
+
+def waiting_sentence(run: InLine, line: list[InLine]) -> str:
+    """'`baseline` is waiting: it starts when the distillation `distilled` finishes' (or 'the run above')."""
+    if run.after is None:
+        return WAITING_FOR_SLOT.format(name=run.run_dir.name)
+    before = next((r for r in line if r.run_dir == run.after), None)
+    what = IN_LINE.get((before.role or before.status.get("kind")) if before else "", "the run")
+    return WAITING_FOR_RUN.format(name=run.run_dir.name, what=what, after=run.after.name)
+
+
+def waiting_rows(line: list[InLine]) -> None:
+    """The runs behind the current one (`line[0]`), each with what it waits for and a Cancel button."""
+    for run in line[1:]:
+        c1, c2 = st.columns([5, 1])
+        c1.info(waiting_sentence(run, line))
+        if c2.button("Cancel", key=f"cancel_{run.run_dir.name}"):
+            jobs.stop(run.run_dir)
+            st.rerun()
+
+
+def resume_button(run_dir: Path, state: str, key: str) -> None:
+    """Resume, the primary button, under an interrupted run that saved a checkpoint; why not, under one without.
+
+    One rule for every card that shows such a run (Current run once it was stopped, History), so
+    the run's own card offers what History offers, through the same engine call (`jobs.resume`).
+    """
+    if state not in ("failed", "stopped"):
+        return
+    if not (run_dir / "checkpoint" / "state.pt").is_file():
+        st.caption(CANNOT_RESUME)
+        return
+    pos = saved_position(run_dir / "checkpoint")
+    label = RESUME_FROM.format(step=pos.step) if pos else RESUME
+    if st.button(label, type="primary", key=f"resume_{key}", icon=":material/play_arrow:"):
+        try:
+            jobs.resume(run_dir)
+        except WorkbenchError as exc:
+            st.error(plain_problem(exc))
+        else:
+            remember_open(run_dir)  # Current run follows it, History opens it
+            st.rerun()

@@ -141,3 +141,18 @@ STEP_STATES = {  # a guided first run's step, after "Step 1/3 · Fine-tune the t
     "failed": "failed",
     "stopped": "stopped",
 }
+
+# --------------------------------------------------------------------------- the training line, and resuming
+IN_LINE = {  # a run that others wait for, inside "it starts when ... finishes"; by guided role, else by kind
+    "teacher": "the teacher's fine-tuning",
+    "distilled": "the distillation",
+    "baseline": "the training without the teacher",
+    "distill": "the distillation",
+}
+WAITING_FOR_RUN = "`{name}` is waiting: it starts when {what} `{after}` finishes."
+WAITING_FOR_SLOT = "`{name}` is waiting: it starts when the run above finishes."
+RESUME = "Resume"
+RESUME_FROM = "Resume from step {step}"
+CANNOT_RESUME = "This run cannot be resumed: it ended before it saved any progress. Start it again above."
+STARTING_RUN = "Starting: the run's process is getting ready (a minute at most on a busy computer)."
+STEP_STARTING = "starting"  # a guided step whose process is getting ready, after "Step 1/3 · ...: "

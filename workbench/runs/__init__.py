@@ -7,7 +7,14 @@ from workbench.runs.baseline import baseline_config, find_baseline, without_teac
 from workbench.runs.guided import accuracy_on_test, launch_first_run, main_cli
 from workbench.runs.jobs import refresh
 from workbench.runs.processes import create_time, process_alive, spawn_cli
-from workbench.runs.queries import best_teacher_run, finished_teacher_runs, first_run_wall_seconds, guided_group
+from workbench.runs.queries import (
+    InLine,
+    best_teacher_run,
+    finished_teacher_runs,
+    first_run_wall_seconds,
+    guided_group,
+    training_line,
+)
 from workbench.runs.runner import cli_run_dir, execute, prepare_run_dir, resumable
 from workbench.runs.store import (
     ACTIVE_STATES,
@@ -27,6 +34,7 @@ from workbench.runs.store import (
 
 __all__ = [
     "ACTIVE_STATES",
+    "InLine",
     "KINDS",
     "MetricsTail",
     "RunInfo",
@@ -56,6 +64,7 @@ __all__ = [
     "runs_root",
     "slug",
     "spawn_cli",
+    "training_line",
     "accuracy_on_test",
     "without_teacher",
     "write_status",

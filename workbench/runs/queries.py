@@ -1,13 +1,17 @@
-"""Questions about the runs so far: which finished teachers can be reused, the guided group, how long the first run took."""
+"""Questions about the runs so far: which finished teachers can be reused, the guided group, how long the first run
+took, and which run trains now and which wait for it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from workbench.config import DataConfig, load_config, to_dict
 from workbench.core import WorkbenchError
-from workbench.runs.store import RunInfo, list_runs
+from workbench.runs.store import RunInfo, list_runs, read_status
 
 
 def finished_teacher_runs(root: Path | None = None) -> list[dict[str, Any]]:
@@ -83,3 +87,57 @@ def first_run_wall_seconds(root: Path | None = None) -> tuple[float, int] | None
         return None
     _, seconds, n = max(finished)
     return seconds, n
+
+
+@dataclass(frozen=True)
+class InLine:
+    """One queued or running run, with what it waits for: the facts the Train page's "Current run" shows."""
+
+    run_dir: Path
+    status: dict[str, Any]
+    role: str | None  # its role in a guided first run (teacher / distilled / baseline), else None
+    after: Path | None  # the unfinished run it is chained `after:`; None when it waits for the training slot only
+
+
+def _chain_facts(run_dir: Path, status: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(after, role) of a run, from its config.yaml: its status holds them only once its process has
+    started (`chain.mark_group`, `chain.wait_for_prerequisite`), seconds to a minute after the launch."""
+    try:
+        config = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        config = None
+    config = config if isinstance(config, dict) else {}
+    after = config.get("after") or status.get("waiting_for")
+    role = status.get("role") or config.get("role")
+    return (str(after) if after else None), (str(role) if role else None)
+
+
+def training_line(root: Path | None = None) -> list[InLine]:
+    """The queued and running runs in the order they will train; the first is the current run.
+
+    Running first; then the queued runs by how many unfinished runs they are chained after, and by
+    when they were queued. Not newest first: the three runs of a guided first run are launched in
+    one go, and before the teacher's process has started all three read `queued`, so the newest
+    (the baseline, which waits for both others) would be taken for the run under way.
+    """
+    from workbench.runs.jobs import active_runs
+
+    active = active_runs(root)
+    statuses = {d.resolve(): read_status(d) for d in active}
+    facts = {d: _chain_facts(d, s) for d, s in statuses.items()}
+    pending = {d: Path(a).resolve() for d, (a, _) in facts.items() if a and Path(a).resolve() in statuses}
+
+    def depth(d: Path) -> int:
+        n, seen = 0, {d}
+        while d in pending and pending[d] not in seen:  # a cycle in hand-written configs ends here
+            d = pending[d]
+            seen.add(d)
+            n += 1
+        return n
+
+    def order(d: Path) -> tuple[int, int, float, str]:
+        s = statuses[d]
+        queued_at = s.get("created") or s.get("queued_since") or s.get("resumed") or s.get("started") or 0.0
+        return (0 if s.get("state") == "running" else 1, depth(d), float(queued_at), d.name)
+
+    return [InLine(d, statuses[d], facts[d][1], pending.get(d)) for d in sorted(statuses, key=order)]
