@@ -141,3 +141,18 @@ STEP_STATES = {  # a guided first run's step, after "Step 1/3 · Fine-tune the t
     "failed": "failed",
     "stopped": "stopped",
 }
+
+
+def baseline_steps_sentence(distilled: int | None, baseline: int | None) -> str:
+    """What the Compare page says about the optimizer steps of a distilled run and its baseline: the
+    same (a fair comparison of the teacher's help), or plainly how they differ (older baselines were
+    trained for the same epochs, so a transfer set gave the distilled run more steps)."""
+    if distilled is None or baseline is None:
+        return "The number of training steps of one of the two runs is not known."
+    if distilled == baseline:
+        return f"Both made the same number of training steps ({distilled:,}), so the gap is the teacher's help."
+    return (
+        f"They made different numbers of training steps ({distilled:,} distilled, {baseline:,} without the teacher), "
+        "so the gap mixes the teacher's help with the difference in training. Train the baseline again for a fair "
+        "comparison."
+    )
