@@ -84,6 +84,8 @@ def variant_config(base: Any, family: dict[str, Any], variant: str, seed: int, a
     cfg.seed = seed
     cfg.distill.temperature, cfg.distill.alpha = 2.0, 0.5
     if variant == "labels":
+        if "kd+transfer" in family["variants"]:  # as many optimizer steps as the run with the transfer set
+            cfg.transfer.augment_factor = augment
         return without_teacher(cfg)
     if variant == "kd+transfer":
         cfg.transfer.augment_factor = augment

@@ -20,12 +20,22 @@ from ui.summary import (
     ms_with_spread,
     pct,
     speed_reading,
+    steps_made,
     teacher_warning,
 )
-from ui.wording import ENSEMBLE_INPUTS, PRECISIONS, STEPS
+from ui.wording import ENSEMBLE_INPUTS, PRECISIONS, STEPS, baseline_steps_sentence
 from workbench.config import load_config
 from workbench.core import WorkbenchError
-from workbench.runs import ACTIVE_STATES, baseline_config, find_baseline, jobs, list_runs, read_report, read_status
+from workbench.runs import (
+    ACTIVE_STATES,
+    baseline_config,
+    distilled_steps,
+    find_baseline,
+    jobs,
+    list_runs,
+    read_report,
+    read_status,
+)
 
 ensure_navigation("pages/compare.py")
 
@@ -119,8 +129,9 @@ elif base_rep:
         hide_index=True,
     )
     st.caption(
-        f"Baseline: run {base_dir.name}, the same student, data, steps and seed trained on the labels alone "
-        "(alpha = 0). One seed each: differences of a point or so are noise."
+        f"Baseline: run {base_dir.name}, the same student, data and seed trained on the labels alone "
+        f"(alpha = 0). {baseline_steps_sentence(steps_made(rep), steps_made(base_rep))} "
+        "One seed each: differences of a point or so are noise."
     )
 else:
     pending = find_baseline(info.run_dir, states=ACTIVE_STATES)
@@ -132,11 +143,13 @@ else:
     else:
         st.write(
             "Would the student be as good without the teacher? Train the same student on the labels alone "
-            "(alpha = 0; same data, steps and seed) and see it here beside the distilled one."
+            "(alpha = 0; same data, seed and number of training steps) and see it here beside the distilled one."
         )
         if st.button(STEPS["baseline"], type="primary", key="cmp_baseline"):
             try:
-                started = jobs.launch(baseline_config(load_config(info.run_dir / "config.yaml")), "distill")
+                started = jobs.launch(
+                    baseline_config(load_config(info.run_dir / "config.yaml"), distilled_steps(info.run_dir)), "distill"
+                )
                 st.success(
                     f"Started run {started.name}. Watch it on the **Train** page; its results appear here, "
                     "beside this run, when it finishes."

@@ -96,8 +96,9 @@ def test_baseline_config_drops_every_teacher_signal_and_changes_nothing_else():
     cfg.distill.alpha, cfg.distill.temperature, cfg.training.epochs = 0.7, 4.0, 2
     cfg.distill.hidden_weight, cfg.distill.attention_weight = 0.5, 0.25
     cfg.transfer.augment_factor, cfg.extra_teachers = 3, ["runs/another-teacher"]
-    out = baseline_config(cfg)
+    out = baseline_config(cfg, steps=2517)
     assert out.name == "demo-no-teacher" and out.distill.alpha == 0
+    assert out.training.max_steps == 2517 and cfg.training.max_steps is None  # the distilled run's steps
     assert out.distill.hidden_weight == out.distill.attention_weight == 0
     assert to_dict(out.transfer) == to_dict(RunConfig().transfer) and out.extra_teachers == []
     assert (cfg.distill.alpha, cfg.distill.hidden_weight, cfg.transfer.augment_factor) == (0.7, 0.5, 3)  # untouched
@@ -105,9 +106,10 @@ def test_baseline_config_drops_every_teacher_signal_and_changes_nothing_else():
     for d in (a, b):
         for key in ("name", "transfer", "extra_teachers"):
             d.pop(key)
+        d["training"].pop("max_steps")  # set to the distilled run's steps, asserted above
         for key in ("alpha", "hidden_weight", "attention_weight"):
             d["distill"].pop(key)
-    assert a == b  # the temperature, steps, student, data and seed stay the distilled run's
+    assert a == b  # the temperature, student, data and seed stay the distilled run's
 
 
 def test_a_launched_baseline_config_is_found(tmp_path):

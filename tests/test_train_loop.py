@@ -136,3 +136,20 @@ def test_accumulated_windows_train_like_one_big_batch():
     run(toy_config(batch_size=6, max_grad_norm=0.0), big, enc)
     for (name, a), b in zip(small.state_dict().items(), big.state_dict().values(), strict=True):
         assert torch.allclose(a, b, atol=1e-5), name
+
+
+def test_max_steps_repeats_epochs_until_made_and_the_schedule_ends_there():
+    """`training.max_steps` past the epochs' steps: passes repeat, and the LR reaches 0 on the last step."""
+    n, bs, accum = 13, 2, 3  # 3 steps an epoch
+    seen: list[int] = []
+    result, events = run(
+        toy_config(batch_size=bs, gradient_accumulation_steps=accum, epochs=1, max_steps=8),
+        toy_model(),
+        toy_encoded(n),
+        seen,
+    )
+    steps = [e for e in events if e["type"] == "step"]
+    assert result.steps == result.total_steps == 8
+    assert [e["step"] for e in steps] == list(range(1, 9))
+    assert steps[-1]["lr"] == 0.0  # the schedule spans the 8 steps made, not the one epoch's 3
+    assert sorted(seen[: 2 * n]) == sorted(list(range(n)) * 2)  # whole passes first, the third cut short

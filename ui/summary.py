@@ -263,6 +263,12 @@ def noise_points(a: float, b: float, n: int | None) -> float:
     return max(NOISE_POINTS, se)
 
 
+def steps_made(report: dict[str, Any] | None) -> int | None:
+    """The optimizer steps a run made, from its report's `training` block (None when not recorded)."""
+    steps = ((report or {}).get("training") or {}).get("steps")
+    return steps if isinstance(steps, int) else None
+
+
 def headline(report: dict[str, Any], split: str = "test", baseline_report: dict[str, Any] | None = None) -> str:
     """A few sentences that hold up in front of others: what the run shows, warnings first.
 

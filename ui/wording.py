@@ -156,3 +156,18 @@ RESUME_FROM = "Resume from step {step}"
 CANNOT_RESUME = "This run cannot be resumed: it ended before it saved any progress. Start it again above."
 STARTING_RUN = "Starting: the run's process is getting ready (a minute at most on a busy computer)."
 STEP_STARTING = "starting"  # a guided step whose process is getting ready, after "Step 1/3 · ...: "
+
+
+def baseline_steps_sentence(distilled: int | None, baseline: int | None) -> str:
+    """What the Compare page says about the optimizer steps of a distilled run and its baseline: the
+    same (a fair comparison of the teacher's help), or plainly how they differ (older baselines were
+    trained for the same epochs, so a transfer set gave the distilled run more steps)."""
+    if distilled is None or baseline is None:
+        return "The number of training steps of one of the two runs is not known."
+    if distilled == baseline:
+        return f"Both made the same number of training steps ({distilled:,}), so the gap is the teacher's help."
+    return (
+        f"They made different numbers of training steps ({distilled:,} distilled, {baseline:,} without the teacher), "
+        "so the gap mixes the teacher's help with the difference in training. Train the baseline again for a fair "
+        "comparison."
+    )

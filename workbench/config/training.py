@@ -17,6 +17,11 @@ class TrainConfig:
     batch_size: int = option(32, "examples per optimizer step (per process)")
     eval_batch_size: int = option(64, "examples per forward pass when evaluating")
     epochs: float = option(3, "passes over the training data")
+    max_steps: int | None = option(
+        None,
+        "optimizer steps to make, passes over the data repeating until they are made; empty = from epochs "
+        "(the no-teacher baseline sets it to its distilled run's steps)",
+    )
     max_length: int = option(128, "tokens kept per text; longer texts are truncated")
     warmup_ratio: float = option(0.06, "share of steps spent warming the learning rate up")
     weight_decay: float = option(0.01, "AdamW weight decay")

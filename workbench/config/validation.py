@@ -84,7 +84,7 @@ def _choose(field: str, value: Any, choices: tuple[str, ...], message: str) -> N
 
 
 def _check_train_sizes(tc: TrainConfig, where: str) -> None:
-    """Rate, batch, epochs, length, accumulation and warm-up of one training section."""
+    """Rate, batch, epochs, steps, length, accumulation and warm-up of one training section."""
     if not tc.learning_rate > 0:
         raise _out_of_range(
             f"{where}.learning_rate must be > 0, got {tc.learning_rate}",
@@ -105,6 +105,13 @@ def _check_train_sizes(tc: TrainConfig, where: str) -> None:
     if not tc.epochs > 0:
         raise _out_of_range(
             f"{where}.epochs must be > 0, got {tc.epochs}", f"{where}.epochs", tc.epochs, 0, low_open=True
+        )
+    if tc.max_steps is not None and tc.max_steps < 1:
+        raise _out_of_range(
+            f"{where}.max_steps must be a positive whole number or empty, got {tc.max_steps}",
+            f"{where}.max_steps",
+            tc.max_steps,
+            low=1,
         )
     if tc.max_length < 8:
         raise _out_of_range(

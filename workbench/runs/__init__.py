@@ -3,7 +3,7 @@ baselines, the guided first run and queries over past runs.
 """
 
 from workbench.runs import guided, jobs
-from workbench.runs.baseline import baseline_config, find_baseline, without_teacher
+from workbench.runs.baseline import baseline_config, baseline_steps, distilled_steps, find_baseline, without_teacher
 from workbench.runs.guided import accuracy_on_test, launch_first_run, main_cli
 from workbench.runs.jobs import refresh
 from workbench.runs.processes import create_time, process_alive, spawn_cli
@@ -39,9 +39,11 @@ __all__ = [
     "MetricsTail",
     "RunInfo",
     "baseline_config",
+    "baseline_steps",
     "best_teacher_run",
     "cli_run_dir",
     "create_time",
+    "distilled_steps",
     "execute",
     "find_baseline",
     "finished_teacher_runs",

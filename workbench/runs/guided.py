@@ -41,8 +41,8 @@ def first_run_configs(
 
     The students take their teacher from `teacher_dir` (the teacher run's folder; empty until it
     is known) and wait for it; the baseline is the distilled config without the teacher
-    (`baseline.without_teacher`: alpha 0, no intermediate losses, transfer set or extra teachers) and
-    nothing else changed, chained after the distilled run by `launch_first_run` so the two train in order.
+    (`baseline.without_teacher`: alpha 0, no intermediate losses, transfer set or extra teachers, and
+    the distilled run's planned optimizer steps as `training.max_steps`) and nothing else changed, chained after the distilled run by `launch_first_run` so the two train in order.
     """
     group = group or new_group_id()
     stem = base_cfg.name or "first-run"

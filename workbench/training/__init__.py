@@ -9,6 +9,7 @@ from workbench.training.checkpoint import saved_position
 from workbench.training.loop import train_loop
 from workbench.training.pipeline import evaluate_run, run_distill, run_teacher
 from workbench.training.preflight import run_preflight
+from workbench.training.steps import planned_steps, steps_per_epoch, total_steps
 from workbench.training.stop import StopFlag, stop_agreed
 
 __all__ = [
@@ -17,10 +18,13 @@ __all__ = [
     "checkpoint",
     "evaluate_run",
     "make_accelerator",
+    "planned_steps",
     "run_distill",
     "run_preflight",
     "run_teacher",
     "saved_position",
+    "steps_per_epoch",
     "stop_agreed",
+    "total_steps",
     "train_loop",
 ]

@@ -47,6 +47,7 @@ from workbench.evaluation import classification_metrics
 from workbench.models import predict_sharded
 from workbench.training import checkpoint
 from workbench.training.accelerate_setup import make_optimizer
+from workbench.training.steps import steps_per_epoch, total_steps
 from workbench.training.stop import stop_agreed
 
 # compute_loss(logits (bs, C), batch) or, with forward_outputs, compute_loss(logits, batch, model output)
@@ -99,15 +100,13 @@ class _Schedule:
 
 
 def _schedule(tc: TrainConfig, n_train: int, world: int, device: torch.device, checkpoints: bool) -> _Schedule:
-    accum = tc.gradient_accumulation_steps
-    micro_per_epoch = max(1, math.ceil(n_train / tc.batch_size) // world)
-    updates_per_epoch = math.ceil(micro_per_epoch / accum)  # a short last window still steps
+    updates_per_epoch = steps_per_epoch(n_train, tc, world)
     log_every = max(1, tc.log_every_steps)
     return _Schedule(
         world=world,
-        accum=accum,
+        accum=tc.gradient_accumulation_steps,
         updates_per_epoch=updates_per_epoch,
-        total_steps=max(1, math.ceil(tc.epochs * updates_per_epoch)),
+        total_steps=total_steps(n_train, tc, world),  # `training.max_steps`, else from epochs
         eval_every=tc.eval_every_steps or updates_per_epoch,
         log_every=log_every,
         ckpt_every=tc.checkpoint_every_steps if checkpoints else 0,
