@@ -3,7 +3,7 @@
 A newcomer should not have to know that a teacher must be fine-tuned before it can teach, nor
 which run to pick next: the pages ask this module what the next sensible step is, and the button
 for it is the primary one. The engine launches and finds the runs (`workbench.runs.guided`,
-`workbench.studio.preview`); this module only words them and moves the draft config along.
+`workbench.runs.queries`); this module only words them and moves the draft config along.
 """
 
 from __future__ import annotations
@@ -143,6 +143,6 @@ def last_shown() -> Path | None:
 
 
 def teacher_label(run: dict[str, Any]) -> str:
-    """A picker's line for a fine-tuned teacher run (from `overview.finished_teacher_runs`)."""
+    """A picker's line for a fine-tuned teacher run (from `workbench.runs.finished_teacher_runs`)."""
     acc = run.get("accuracy")
     return f"{run['id']} (test accuracy {acc:.0%})" if acc is not None else run["id"]

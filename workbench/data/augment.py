@@ -19,7 +19,7 @@ Tang et al.'s third rule, part-of-speech-guided word replacement (swap a word fo
 same POS tag, p_pos = 0.1), is left out: it needs a POS tagger and tagged vocabulary, which this
 offline workbench does not ship.
 
-Kept texts are new ones: an augmented text equal (after `data.normalise_text`) to a training text,
+Kept texts are new ones: an augmented text equal (after `data.textdata.normalise_text`) to a training text,
 to a validation or test text (the student would be taught the teacher's answer on what it is
 scored on), or to another kept text is dropped, and so are empty ones. With p_mask = p_ng = 0 every
 copy equals its original, so the set is empty. Unlabelled texts from a file (`unlabelled_path`,

@@ -9,7 +9,7 @@ stays as configured, and the report says how many texts the teacher had trained 
 can judge. Only the teacher's *train* split counts as seen (its validation split picked the best
 checkpoint, which leaks far less).
 
-Texts are compared normalised (`data.normalise_text`) through a hash set, so the check costs one
+Texts are compared normalised (`data.textdata.normalise_text`) through a hash set, so the check costs one
 pass over each split. A teacher that is not a workbench run (bundled, hub, a plain folder) or whose
 run folder has no config is skipped: the result says why, and no error is raised.
 """

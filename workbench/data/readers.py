@@ -4,7 +4,7 @@ Every way a file can be unusable before its columns are even looked at (missing,
 header only, binary junk, another format than its extension says, broken JSON on some line) ends in
 a one-line `WorkbenchError` naming the file. Bytes that are not UTF-8 are the one repair: they are
 replaced and a note says how many, because one stray byte in a large export should not cost the file.
-Column names, labels and splits are `data.py`'s business.
+Column names, labels and splits are `data/loading.py`'s business.
 """
 
 from __future__ import annotations

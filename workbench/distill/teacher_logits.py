@@ -1,7 +1,7 @@
 """The teacher's logits on the data: the policy around the content-keyed cache, and the weak-teacher gate.
 
 Teacher logits do not depend on T or alpha, so they are computed once per (teacher, tokenisation,
-texts, precision) and reused (`cache.py` stores them); a teacher near chance level is refused before
+texts, precision) and reused (`logits_cache.py` stores them); a teacher near chance level is refused before
 any student trains, because its soft labels would be noise.
 """
 

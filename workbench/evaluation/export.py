@@ -4,7 +4,7 @@
 inputs the model takes; one output, `logits`) with `torch.onnx.export` (the dynamo exporter, torch's
 default since 2.9), runs it with onnxruntime on a few texts and refuses it (one-line error) when its
 logits differ from PyTorch's by more than 1e-4. It then times the ONNX model beside the PyTorch one,
-interleaved round by round through `evaluate.measure_latency` (tokenisation included, median of >= 5
+interleaved round by round through `latency.measure_latency` (tokenisation included, median of >= 5
 rounds, both on the same number of CPU threads), writes `model/README.md` saying what the model is
 and how to load each format, and records the result in report.json under `student.onnx` (or
 `teacher.onnx` for a teacher run).
@@ -184,7 +184,7 @@ def onnx_latency(
     rounds: int = 5,
 ) -> dict[str, Any]:
     """ms per example of the ONNX model (onnxruntime, CPU) and, interleaved with it, of the PyTorch
-    model (fp32, CPU, same thread count), tokenisation included: `evaluate.measure_latency`'s result
+    model (fp32, CPU, same thread count), tokenisation included: `latency.measure_latency`'s result
     with models "onnx" and "pytorch"."""
     folder = model_folder(model_dir)
     loaded = load_classifier("run", str(folder))

@@ -74,7 +74,7 @@ def measure_latency(
 
     `models` maps a name to (model, tokenizer). This function alone decides the precision a model is
     timed in: a model must arrive plain (no autocast forward left by `accelerator.prepare`; see
-    `train.plain_model`), or a trained student would be timed in bf16 beside an fp32 teacher.
+    `training.plain_model`), or a trained student would be timed in bf16 beside an fp32 teacher.
 
     The models take turns, round after round (`rounds` >= 5), so both see the same conditions, and
     each (model, batch size) reports the median over rounds with its spread: the speed-up is a ratio

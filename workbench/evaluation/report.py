@@ -53,7 +53,7 @@ def latencies(
     emit: Emit | None = None,
 ) -> dict[str, Any]:
     """Measured ms per example at batch 1 and 32 for each model, on the same validation texts, all in
-    `precision` (see `evaluate.measure_latency` for the result's fields); with `emit`, progress
+    `precision` (see `latency.measure_latency` for the result's fields); with `emit`, progress
     events of phase "speed" counting rounds."""
     for loaded in named.values():
         loaded.model.to(device)
@@ -143,7 +143,7 @@ def data_info(data: TextData, notes: list[str]) -> dict[str, Any]:
 
 
 def training_info(result: Any) -> dict[str, Any]:
-    """The report's `training` block, from a `train.LoopResult`."""
+    """The report's `training` block, from a `training.LoopResult`."""
     return {
         "steps": result.steps,
         "total_steps": result.total_steps,

@@ -5,7 +5,7 @@ loading the data, loading the teacher and tokenising every split again would cos
 trial trains. Inside `reusing()`, `pipeline` gets these from here, keyed by the config that produced
 them; outside it (every ordinary run) each call loads afresh, as before. Cached objects are shared
 by every trial, so a trial must leave them as it found them: the student is a deep copy
-(`models.cut_layers`); the teacher's weights are never trained, though a trial moves it between
+(`models.layers.cut_layers`); the teacher's weights are never trained, though a trial moves it between
 devices and switches its attention kernel for a block (`eager_attention` restores it); a trial's
 notes go into its own copy of the data's notes, never into the shared `TextData.notes`.
 

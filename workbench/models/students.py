@@ -1,6 +1,6 @@
 """Student construction: every kind of student a run can distil into, initialised from the teacher.
 
-- layers: the teacher with some encoder layers kept (DistilBERT's initialisation; `models.cut_layers`).
+- layers: the teacher with some encoder layers kept (DistilBERT's initialisation; `models.layers.cut_layers`).
 - pretrained: another checkpoint with its own tokenizer.
 - scratch: a smaller configuration of the teacher's architecture.
 - bilstm: the BiLSTM of Tang et al. 2019 (`workbench.models.bilstm`).

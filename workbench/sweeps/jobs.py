@@ -4,7 +4,7 @@ Like single runs (`jobs.py`), a sweep started from a page is the same CLI a user
 (`python -m workbench sweep CONFIG --study NAME`) in its own process, with everything about it on
 disk under `RUNS/.sweeps/NAME/` (config.yaml, status.json, log.txt, STOP), so a reloaded page finds
 it. Its trials take the one-run-at-a-time slot like any run, so a UI run and a sweep queue behind
-each other. This module never imports Optuna: reading a study is `sweep.py`'s job.
+each other. This module never imports Optuna: reading a study is `study.py`'s job.
 """
 
 from __future__ import annotations
