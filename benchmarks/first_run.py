@@ -154,9 +154,10 @@ def markdown(r: dict) -> str:
         return "n/a" if x is None else f"{100 * x:.1f}%"
 
     s = r["run_seconds"]
+    flag = f" --student {r['student']}" if r.get("student", "layers") != "layers" else ""
     return "\n".join(
         [
-            f"Guided first run (`python -m benchmarks.first_run{' --smoke' if r['smoke'] else ''}`): "
+            f"Guided first run (`python -m benchmarks.first_run{' --smoke' if r['smoke'] else ''}{flag}`): "
             f"{r['minutes']:.1f} minutes from launch to the third run's end.",
             "",
             "| run | test accuracy | seconds | steps | training examples/s |",
