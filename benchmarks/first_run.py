@@ -9,6 +9,8 @@ Printed: elapsed minutes and the three test accuracies; the last line is one JSO
 
     python -m benchmarks.first_run            # full defaults, bundled data (minutes)
     python -m benchmarks.first_run --smoke    # tiny model and data in a temp folder (seconds; CI)
+    python -m benchmarks.first_run --student bilstm   # the story with the tiny BiLSTM student
+                                                      # (its family's defaults; -> first_run_bilstm.{md,json})
 """
 
 from __future__ import annotations
@@ -88,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--smoke", action="store_true", help="tiny model and data; checks the code path only")
     p.add_argument("--out-dir", default=str(RESULTS), help="where first_run.{md,json} go")
+    p.add_argument(
+        "--student", default=None, choices=("layers", "bilstm"), help="the story's student (default: the preset's)"
+    )
     p.add_argument("--runs", default=None, help="runs folder (default: a fresh one under runs/first_run)")
     args = p.parse_args(argv)
 
@@ -102,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = preset("first-run")
         root = Path(args.runs or ROOT / "runs" / "first_run" / time.strftime("%Y%m%d-%H%M%S"))
     start = time.time()
-    dirs = launch_first_run(cfg, root)
+    dirs = launch_first_run(cfg, root, student=args.student)
     statuses = watch(dirs)
     minutes = (time.time() - start) / 60
     failed = {r: s.get("error") for r, s in statuses.items() if s.get("state") != "finished"}
@@ -124,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         "examples_per_s": {r: round(reports[r]["training"]["examples_per_s"], 1) for r in dirs},
         "data_sizes": reports["distilled"]["data"]["sizes"],
         "smoke": args.smoke,
+        "student": args.student or cfg.student.kind,
         "machine": describe_machine(),
         "load_average_at_end": list(os.getloadavg()),
         "runs": {r: str(d) for r, d in dirs.items()},
@@ -131,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = "first_run-smoke" if args.smoke else "first_run"
+    if args.student and args.student != "layers":
+        stem += f"_{args.student}"
     (out / f"{stem}.json").write_text(json.dumps(result, indent=2))
     (out / f"{stem}.md").write_text(markdown(result))
     print(markdown(result))
@@ -146,9 +154,10 @@ def markdown(r: dict) -> str:
         return "n/a" if x is None else f"{100 * x:.1f}%"
 
     s = r["run_seconds"]
+    flag = f" --student {r['student']}" if r.get("student", "layers") != "layers" else ""
     return "\n".join(
         [
-            f"Guided first run (`python -m benchmarks.first_run{' --smoke' if r['smoke'] else ''}`): "
+            f"Guided first run (`python -m benchmarks.first_run{' --smoke' if r['smoke'] else ''}{flag}`): "
             f"{r['minutes']:.1f} minutes from launch to the third run's end.",
             "",
             "| run | test accuracy | seconds | steps | training examples/s |",

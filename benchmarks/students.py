@@ -46,31 +46,24 @@ MIN_SPEEDUP = 5.0
 
 
 def family_settings(quick: bool) -> dict[str, dict[str, Any]]:
-    """Student and training settings per family (learning rates that suit each kind of model)."""
-    return {
-        "bilstm": {
-            "student": {"kind": "bilstm", "prune_vocab": True, "embedding_size": 128, "lstm_hidden_size": 128},
-            "training": {"learning_rate": 2e-3, "epochs": 1 if quick else 4, "freeze_word_embeddings": False},
-            "variants": ["labels", "kd", "kd+transfer"],
-        },
-        "scratch": {
-            "student": {
-                "kind": "scratch",
-                "prune_vocab": True,
-                "num_layers": 2,
-                "hidden_size": 128,
-                "num_heads": 2,
-                "intermediate_size": 256,
-            },  # fmt: skip
-            "training": {"learning_rate": 5e-4, "epochs": 1 if quick else 4, "freeze_word_embeddings": False},
-            "variants": ["labels", "kd+transfer"],
-        },
-        "layers": {
-            "student": {"kind": "layers", "layers": None},
-            "training": {"learning_rate": 1e-4, "epochs": 1, "freeze_word_embeddings": True},
-            "variants": ["labels", "kd", "kd+intermediate"],
-        },
+    """Student and training settings per family: the engine's one table (`workbench.config.family_defaults`,
+    what Setup and the guided first run offer), plus the variants measured; `quick` trains one pass."""
+    from workbench.config import family_defaults
+
+    variants = {
+        "bilstm": ["labels", "kd", "kd+transfer"],
+        "scratch": ["labels", "kd+transfer"],
+        "layers": ["labels", "kd", "kd+intermediate"],
     }
+    families = {}
+    for kind, measured in variants.items():
+        defaults = family_defaults(kind)
+        if quick:
+            defaults["training"]["epochs"] = 1
+        student = {"kind": kind, **defaults["student"]}
+        families[kind] = {"student": student, "training": defaults["training"], "variants": measured}
+    families["layers"]["student"]["layers"] = None
+    return families
 
 
 def variant_config(base: Any, family: dict[str, Any], variant: str, seed: int, augment: int) -> Any:

@@ -33,7 +33,7 @@ ensure_navigation("pages/train.py")
 POLL_SECONDS = 2.0
 BATCH_SIZES = [4, 8, 16, 32, 64, 128]
 LENGTHS = [16, 32, 48, 64, 96, 128, 256, 512]
-RATES = [1e-5, 2e-5, 3e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3]
+RATES = [1e-5, 2e-5, 3e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3]  # 2e-3: the BiLSTM family default
 
 cfg = get_cfg()
 st.title("Train")

@@ -26,12 +26,19 @@ MEASURED = ROOT / "benchmarks" / "results" / "first_run.json"
 QUIET_MINUTES = (4, 5)  # derived for the full bundled data, not measured (benchmarks/results/first_run_search.md)
 
 
-def estimate_text(n_train: int | None, measured: tuple[float, int] | None) -> str:
+def measured_file(student: str = "layers") -> Path:
+    """The project's benchmark of the guided first run with this student (`benchmarks/first_run.py
+    --student`): first_run.json for the student cut from the teacher, first_run_<kind>.json else."""
+    return MEASURED if student == "layers" else MEASURED.with_name(f"first_run_{student}.json")
+
+
+def estimate_text(n_train: int | None, measured: tuple[float, int] | None, student: str = "layers") -> str:
     """How long the three runs take, said before they start, and how sure that figure is.
 
     `n_train`: the training examples the runs will use (None: unknown). `measured`: (seconds,
     training examples) of a guided first run that finished on this machine, if any; time grows
-    about linearly with the training examples, so it is scaled to `n_train`.
+    about linearly with the training examples, so it is scaled to `n_train`. `student`: the story's
+    student family; its own benchmark figure is used (a BiLSTM trains more passes, each much cheaper).
     """
     if measured:
         seconds, n = measured
@@ -41,7 +48,7 @@ def estimate_text(n_train: int | None, measured: tuple[float, int] | None) -> st
             f"for {n:,} training examples."
         )
     try:
-        bench = json.loads(MEASURED.read_text(encoding="utf-8"))
+        bench = json.loads(measured_file(student).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         bench = {}
     full = (bench.get("data_sizes") or {}).get("train")

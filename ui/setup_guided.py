@@ -7,8 +7,9 @@ import copy
 import streamlit as st
 
 from ui.guided import estimate_text, remember_open
-from ui.state import config_problem, save_cfg
-from ui.wording import plain_problem
+from ui.setup_models import pick_family
+from ui.state import bind, config_problem, save_cfg
+from ui.wording import GUIDED_STUDENTS, STUDENT_KINDS, plain_problem
 from workbench.config import RunConfig
 from workbench.core import WorkbenchError
 from workbench.runs import ACTIVE_STATES, best_teacher_run, first_run_wall_seconds, guided, guided_group, runs_root
@@ -20,6 +21,35 @@ STORY = (
     "3. **Train the same student without the teacher**, so you can see what the teacher added.\n\n"
     "Then **Compare** shows how much of the teacher's accuracy the student kept, and how much faster it is."
 )
+
+
+def _on_story_student(cfg: RunConfig) -> None:
+    kind = st.session_state.get("guided_student")
+    if kind:
+        pick_family(cfg, kind)
+        st.session_state.pop("setup_student_kind", None)  # Setup's own student radio follows
+
+
+def story_student(cfg: RunConfig) -> str | None:
+    """The story's student: cut from the teacher or the tiny BiLSTM (the choice is the draft's
+    student kind, with that family's training defaults). None while the Student column holds
+    another kind, which the story then uses."""
+    options = list(GUIDED_STUDENTS)
+    current = cfg.student.kind if cfg.student.kind in options else None
+    if st.session_state.get("guided_student") != current:
+        st.session_state.pop("guided_student", None)  # the Student column changed it since
+    kind = st.radio(
+        "The student in the story",
+        options,
+        format_func=GUIDED_STUDENTS.get,
+        key=bind("guided_student", current),
+        on_change=_on_story_student,
+        args=(cfg,),
+        horizontal=True,
+    )
+    if kind is None:
+        st.caption(f"The story uses the student chosen below: {STUDENT_KINDS[cfg.student.kind].lower()}.")
+    return kind
 
 
 def guided_box(cfg: RunConfig) -> bool:
@@ -37,7 +67,10 @@ def guided_box(cfg: RunConfig) -> bool:
     with st.container(border=True):
         st.subheader("New here? Run the whole story")
         st.markdown(STORY)
-        st.markdown("Time: " + estimate_text(cfg.data.max_train_examples, first_run_wall_seconds()))
+        student = story_student(cfg)
+        # a run measured on this machine is of the student cut from the teacher unless said otherwise
+        measured = first_run_wall_seconds() if student == "layers" else None
+        st.markdown("Time: " + estimate_text(cfg.data.max_train_examples, measured, student or "layers"))
         problem = config_problem(cfg)
         if st.button(
             "Run the whole story (teacher, student, comparison)",

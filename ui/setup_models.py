@@ -12,8 +12,8 @@ from ui import cached
 from ui.guided import teacher_label
 from ui.state import bind
 from ui.summary import human_count
-from ui.wording import STUDENT_KINDS, TEACHER_SOURCES, plain_problem
-from workbench.config import ModelConfig, RunConfig
+from ui.wording import STUDENT_KINDS, TEACHER_SOURCES, family_line, kept_line, plain_problem, training_line
+from workbench.config import ModelConfig, RunConfig, apply_family_defaults
 from workbench.core import WorkbenchError
 from workbench.models import default_layers
 from workbench.runs import best_teacher_run, finished_teacher_runs
@@ -157,6 +157,40 @@ def student_size(cfg: RunConfig) -> None:
     st.caption(line)
 
 
+# widgets that show a value a family pick may change: dropped so they seed themselves from the config again
+FAMILY_WIDGETS = {
+    "training.learning_rate": ("dt_lr",),
+    "training.epochs": ("dt_epochs",),
+    "student.prune_vocab": ("setup_prune_vocab",),
+    "student.num_layers": ("setup_scratch_layers",),
+    "student.hidden_size": ("setup_scratch_hidden",),
+    "student.num_heads": ("setup_scratch_heads",),
+    "student.intermediate_size": ("setup_scratch_ff",),
+    "student.embedding_size": ("setup_lstm_embedding",),
+    "student.lstm_hidden_size": ("setup_lstm_hidden",),
+}
+FAMILY_NOTE_KEY = "wb_family_note"
+
+
+def pick_family(cfg: RunConfig, kind: str) -> None:
+    """Make the student a `kind` student with its family's training defaults, and say so once.
+
+    Values the person set by hand (anything not the previous family's default) stay: the engine's
+    `apply_family_defaults` decides, this only words it and re-seeds the widgets it changed."""
+    if kind == cfg.student.kind:
+        return
+    change = apply_family_defaults(cfg, kind, previous=cfg.student.kind)
+    for field in change.applied:
+        for key in FAMILY_WIDGETS.get(field, ()):
+            st.session_state.pop(key, None)
+    line = family_line(kind, cfg.training.learning_rate, cfg.training.epochs)
+    st.session_state[FAMILY_NOTE_KEY] = " ".join(x for x in (line, kept_line(change.kept)) if x)
+
+
+def _on_kind_change(cfg: RunConfig) -> None:
+    pick_family(cfg, st.session_state["setup_student_kind"])
+
+
 def student_section(cfg: RunConfig) -> None:
     """The Student column: sets `cfg.student` (its kind and that kind's settings)."""
     st.subheader("Student")
@@ -167,7 +201,13 @@ def student_section(cfg: RunConfig) -> None:
         list(STUDENT_KINDS),
         format_func=STUDENT_KINDS.get,
         key=bind("setup_student_kind", s.kind),
+        on_change=_on_kind_change,
+        args=(cfg,),
     )
+    note = st.session_state.get(FAMILY_NOTE_KEY)
+    if note:
+        st.info(note, icon=":material/tune:")
+    st.caption(training_line(cfg.training.learning_rate, cfg.training.epochs))
     if s.kind in STUDENT_FORMS:
         STUDENT_FORMS[s.kind](cfg)
     if s.kind in ("scratch", "bilstm"):

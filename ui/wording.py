@@ -171,3 +171,48 @@ def baseline_steps_sentence(distilled: int | None, baseline: int | None) -> str:
         "so the gap mixes the teacher's help with the difference in training. Train the baseline again for a fair "
         "comparison."
     )
+
+
+# --------------------------------------------------------------------------- each student family's training defaults
+FAMILY_RATES = {  # "BiLSTM students train at a higher learning rate: 0.002 for 4 passes"
+    "layers": "Students cut from the teacher train at a gentle learning rate",
+    "pretrained": "Pre-trained students train at the usual fine-tuning rate",
+    "scratch": "Small transformers trained from scratch train at a higher learning rate",
+    "bilstm": "BiLSTM students train at a higher learning rate",
+}
+GUIDED_STUDENTS = {  # the guided first run's choice of student
+    "layers": "The teacher cut to 3 layers (closest to the teacher)",
+    "bilstm": "A tiny BiLSTM (far smaller and faster)",
+}
+
+
+def plain_rate(rate: float) -> str:
+    """0.002, 0.00005: a learning rate as a decimal, never in exponent notation."""
+    return f"{rate:.8f}".rstrip("0").rstrip(".")
+
+
+def passes(epochs: float) -> str:
+    return f"{epochs:g} pass" + ("" if epochs == 1 else "es")
+
+
+def family_line(kind: str, rate: float, epochs: float) -> str:
+    """The one line Setup says when a student family is picked and its training defaults applied."""
+    return (
+        f"{FAMILY_RATES.get(kind, 'This student trains at a learning rate')}: {plain_rate(rate)} for {passes(epochs)}."
+    )
+
+
+def kept_line(kept: dict[str, object]) -> str:
+    """'Your learning rate 0.003 stays.': values set by hand that a family pick left alone."""
+    names = {"training.learning_rate": "learning rate", "training.epochs": "number of passes"}
+    shown = []
+    for key, value in kept.items():
+        if key in names:
+            text = plain_rate(value) if key.endswith("learning_rate") else f"{value:g}"  # type: ignore[arg-type]
+            shown.append(f"{names[key]} {text}")
+    return f"Your {' and '.join(shown)} {'stay' if len(shown) > 1 else 'stays'}." if shown else ""
+
+
+def training_line(rate: float, epochs: float) -> str:
+    """Under the student choice: what it will train at (the Train page is where to change it)."""
+    return f"Trains at learning rate {plain_rate(rate)} for {passes(epochs)}; change them on the Train page."

@@ -8,7 +8,14 @@ checks and the table of error codes they raise.
 
 from workbench.config.data import DataConfig
 from workbench.config.model import ModelConfig, StudentConfig
-from workbench.config.presets import PRESETS, preset
+from workbench.config.presets import (
+    FAMILY_DEFAULTS,
+    PRESETS,
+    FamilyChange,
+    apply_family_defaults,
+    family_defaults,
+    preset,
+)
 from workbench.config.run import RunConfig
 from workbench.config.training import TrainConfig
 from workbench.config.transfer import TransferConfig
@@ -17,6 +24,8 @@ from workbench.config.yaml_io import _coerce, dump_config, from_dict, load_confi
 
 __all__ = [
     "DataConfig",
+    "FAMILY_DEFAULTS",
+    "FamilyChange",
     "ModelConfig",
     "PRESETS",
     "RunConfig",
@@ -24,7 +33,9 @@ __all__ = [
     "TrainConfig",
     "TransferConfig",
     "_coerce",
+    "apply_family_defaults",
     "dump_config",
+    "family_defaults",
     "from_dict",
     "load_config",
     "preset",

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.config.model import StudentConfig
 from workbench.config.run import RunConfig
+from workbench.config.training import TrainConfig
 from workbench.core import WorkbenchError
 
 PRESETS = ("first-run", "quick", "default", "article")
@@ -51,3 +57,85 @@ def preset(name: str = "default") -> RunConfig:
         cfg.training.batch_size = cfg.teacher_training.batch_size = 16
         cfg.training.learning_rate = 5e-5
     return cfg
+
+
+# --------------------------------------------------------------------------- per student family
+# Measured by `python -m benchmarks.students` (benchmarks/results/students.md) on the bundled data:
+# a BiLSTM at the transformers' 1e-4 for one pass stays near the majority class (58% against 54%),
+# at 2e-3 for 4 passes it keeps ~96% of the teacher. Small randomly initialised models need a higher
+# rate and more passes than a student cut from a pretrained teacher. `pretrained` is not measured
+# here: it gets the usual fine-tuning recipe of a pretrained transformer (5e-5, 3 passes).
+FAMILY_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
+    "layers": {
+        "training": {"learning_rate": 1e-4, "epochs": 1, "freeze_word_embeddings": True},
+        "student": {},
+    },
+    "pretrained": {
+        "training": {"learning_rate": 5e-5, "epochs": 3, "freeze_word_embeddings": False},
+        "student": {},
+    },
+    "scratch": {
+        "training": {"learning_rate": 5e-4, "epochs": 4, "freeze_word_embeddings": False},
+        "student": {"prune_vocab": True, "num_layers": 2, "hidden_size": 128, "num_heads": 2, "intermediate_size": 256},
+    },
+    "bilstm": {
+        "training": {"learning_rate": 2e-3, "epochs": 4, "freeze_word_embeddings": False},
+        "student": {"prune_vocab": True, "embedding_size": 128, "lstm_hidden_size": 128},
+    },
+}
+
+
+def family_defaults(kind: str) -> dict[str, dict[str, Any]]:
+    """The student family's own starting values: {"training": {...}, "student": {...}} (a copy).
+
+    One table for the app (Setup applies it when a family is picked), the guided first run and the
+    students benchmark, so the rate a family is measured at is the rate it is offered at."""
+    if kind not in FAMILY_DEFAULTS:
+        raise WorkbenchError(
+            f"unknown student kind {kind!r}; choose one of {', '.join(FAMILY_DEFAULTS)}",
+            code="config.bad_choice",
+            field="student.kind",
+            value=kind,
+            choices=tuple(FAMILY_DEFAULTS),
+        )
+    return copy.deepcopy(FAMILY_DEFAULTS[kind])
+
+
+@dataclass
+class FamilyChange:
+    """What `apply_family_defaults` did: fields set to the new family's value, and fields left as
+    the person set them ("section.field" -> value), so the UI can say both."""
+
+    kind: str
+    applied: dict[str, Any] = field(default_factory=dict)
+    kept: dict[str, Any] = field(default_factory=dict)
+
+
+def apply_family_defaults(cfg: RunConfig, kind: str, previous: str | None = None) -> FamilyChange:
+    """Make `cfg`'s student a `kind` student with that family's training and size defaults.
+
+    A value is only replaced when nobody chose it: when it still holds what `previous` (the family
+    picked before; None = treat every value as a default) would have given it, else the dataclass
+    default. So re-picking the same family changes nothing, and a learning rate typed by hand
+    survives a switch of family (it is reported in `kept`)."""
+    new = family_defaults(kind)
+    old = family_defaults(previous) if previous in FAMILY_DEFAULTS else None
+    change = FamilyChange(kind)
+    cfg.student.kind = kind
+    if previous == kind:
+        return change
+    pristine = {"training": TrainConfig(), "student": StudentConfig()}
+    sections = {"training": cfg.training, "student": cfg.student}
+    for section, values in new.items():
+        target = sections[section]
+        for name, value in values.items():
+            current = getattr(target, name)
+            untouched = (
+                old is None or current == old[section].get(name, getattr(pristine[section], name)) or current == value
+            )
+            if untouched:
+                setattr(target, name, value)
+                change.applied[f"{section}.{name}"] = value
+            else:
+                change.kept[f"{section}.{name}"] = current
+    return change

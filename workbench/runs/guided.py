@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from workbench.config import RunConfig, load_config
+from workbench.config import RunConfig, apply_family_defaults, load_config
 from workbench.core import read_json
 from workbench.runs.baseline import without_teacher
 from workbench.runs.store import read_status
@@ -35,9 +35,14 @@ def new_group_id() -> str:
 
 
 def first_run_configs(
-    base_cfg: RunConfig, teacher_dir: str | Path | None = None, group: str | None = None
+    base_cfg: RunConfig, teacher_dir: str | Path | None = None, group: str | None = None, student: str | None = None
 ) -> tuple[RunConfig, RunConfig, RunConfig]:
     """(teacher, distilled, baseline) configs from one base config.
+
+    `student`: the story's student family (None: the base config's). A family other than the base
+    config's brings its own training defaults (`apply_family_defaults`: a BiLSTM needs a higher rate
+    and more passes than a student cut from the teacher) to the distilled run and so to its baseline;
+    values the base config holds by hand are kept. The teacher's settings never change.
 
     The students take their teacher from `teacher_dir` (the teacher run's folder; empty until it
     is known) and wait for it; the baseline is the distilled config without the teacher
@@ -50,6 +55,8 @@ def first_run_configs(
     teacher.name, teacher.group, teacher.role, teacher.after = f"{stem}-teacher", group, "teacher", None
     distilled = copy.deepcopy(base_cfg)
     distilled.name, distilled.group, distilled.role = f"{stem}-distilled", group, "distilled"
+    if student is not None:
+        apply_family_defaults(distilled, student, previous=base_cfg.student.kind)
     if teacher_dir is not None:
         distilled.teacher.source, distilled.teacher.name = "run", str(teacher_dir)
         distilled.after = str(teacher_dir)
@@ -58,7 +65,7 @@ def first_run_configs(
     return teacher, distilled, baseline
 
 
-def launch_first_run(base_cfg: RunConfig, root: Path | None = None) -> dict[str, Path]:
+def launch_first_run(base_cfg: RunConfig, root: Path | None = None, student: str | None = None) -> dict[str, Path]:
     """Start the three runs in the background; returns {role: run folder} at once.
 
     Teacher first; the distilled student waits for the teacher, the baseline for the distilled
@@ -68,7 +75,7 @@ def launch_first_run(base_cfg: RunConfig, root: Path | None = None) -> dict[str,
 
     teacher_cfg, _, _ = first_run_configs(base_cfg)
     teacher_dir = launch(teacher_cfg, "teacher", root)
-    _, distilled_cfg, baseline_cfg = first_run_configs(base_cfg, teacher_dir, group=teacher_cfg.group)
+    _, distilled_cfg, baseline_cfg = first_run_configs(base_cfg, teacher_dir, group=teacher_cfg.group, student=student)
     distilled_dir = launch(distilled_cfg, "distill", root)
     baseline_cfg.after = str(distilled_dir)
     baseline_dir = launch(baseline_cfg, "distill", root)
