@@ -5,7 +5,7 @@
     python -m benchmarks.quantize --quick            # smoke-sized (tiny data; numbers mean nothing)
 
 The teacher is the `first-run` preset's fine-tuned MiniLM; the student is the BiLSTM family with its
-own training settings (pruned vocabulary, lr 2e-3, 3 epochs), distilled with T = 2, alpha = 0.5.
+own training settings (the engine's family defaults: pruned vocabulary, lr 2e-3, 4 epochs), distilled with T = 2, alpha = 0.5.
 Both models are exported to ONNX and quantised with ONNX Runtime's dynamic int8
 (`workbench export --int8`, `evaluation.quantize.quantize_run`), whose accuracy is measured on the
 run's own validation and test splits. Then all six variants (teacher and student x PyTorch fp32,
@@ -59,17 +59,14 @@ def teacher_run(runs: Path, teacher: str | None, quick: bool) -> Path:
 
 def student_run(runs: Path, teacher: Path, quick: bool) -> Path:
     """The BiLSTM student distilled from `teacher` (pruned vocabulary, its family's training settings)."""
-    from workbench.config import dump_config, preset
+    from workbench.config import apply_family_defaults, dump_config, preset
 
     folder = runs / "bilstm"
     if not (folder / "model").is_dir():
         cfg = preset("first-run")
         cfg.name = "quantize-bilstm"
         cfg.teacher.source, cfg.teacher.name = "run", str(teacher)
-        cfg.student.kind, cfg.student.prune_vocab = "bilstm", True
-        cfg.student.embedding_size = cfg.student.lstm_hidden_size = 128
-        cfg.training.learning_rate, cfg.training.epochs = 2e-3, 3
-        cfg.training.freeze_word_embeddings = False
+        apply_family_defaults(cfg, "bilstm")  # the family's own training settings, as Setup applies them
         cfg.training.checkpoint_every_steps = 0
         cfg.distill.temperature, cfg.distill.alpha = 2.0, 0.5
         if quick:
