@@ -7,7 +7,7 @@ import copy
 import streamlit as st
 
 from ui.guided import estimate_text, remember_open
-from ui.state import config_problem, save_cfg
+from ui.state import save_cfg
 from ui.wording import plain_problem
 from workbench.config import RunConfig
 from workbench.core import WorkbenchError
@@ -22,8 +22,9 @@ STORY = (
 )
 
 
-def guided_box(cfg: RunConfig) -> bool:
-    """For a newcomer (no teacher fine-tuned on this data yet): the whole story in one click.
+def guided_box(cfg: RunConfig, problem: str | None) -> bool:
+    """For a newcomer (no teacher fine-tuned on this data yet): the whole story in one click, disabled with
+    `problem` (the engine's check of these settings, `ui.readiness.start_problem`) while there is one.
     True when its button is shown (it is then the page's one primary button)."""
     group = guided_group()
     if any(i.state in ACTIVE_STATES for i in group.values()):
@@ -38,7 +39,6 @@ def guided_box(cfg: RunConfig) -> bool:
         st.subheader("New here? Run the whole story")
         st.markdown(STORY)
         st.markdown("Time: " + estimate_text(cfg.data.max_train_examples, first_run_wall_seconds()))
-        problem = config_problem(cfg)
         if st.button(
             "Run the whole story (teacher, student, comparison)",
             type="primary",
