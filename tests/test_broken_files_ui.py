@@ -81,3 +81,41 @@ def test_train_start_buttons_use_the_same_check(runs_dir):
     starts = [b for b in at.button if b.label in ("Fine-tune the teacher", "Distil the student")]
     assert starts and all(b.disabled for b in starts)
     assert "only 1 training example" in texts(at.error)
+
+
+def test_a_part_that_fails_says_so_in_one_line_and_the_page_goes_on(runs_dir, monkeypatch, capsys):
+    """A bug (not a WorkbenchError) in one part: a generic line naming it, the traceback on stderr only."""
+    import ui.cached
+    from ui.wording import PART_FAILED
+
+    def boom(cfg):
+        raise RuntimeError("internal detail")
+
+    monkeypatch.setattr(ui.cached, "param_estimate", boom)
+    cfg = tiny_config()
+    cfg.student.kind = "bilstm"
+    at = page("setup", cfg, timeout=MODEL_TIMEOUT).run()
+    assert not at.exception, at.exception
+    assert PART_FAILED.format(part="the student's size") in texts(at.error)
+    assert "internal detail" not in texts(at.error)
+    assert "internal detail" in capsys.readouterr().err
+    assert at.radio(key="setup_data_source").value == "bundled"  # the data column is still drawn
+    assert "The data" in texts(at.header)  # and so is everything below it
+
+
+def test_engine_refuses_a_missing_file_and_one_column_for_both_with_codes():
+    from workbench.config import DataConfig
+    from workbench.core import WorkbenchError
+    from workbench.data import load_data
+
+    with pytest.raises(WorkbenchError) as err:
+        load_data(DataConfig(source="local", path=None))
+    assert err.value.code == "data.path_missing"
+    import pandas as pd
+
+    from workbench.data import check_frame
+
+    frame = pd.DataFrame({"text": [f"t{i}" for i in range(10)], "label": ["a", "b"] * 5})
+    with pytest.raises(WorkbenchError) as err:
+        check_frame(frame, DataConfig(source="local", text_column="text", label_column="text"))
+    assert err.value.code == "data.same_column" and err.value.facts == {"column": "text"}
