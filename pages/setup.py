@@ -54,7 +54,8 @@ newcomer = False
 with guided_slot, section("the guided first run"):
     newcomer = guided_box(cfg, problem)
 if problem:
-    st.error(problem)
+    if problem != file_problem:  # the data column already says what is wrong with the file
+        st.error(problem)
     st.stop()
 
 st.download_button(

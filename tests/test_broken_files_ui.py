@@ -80,7 +80,7 @@ def test_train_start_buttons_use_the_same_check(runs_dir):
     assert not at.exception, at.exception
     starts = [b for b in at.button if b.label in ("Fine-tune the teacher", "Distil the student")]
     assert starts and all(b.disabled for b in starts)
-    assert "only 1 training example" in texts(at.error)
+    assert "has only 1 row" in texts(at.error)
 
 
 def test_a_part_that_fails_says_so_in_one_line_and_the_page_goes_on(runs_dir, monkeypatch, capsys):

@@ -74,7 +74,9 @@ def _local_data(d: DataConfig) -> str | None:
     try:
         check_columns(frame, d.text_column, d.label_column, shown, d)  # the engine's check, as a run makes it
     except WorkbenchError as exc:
-        return _said(exc)
+        problem = f"{shown}: {plain_problem(exc)}" if exc.code else str(exc)  # str(exc) names the file already
+        st.error(problem)  # next to the column choice that causes it
+        return problem
     return None
 
 

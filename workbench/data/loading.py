@@ -132,7 +132,11 @@ def check_data(data: TextData) -> None:
     if rare:
         raise WorkbenchError(
             f"class {data.label_names[rare[0]]!r} has only {per_class[rare[0]]} training example(s); "
-            f"a classifier needs at least {MIN_TRAIN_PER_CLASS} per class to learn it: add examples or drop the class"
+            f"a classifier needs at least {MIN_TRAIN_PER_CLASS} per class to learn it: add examples or drop the class",
+            code="data.rare_class",
+            label=data.label_names[rare[0]],
+            count=per_class[rare[0]],
+            minimum=MIN_TRAIN_PER_CLASS,
         )
     for name in ("validation", "test"):
         missing = set(data.split(name).labels) - train_classes
