@@ -119,3 +119,16 @@ def test_engine_refuses_a_missing_file_and_one_column_for_both_with_codes():
     with pytest.raises(WorkbenchError) as err:
         check_frame(frame, DataConfig(source="local", text_column="text", label_column="text"))
     assert err.value.code == "data.same_column" and err.value.facts == {"column": "text"}
+
+
+def test_files_the_readers_cannot_use_carry_a_code(tmp_path):
+    from workbench.core import WorkbenchError
+    from workbench.models import count_texts
+
+    for name, data in (("junk.csv", BROKEN["junk.csv"]), ("fake.parquet", b"text,label\n"), ("gone.txt", None)):
+        path = tmp_path / name
+        if data is not None:
+            path.write_bytes(data)
+        with pytest.raises(WorkbenchError) as err:
+            count_texts(path)
+        assert err.value.code == "data.unreadable" and err.value.facts == {"file": name}

@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from ui.state import bind
-from ui.wording import DATA_SOURCES, plain_problem
+from ui.wording import DATA_SOURCES, SENTENCES, plain_problem
 from workbench.config import DataConfig, RunConfig
 from workbench.core import WorkbenchError
 from workbench.studio import base_name, check_columns, display_name, read_upload, save_upload
@@ -47,9 +47,9 @@ def _uploaded_frame(d: DataConfig, up: Any) -> tuple[Any, str | None, str | None
 
 
 def _said(exc: WorkbenchError) -> str:
-    """The sentence for a problem with the person's file: by its code when it has one, else as it is (it names
-    the file, which the config-key wording could mangle: "data.csv")."""
-    return plain_problem(exc) if exc.code else str(exc)
+    """The sentence for a problem with the person's file: by its code when ui/wording.py has a sentence for it,
+    else as it is (it names the file, which the config-key wording could mangle: "data.csv")."""
+    return plain_problem(exc) if exc.code in SENTENCES else str(exc)
 
 
 def _local_data(d: DataConfig) -> str | None:
@@ -74,7 +74,7 @@ def _local_data(d: DataConfig) -> str | None:
     try:
         check_columns(frame, d.text_column, d.label_column, shown, d)  # the engine's check, as a run makes it
     except WorkbenchError as exc:
-        problem = f"{shown}: {plain_problem(exc)}" if exc.code else str(exc)  # str(exc) names the file already
+        problem = f"{shown}: {plain_problem(exc)}" if exc.code in SENTENCES else str(exc)  # str(exc) names the file
         st.error(problem)  # next to the column choice that causes it
         return problem
     return None

@@ -166,7 +166,7 @@ def read_upload(path: str | Path, name: str | None = None) -> pd.DataFrame:
     try:
         frame, _notes = read_table(Path(name).with_suffix(suffix), data=data)
     except WorkbenchError as exc:
-        raise WorkbenchError(_plain_read_error(str(exc), name, suffix)) from None
+        raise WorkbenchError(_plain_read_error(str(exc), name, suffix), exc.code, **exc.facts) from None
     if suffix == ".csv":
         why = _missing_header(frame)
         if why:
