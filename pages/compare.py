@@ -11,6 +11,7 @@ from ui.deploy import export_box
 from ui.export import model_name, model_zip, read_config, student_name, teacher_name
 from ui.guard import ensure_navigation
 from ui.report_html import build_html
+from ui.sections import section
 from ui.state import sticky
 from ui.summary import (
     assess,
@@ -347,7 +348,7 @@ with st.form("cmp_try"):
     )
     go = st.form_submit_button("Classify with both models")
 if go:
-    try:
+    with section("the two models' answers"):  # a failure is one line; the download below stays usable
         from workbench.studio import classify_both
 
         teacher, student, max_length = cached.run_models(info.run_dir)
@@ -355,8 +356,6 @@ if go:
         st.dataframe(result, hide_index=True)
         verdict = "Both models agree." if result["prediction"].nunique() == 1 else "The models disagree on this one."
         st.write(verdict)
-    except WorkbenchError as exc:
-        st.error(str(exc))
 
 # --------------------------------------------------------------------------- download
 st.subheader("Share the result, take the student with you")

@@ -9,9 +9,9 @@ import streamlit as st
 
 from ui import cached, charts
 from ui.guard import ensure_navigation
+from ui.sections import section
 from ui.state import KEPT_PREFIX, bind, get_cfg, save_cfg, sticky
 from workbench.config import ModelConfig
-from workbench.core import WorkbenchError
 from workbench.runs import best_teacher_run, finished_teacher_runs
 from workbench.studio import explain, temperature_curve
 
@@ -88,13 +88,14 @@ if picked_teacher != SETUP:
 elif not runs:
     st.caption("Fine-tune a teacher on the **Train** page and it will be offered here.")
 
-try:
+loaded = None
+with section("the teacher and the student on this data"):  # a failure is one line; the choice above stays
     data = cached.data_for(explore)
     model_key = cached.explorer_key(explore)
-    teacher, student = cached.explorer_models(model_key, tuple(data.label_names))
-except WorkbenchError as exc:
-    st.error(str(exc))
+    loaded = data, model_key, *cached.explorer_models(model_key, tuple(data.label_names))
+if loaded is None:
     st.stop()
+data, model_key, teacher, student = loaded
 names = data.label_names
 if not teacher.head_trained:
     st.warning(
@@ -165,7 +166,12 @@ def logits_of(key: str, label_names: tuple[str, ...], sentences: tuple[str, ...]
     )
 
 
-t_list, s_list = logits_of(model_key, tuple(names), tuple(texts), cfg.training.max_length)
+answers = None
+with section("the two models' answers"):
+    answers = logits_of(model_key, tuple(names), tuple(texts), cfg.training.max_length)
+if answers is None:
+    st.stop()
+t_list, s_list = answers
 ex = explain(t_list, s_list, y, T, alpha)
 
 # --------------------------------------------------------------------------- probabilities at T

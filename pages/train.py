@@ -9,8 +9,9 @@ import streamlit as st
 
 from ui.guard import ensure_navigation
 from ui.guided import last_shown, open_compare, remember_shown, show_steps, use_teacher, use_teacher_button
+from ui.readiness import start_problem
 from ui.runview import history_frame, render_run, resume_button, waiting_rows
-from ui.state import OPEN_RUN_KEY, bind, config_problem, get_cfg, save_cfg
+from ui.state import OPEN_RUN_KEY, bind, get_cfg, save_cfg
 from ui.wording import RUN_KINDS, STEPS, TEACHER_SOURCE_NOUNS, plain_problem
 from workbench.config import TrainConfig, to_commented_yaml
 from workbench.core import WorkbenchError
@@ -126,7 +127,7 @@ def train_settings(tc: TrainConfig, prefix: str) -> None:
 
 def start(kind: str) -> None:
     save_cfg()
-    problem = config_problem(cfg)
+    problem = start_problem(cfg)
     if problem:
         st.error(f"Cannot start: {problem}")
         return
@@ -161,7 +162,7 @@ with col_t:
     st.subheader(f"1 · {STEPS['teacher']}")
     st.caption("Teaches the teacher the task first, so its soft targets mean something. Needed for the bundled MiniLM.")
     train_settings(cfg.teacher_training, "tt")
-    problem = config_problem(cfg)
+    problem = start_problem(cfg)
     if st.button(
         STEPS["teacher"],
         type="primary" if untrained else "secondary",
@@ -189,7 +190,7 @@ with col_d:
             "fine-tune it first (left), then use it here. Or tick *Allow a weak teacher* to distil anyway."
         )
         st.warning(weak_reason)
-    problem = config_problem(cfg)
+    problem = start_problem(cfg)
     if st.button(
         "Distil the student",
         type="secondary" if untrained else "primary",

@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from ui.state import bind
-from ui.wording import DATA_SOURCES, plain_problem
+from ui.wording import DATA_SOURCES, SENTENCES, plain_problem
 from workbench.config import DataConfig, RunConfig
 from workbench.core import WorkbenchError
 from workbench.studio import base_name, check_columns, display_name, read_upload, save_upload
@@ -22,35 +22,45 @@ def _hub_data(d: DataConfig) -> None:
     d.label_column = st.text_input("Label column", key=bind("setup_data_label", d.label_column))
 
 
-def _uploaded_frame(d: DataConfig, up: Any) -> tuple[Any, str | None]:
-    """(the uploaded or earlier chosen file as a frame, its name to show); (None, ...) when it cannot be read."""
-    frame, shown = None, None
+def _uploaded_frame(d: DataConfig, up: Any) -> tuple[Any, str | None, str | None]:
+    """(the uploaded or earlier chosen file as a frame, its name to show, why it cannot be read); the frame is
+    None when it cannot be read."""
+    frame, shown, problem = None, None, None
     if up is not None:
+        shown = base_name(up.name)
         try:
             path = save_upload(up.name, up.getvalue())
-            shown, frame = base_name(up.name), read_upload(path, up.name)
+            frame = read_upload(path, up.name)
             d.path = str(path)
         except WorkbenchError as exc:
             d.path = None  # a failed upload must not leave the previous file in use
-            st.error(plain_problem(exc))
+            problem = _said(exc)
     elif d.path:  # chosen in an earlier visit (the draft keeps it)
         shown = display_name(d.path)
         try:
             frame = read_upload(d.path)
         except WorkbenchError as exc:
-            st.error(plain_problem(exc))
-    return frame, shown
+            problem = _said(exc)
+    if problem:
+        st.error(problem)
+    return frame, shown, problem
+
+
+def _said(exc: WorkbenchError) -> str:
+    """The sentence for a problem with the person's file: by its code when ui/wording.py has a sentence for it,
+    else as it is (it names the file, which the config-key wording could mangle: "data.csv")."""
+    return plain_problem(exc) if exc.code in SENTENCES else str(exc)
 
 
 def _local_data(d: DataConfig) -> str | None:
     """The uploaded file and which of its columns hold the text and the label.
-    Returns why that column choice cannot train (None when it can)."""
+    Returns why that file or column choice cannot train (None when it can, or while no file is chosen)."""
     up = st.file_uploader("Training file", type=["csv", "jsonl", "parquet"], key="setup_upload")
-    frame, shown = _uploaded_frame(d, up)
+    frame, shown, problem = _uploaded_frame(d, up)
     if frame is None:
         if up is None and not d.path:
             st.info("Upload a file to continue.")
-        return None
+        return problem
     columns = [str(c) for c in frame.columns]
     st.caption(f"Using {len(frame)} rows from {shown}; validation and test are carved from it.")
     for key, attr, label, fallback in (
@@ -62,9 +72,11 @@ def _local_data(d: DataConfig) -> str | None:
         current = getattr(d, attr) if getattr(d, attr) in columns else columns[fallback]
         setattr(d, attr, st.selectbox(label, columns, key=bind(key, current)))
     try:
-        check_columns(frame, d.text_column, d.label_column, shown)
+        check_columns(frame, d.text_column, d.label_column, shown, d)  # the engine's check, as a run makes it
     except WorkbenchError as exc:
-        return str(exc)  # as it is: it names the file, which the config-key wording could mangle ("data.csv")
+        problem = f"{shown}: {plain_problem(exc)}" if exc.code in SENTENCES else str(exc)  # str(exc) names the file
+        st.error(problem)  # next to the column choice that causes it
+        return problem
     return None
 
 
@@ -89,8 +101,8 @@ def _example_limits(d: DataConfig) -> None:
 
 
 def data_section(cfg: RunConfig) -> str | None:
-    """The Data column: sets `cfg.data`. Returns why the uploaded file's column choice cannot train (None when
-    it can, or when no file is in use)."""
+    """The Data column: sets `cfg.data`. Returns why the uploaded file or its column choice cannot train (None
+    when it can, or when no file is in use)."""
     st.subheader("Data")
     st.caption("Short texts with a label each (for example a review and whether it is positive).")
     d = cfg.data

@@ -8,7 +8,7 @@ import streamlit as st
 
 from ui.guided import estimate_text, remember_open
 from ui.setup_models import pick_family
-from ui.state import bind, config_problem, save_cfg
+from ui.state import bind, save_cfg
 from ui.wording import GUIDED_STUDENTS, STUDENT_KINDS, plain_problem
 from workbench.config import RunConfig
 from workbench.core import WorkbenchError
@@ -52,8 +52,9 @@ def story_student(cfg: RunConfig) -> str | None:
     return kind
 
 
-def guided_box(cfg: RunConfig) -> bool:
-    """For a newcomer (no teacher fine-tuned on this data yet): the whole story in one click.
+def guided_box(cfg: RunConfig, problem: str | None) -> bool:
+    """For a newcomer (no teacher fine-tuned on this data yet): the whole story in one click, disabled with
+    `problem` (the engine's check of these settings, `ui.readiness.start_problem`) while there is one.
     True when its button is shown (it is then the page's one primary button)."""
     group = guided_group()
     if any(i.state in ACTIVE_STATES for i in group.values()):
@@ -71,7 +72,6 @@ def guided_box(cfg: RunConfig) -> bool:
         # a run measured on this machine is of the student cut from the teacher unless said otherwise
         measured = first_run_wall_seconds() if student == "layers" else None
         st.markdown("Time: " + estimate_text(cfg.data.max_train_examples, measured, student or "layers"))
-        problem = config_problem(cfg)
         if st.button(
             "Run the whole story (teacher, student, comparison)",
             type="primary",

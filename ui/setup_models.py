@@ -10,6 +10,7 @@ import streamlit as st
 
 from ui import cached
 from ui.guided import teacher_label
+from ui.sections import section
 from ui.state import bind
 from ui.summary import human_count
 from ui.wording import STUDENT_KINDS, TEACHER_SOURCES, family_line, kept_line, plain_problem, training_line
@@ -217,4 +218,5 @@ def student_section(cfg: RunConfig) -> None:
             help="Keeps only the words that occur in the training texts: a much smaller word table. "
             "Words never seen in training are then read as unknown.",
         )
-    student_size(cfg)
+    with section("the student's size"):
+        student_size(cfg)

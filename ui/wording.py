@@ -22,7 +22,13 @@ SENTENCES: dict[str, str] = {
     "data.path_missing": "the data is set to an uploaded file, and none has been uploaded (Setup, Data).",
     "student.prune_vocab_with_intermediate": "the hidden-state and attention losses need the full vocabulary: "
     "untick “Prune vocabulary to training words” for the student (Setup, Student).",
+    "data.same_column": "the text and the label must be two different columns (both are '{column}'): "
+    "pick another one in Setup, Data.",
+    "data.rare_class": "class '{label}' has only {count} row(s) to train on; each class needs at least {minimum}: "
+    "add examples or remove that class.",
 }
+# a part of a page that failed for a reason the engine did not foresee (the details go to the server's log)
+PART_FAILED = "Something went wrong while showing {part}; the rest of the page still works."
 
 # --------------------------------------------------------------------------- config keys, as the widgets name them
 SECTIONS = {

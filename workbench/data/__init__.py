@@ -18,7 +18,7 @@ from workbench.data.batching import (
     tokenize,
 )
 from workbench.data.leakage import overlap_notes, teacher_run_folder, teacher_training_overlap
-from workbench.data.loading import load_data
+from workbench.data.loading import check_frame, load_data
 from workbench.data.readers import read_table
 from workbench.data.textdata import SPLITS, TextData
 
@@ -29,6 +29,7 @@ __all__ = [
     "SPLITS",
     "TextData",
     "augment",
+    "check_frame",
     "collate",
     "encode",
     "length_grouped_batches",

@@ -101,6 +101,14 @@ def column_texts(frame: pd.DataFrame, column: str, name: str) -> tuple[list[str]
 
 def frames_to_data(frames: dict[str, pd.DataFrame | None], cfg: DataConfig, label_names: list[str] | None) -> TextData:
     """Column mapping, label ids, dropped empty texts and carved splits, all noted."""
+    if frames.get("train") is None:
+        raise WorkbenchError("no training data was given", code="data.path_missing")
+    if cfg.text_column == cfg.label_column:
+        raise WorkbenchError(
+            f"data.text_column and data.label_column are both {cfg.text_column!r}; they must be two different columns",
+            code="data.same_column",
+            column=cfg.text_column,
+        )
     notes: list[str] = []
     texts: dict[str, pd.Series] = {}
     raw_labels: dict[str, pd.Series] = {}

@@ -29,8 +29,11 @@ from __future__ import annotations
 import random
 from collections import Counter
 
+import pandas as pd
+
 from workbench.config import DataConfig
 from workbench.core import WorkbenchError
+from workbench.data.frames import frames_to_data
 from workbench.data.sources import load_bundled, load_hub, load_local
 from workbench.data.textdata import MIN_TRAIN_PER_CLASS, SPLITS, LabeledSplit, TextData, normalise_text
 
@@ -47,6 +50,20 @@ def load_data(cfg: DataConfig) -> TextData:
         data = load_local(cfg)
     else:
         raise WorkbenchError(f"data.source must be bundled, hub or local, got {cfg.source!r}")
+    return _finished(data, cfg)
+
+
+def check_frame(frame: pd.DataFrame, cfg: DataConfig) -> TextData:
+    """The data a run would train on if `frame` were its only file, checked exactly as `load_data` checks it.
+
+    For a file still being chosen (an upload whose columns are being picked): the same column mapping,
+    carving, limits and `check_data`, so whatever the page accepts is what a run accepts, and the reverse.
+    """
+    return _finished(frames_to_data({"train": frame, "validation": None, "test": None}, cfg, None), cfg)
+
+
+def _finished(data: TextData, cfg: DataConfig) -> TextData:
+    """Overlap dropped, limits applied, then the one check of whether the data can train."""
     data = drop_split_overlap(data)
     data = apply_limits(data, cfg.max_train_examples, cfg.max_eval_examples, cfg.seed)
     check_data(data)
@@ -115,7 +132,11 @@ def check_data(data: TextData) -> None:
     if rare:
         raise WorkbenchError(
             f"class {data.label_names[rare[0]]!r} has only {per_class[rare[0]]} training example(s); "
-            f"a classifier needs at least {MIN_TRAIN_PER_CLASS} per class to learn it: add examples or drop the class"
+            f"a classifier needs at least {MIN_TRAIN_PER_CLASS} per class to learn it: add examples or drop the class",
+            code="data.rare_class",
+            label=data.label_names[rare[0]],
+            count=per_class[rare[0]],
+            minimum=MIN_TRAIN_PER_CLASS,
         )
     for name in ("validation", "test"):
         missing = set(data.split(name).labels) - train_classes

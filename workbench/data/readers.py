@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -22,8 +24,26 @@ SUFFIXES = (".parquet", ".csv", ".tsv", ".jsonl", ".json")
 
 
 def read_table(path: str | Path, data: bytes | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """Read CSV / JSONL / Parquet from a path (or its bytes) into a frame, with notes on repairs."""
-    p = Path(path)
+    """Read CSV / JSONL / Parquet from a path (or its bytes) into a frame, with notes on repairs.
+
+    Every refusal carries the code "data.unreadable" (fact: `file`), so callers can tell "this file cannot be
+    used" from the other data problems without reading the message."""
+    with _coded(Path(path).name):
+        return _read_table(Path(path), data)
+
+
+@contextmanager
+def _coded(name: str) -> Iterator[None]:
+    """Give an uncoded refusal raised inside the code "data.unreadable" and the file's name as a fact."""
+    try:
+        yield
+    except WorkbenchError as exc:
+        if exc.code is not None:
+            raise
+        raise WorkbenchError(str(exc), code="data.unreadable", file=name) from None
+
+
+def _read_table(p: Path, data: bytes | None) -> tuple[pd.DataFrame, list[str]]:
     suffix = p.suffix.lower()
     if suffix not in SUFFIXES:
         raise WorkbenchError(f"{p.name}: unsupported file type {suffix or '(none)'}; use .csv, .jsonl or .parquet")
@@ -71,7 +91,11 @@ def read_lines(path: str | Path) -> tuple[list[str], list[str]]:
 
     The same one-line errors as `read_table` for a missing, unreadable, empty or binary file.
     """
-    p = Path(path)
+    with _coded(Path(path).name):
+        return _read_lines(Path(path))
+
+
+def _read_lines(p: Path) -> tuple[list[str], list[str]]:
     data = _file_bytes(p, "text file")
     if not data.strip():
         raise WorkbenchError(f"{p.name} is empty")

@@ -112,6 +112,8 @@ def load_hub(cfg: DataConfig) -> TextData:
 
 def load_local(cfg: DataConfig) -> TextData:
     """Local files: one training file, optional validation and test files."""
+    if not cfg.path:  # a failed upload clears the path; without this check pandas would say "No objects to concatenate"
+        raise WorkbenchError("data.path is empty: give the training file", code="data.path_missing")
     frames: dict[str, pd.DataFrame | None] = {}
     notes: list[str] = []
     for name, path in (("train", cfg.path), ("validation", cfg.validation_path), ("test", cfg.test_path)):

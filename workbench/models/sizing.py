@@ -96,7 +96,9 @@ def estimate_params(
 
 
 def count_texts(path: str | Path) -> int:
-    """Texts in an unlabelled file: non-empty lines of a .txt, rows of a .csv / .jsonl / .parquet."""
+    """Texts in an unlabelled file: non-empty lines of a .txt, rows of a .csv / .jsonl / .parquet.
+
+    A file it cannot use is a WorkbenchError with the code "data.unreadable" (`read_table`'s), never pandas' own."""
     from workbench.data import read_table
 
     p = Path(path)
@@ -104,7 +106,9 @@ def count_texts(path: str | Path) -> int:
         try:
             return sum(1 for line in p.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip())
         except OSError:
-            raise WorkbenchError(f"{p.name} is no longer on this machine; upload it again") from None
+            raise WorkbenchError(
+                f"{p.name} is no longer on this machine; upload it again", code="data.unreadable", file=p.name
+            ) from None
     frame, _notes = read_table(p)
     return len(frame)
 
@@ -121,7 +125,9 @@ def transfer_cost(
     it takes about that many times as long), and `teacher_seconds` (one teacher pass over the extra
     texts; None without a measured `teacher_seconds_per_text`)."""
     if n_train <= 0:
-        raise WorkbenchError(f"the transfer set needs training texts, got {n_train}")
+        raise WorkbenchError(
+            f"the transfer set needs training texts, got {n_train}", code="transfer.no_training_texts", count=n_train
+        )
     extra = n_train * max(0, augment_factor) + max(0, n_unlabelled)
     if max_examples is not None:
         extra = min(extra, max_examples)

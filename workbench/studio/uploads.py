@@ -10,12 +10,13 @@ the uploads folder. Size is capped here as well as in Streamlit's own `server.ma
 Reading an upload (`read_upload`, `check_columns`) speaks to the person who chose the file: their own
 file name in every message (never the hashed one on disk), no parser internals ("C error: Expected 1
 fields in line 8"), and the mistakes people make with spreadsheets exports said in their words: a
-missing header row, the wrong separator, one column picked for both text and label, a class with
-too few rows.
+missing header row, the wrong separator. Whether the chosen columns can train is the engine's one
+check (`check_frame`), prefixed with the person's file name.
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import io
@@ -25,14 +26,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from workbench.config import DataConfig
 from workbench.core import WorkbenchError, write_bytes_atomic
-from workbench.data import read_table
+from workbench.data import check_frame, read_table
 from workbench.runs import runs_root
 
 ALLOWED_SUFFIXES = (".csv", ".jsonl", ".parquet")
 MAX_UPLOAD_BYTES = 200 * 2**20
 UPLOADS_FOLDER = "uploads"
-MIN_ROWS_PER_CLASS = 3  # one each for train, validation and test, at the least
 _HASH_PREFIX = re.compile(r"^[0-9a-f]{12}-")
 
 
@@ -165,7 +166,7 @@ def read_upload(path: str | Path, name: str | None = None) -> pd.DataFrame:
     try:
         frame, _notes = read_table(Path(name).with_suffix(suffix), data=data)
     except WorkbenchError as exc:
-        raise WorkbenchError(_plain_read_error(str(exc), name, suffix)) from None
+        raise WorkbenchError(_plain_read_error(str(exc), name, suffix), exc.code, **exc.facts) from None
     if suffix == ".csv":
         why = _missing_header(frame)
         if why:
@@ -177,20 +178,17 @@ def read_upload(path: str | Path, name: str | None = None) -> pd.DataFrame:
     return frame
 
 
-def check_columns(frame: pd.DataFrame, text_column: str, label_column: str, name: str) -> None:
-    """Refuse a column choice that cannot train, saying which column or class and why."""
-    if text_column == label_column:
-        raise WorkbenchError(f"{name}: the text and the label must be two different columns (both are {text_column!r})")
-    counts = frame[label_column].dropna().astype(str).str.strip().value_counts()
-    if len(counts) < 2:
-        only = counts.index[0] if len(counts) else "none"
-        raise WorkbenchError(
-            f"{name}: the label column {label_column!r} holds only one class ({only}); a classifier needs two or more"
-        )
-    rare = counts[counts < MIN_ROWS_PER_CLASS]
-    if len(rare):
-        label, n = rare.index[-1], int(rare.iloc[-1])
-        raise WorkbenchError(
-            f"{name}: class {label!r} has only {n} row{'s' if n != 1 else ''}; each class needs at least "
-            f"{MIN_ROWS_PER_CLASS} (some go to validation and test). Add examples or remove that class."
-        )
+def check_columns(
+    frame: pd.DataFrame, text_column: str, label_column: str, name: str, data: DataConfig | None = None
+) -> None:
+    """Refuse a column choice that cannot train, saying which column or class and why.
+
+    The rule is the engine's (`workbench.data.check_frame`: the same carving and checks a run makes, with
+    `data`'s seed, split fractions and limits), so this never says "3 per class" while a run accepts 2.
+    """
+    settings = copy.deepcopy(data) if data is not None else DataConfig(source="local")
+    settings.text_column, settings.label_column = text_column, label_column
+    try:
+        check_frame(frame, settings)
+    except WorkbenchError as exc:
+        raise WorkbenchError(f"{name}: {exc}", exc.code, **exc.facts) from None
