@@ -107,7 +107,7 @@ def test_finished_sweep_shows_heatmap_leaderboard_and_frontier(tiny_config):
     trace_types = [{t.get("type") for t in s["data"]} for s in specs]
     assert {"heatmap"} in trace_types
     titles = [s["layout"]["title"]["text"] for s in specs]
-    assert "Students: accuracy vs latency (size = parameters)" in titles
+    assert "Students: accuracy vs latency (size = parameters; diamonds = int8 copies)" in titles
     table = at.dataframe[0].value
     assert list(table["seeds"]) == [2, 2]
     assert any(c == "against labels alone" for c in table.columns)

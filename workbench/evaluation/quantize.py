@@ -36,13 +36,17 @@ def quantize_onnx(folder: Path) -> Path:
 
     source, target = folder / ONNX_FILE, folder / INT8_FILE
     target.unlink(missing_ok=True)
-    logging.getLogger("onnxruntime").setLevel(logging.ERROR)
+    root = logging.getLogger()  # onnxruntime's advice to pre-process goes to the root logger
+    level = root.level
+    root.setLevel(logging.ERROR)
     try:
         quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
     except Exception as exc:  # onnxruntime's errors name graph nodes; one line is enough for the user
         target.unlink(missing_ok=True)
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise WorkbenchError(f"int8 quantisation failed: {first}", code="export.int8_failed", reason=first) from None
+    finally:
+        root.setLevel(level)
     return target
 
 
