@@ -1,0 +1,178 @@
+"""The best checkpoint, early stopping and several validation passes an epoch, on the loop's toy model.
+
+Validation accuracy is scripted (the loop's `classification_metrics` replaced by a list of values), so
+which evaluation is the best is known in advance; the model's weights are copied at every eval event
+to check that the weights kept at the end are that evaluation's.
+"""
+
+import pytest
+import torch
+
+import workbench.training.loop as loop
+from tests.test_train_loop import run, toy_config, toy_encoded, toy_model
+from workbench.config import RunConfig, from_dict, to_dict, validate_values
+from workbench.core import WorkbenchError
+from workbench.evaluation import training_info
+from workbench.training.schedule import eval_offsets
+
+
+@pytest.fixture
+def scripted(monkeypatch):
+    """`scripted(values)`: the validation accuracies the loop sees, one per evaluation, in order."""
+    values: list[float] = []
+
+    def fake_metrics(labels, predictions, num_labels):
+        return {"accuracy": values.pop(0), "macro_f1": 0.0}
+
+    monkeypatch.setattr(loop, "classification_metrics", fake_metrics)
+    return values.extend
+
+
+def snapshot_at_evals(model, events):
+    """An emit that keeps the events and, at each eval event, a copy of the model's weights by step."""
+    weights: dict[int, dict[str, torch.Tensor]] = {}
+
+    def emit(event):
+        events.append(event)
+        if event["type"] == "eval":
+            weights[event["step"]] = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    return emit, weights
+
+
+def same_weights(model, expected):
+    return all(torch.equal(v, expected[k]) for k, v in model.state_dict().items())
+
+
+def train(tc, model, **kwargs):
+    """The loop on 12 toy examples (6 steps an epoch at batch 2); returns (result, events, weights by eval step)."""
+    events: list[dict] = []
+    emit, weights = snapshot_at_evals(model, events)
+    result, _ = run(tc, model, toy_encoded(12), events=_Emit(emit), **kwargs)
+    return result, events, weights
+
+
+class _Emit:
+    """`run` emits through its events list's `append`: this one is the snapshotting emit."""
+
+    def __init__(self, emit):
+        self.append = emit
+
+
+def test_eval_offsets_spread_the_passes_evenly_over_an_epoch():
+    assert eval_offsets(319, 4) == {80, 160, 240, 319}
+    assert eval_offsets(6, 3) == {2, 4, 6}
+    assert eval_offsets(2, 4) == {1, 2}  # fewer steps than passes: every step
+    assert eval_offsets(5, 1) == {5}  # once an epoch: at its end
+
+
+@pytest.mark.slowish
+def test_evals_per_epoch_gives_that_many_eval_rows(scripted):
+    scripted([0.5] * 6)
+    result, events, _ = train(toy_config(evals_per_epoch=3), toy_model())
+    assert [e["step"] for e in events if e["type"] == "eval"] == [2, 4, 6, 8, 10, 12]
+    assert result.evaluations == 6
+
+
+@pytest.mark.slowish
+def test_the_saved_weights_are_the_best_evaluations(scripted):
+    scripted([0.5, 0.9, 0.6, 0.9, 0.7, 0.8])  # best at the 2nd pass (step 4); the tie at step 8 keeps it
+    model = toy_model()
+    result, _, weights = train(toy_config(evals_per_epoch=3), model)
+    assert result.state == "finished" and result.steps == 12
+    assert result.best_step == result.kept_step == 4 and result.best_accuracy == 0.9
+    assert result.best_epoch == round(4 / 6, 4)
+    assert same_weights(model, weights[4])
+    assert not same_weights(model, weights[12])  # really put back, not the last step's
+
+
+@pytest.mark.slowish
+def test_without_keep_best_the_last_steps_weights_stay(scripted):
+    scripted([0.5, 0.9, 0.6, 0.6, 0.7, 0.8])
+    model = toy_model()
+    result, _, weights = train(toy_config(evals_per_epoch=3, keep_best=False), model)
+    assert result.best_step == 4 and result.kept_step == 12
+    assert same_weights(model, weights[12])
+
+
+@pytest.mark.slowish
+def test_early_stopping_ends_after_patience_passes_without_a_better_one(scripted):
+    scripted([0.5, 0.9, 0.9, 0.8, 0.95, 0.99])  # a tie is no improvement: passes 3 and 4 count
+    model = toy_model()
+    result, events, weights = train(toy_config(evals_per_epoch=3, early_stopping_patience=2), model)
+    assert result.state == "finished"  # an early stop is a finished run, not a stopped one
+    assert result.stopped_early_at == result.steps == 8 < result.total_steps == 12
+    assert [e["step"] for e in events if e["type"] == "eval"] == [2, 4, 6, 8]
+    assert max(e["step"] for e in events if e["type"] == "step") == 8
+    assert result.best_step == 4 and same_weights(model, weights[4])
+
+
+@pytest.mark.slowish
+def test_no_early_stop_without_patience(scripted):
+    scripted([0.9, 0.1, 0.1, 0.1, 0.1, 0.1])
+    result, _, _ = train(toy_config(evals_per_epoch=3), toy_model())
+    assert result.steps == 12 and result.stopped_early_at is None
+
+
+@pytest.mark.slowish
+def test_resume_keeps_the_best_weights_and_the_early_stopping_count(scripted, tmp_path):
+    ckpt = tmp_path / "checkpoint"
+    tc = toy_config(evals_per_epoch=3, early_stopping_patience=3)
+    scripted([0.5, 0.9, 0.4])  # passes at steps 2, 4, 6; stop asked after step 6
+    first_events: list[dict] = []
+
+    def stop_after_six():
+        return any(e["type"] == "step" and e["step"] >= 6 for e in first_events)
+
+    first_model = toy_model()
+    emit, first_weights = snapshot_at_evals(first_model, first_events)
+    result, _ = run(
+        tc, first_model, toy_encoded(12), events=_Emit(emit), checkpoint_dir=ckpt, should_stop=stop_after_six
+    )
+    assert result.state == "stopped" and result.steps == 6
+
+    scripted([0.3, 0.3, 0.3])  # after the resume: one pass since the best already counted, two more end it
+    model = toy_model()
+    result, events, _ = train(tc, model, checkpoint_dir=ckpt, resume=True)
+    assert [e["step"] for e in events if e["type"] == "eval"] == [8, 10]
+    assert result.state == "finished" and result.stopped_early_at == 10
+    assert result.best_step == 4 and result.evaluations == 5
+    assert same_weights(model, first_weights[4])  # the best of before the resume, from the checkpoint
+
+
+def test_report_training_block_says_which_step_was_kept_and_why_it_ended():
+    result = loop.LoopResult(
+        "finished", 8, 12, 0.9, 4, 1.0, 16, best_epoch=0.6667, kept_step=4, evaluations=4, stopped_early_at=8,
+        patience=2,
+    )  # fmt: skip
+    info = training_info(result)
+    assert info["best"] == {"step": 4, "epoch": 0.6667, "metric": "accuracy", "value": 0.9}
+    assert info["kept_step"] == 4 and info["steps"] == 8 and info["total_steps"] == 12
+    assert info["stopped_early"] is True and info["stopped_early_at"] == 8 and info["patience"] == 2
+    never = training_info(loop.LoopResult("stopped", 0, 12, -1.0, 0, 0.1, 0))
+    assert never["best"] is None and never["stopped_early"] is False
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("evals_per_epoch", 0, "training.evals_per_epoch must be at least 1, got 0"),
+        ("early_stopping_patience", -1, "training.early_stopping_patience must be 0 or more, got -1"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(field, value, words):
+    cfg = RunConfig()
+    setattr(cfg.training, field, value)
+    with pytest.raises(WorkbenchError) as err:
+        validate_values(cfg)
+    assert str(err.value) == words and "\n" not in str(err.value)
+    assert err.value.code == "config.out_of_range" and err.value.facts["field"] == f"training.{field}"
+
+
+def test_a_config_written_before_these_settings_loads_with_their_defaults():
+    old = to_dict(RunConfig())
+    for section in ("training", "teacher_training"):
+        for key in ("evals_per_epoch", "keep_best", "early_stopping_patience"):
+            del old[section][key]
+    cfg = from_dict(RunConfig, old)
+    assert (cfg.training.evals_per_epoch, cfg.training.keep_best, cfg.training.early_stopping_patience) == (4, True, 0)
