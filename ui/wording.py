@@ -14,6 +14,7 @@ combined) appear on more than one page; they live here so the pages cannot drift
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from workbench.core import WorkbenchError
 
@@ -54,6 +55,8 @@ FIELDS = {
     "ngram_prob": "chance that a copy is cut short",
     "hidden_weight": "hidden-state weight",
     "attention_weight": "attention weight",
+    "evals_per_epoch": "number of validation passes per epoch",
+    "early_stopping_patience": "number of evaluations without improvement before stopping early",
 }
 _CONFIG_KEY = re.compile(r"\b(" + "|".join(SECTIONS) + r")\.(\w+)\b")
 
@@ -222,3 +225,27 @@ def kept_line(kept: dict[str, object]) -> str:
 def training_line(rate: float, epochs: float) -> str:
     """Under the student choice: what it will train at (the Train page is where to change it)."""
     return f"Trains at learning rate {plain_rate(rate)} for {passes(epochs)}; change them on the Train page."
+
+
+def kept_weights_line(training: dict[str, Any] | None) -> str:
+    """Under a finished run: whose weights were saved and whether early stopping ended it, from the
+    report's `training` block ("" for reports written before it said so, or without an evaluation)."""
+    training = training or {}
+    best = training.get("best")
+    if not isinstance(best, dict) or "step" not in best:
+        return ""
+    value = f"{best.get('value', 0):.1%}"
+    if training.get("kept_step", best["step"]) == best["step"]:
+        text = f"Kept the weights from step {best['step']} (best validation accuracy {value})."
+    else:
+        text = (
+            f"Kept the last step's weights (step {training['kept_step']}); the best validation accuracy, "
+            f"{value}, was at step {best['step']}."
+        )
+    if training.get("stopped_early"):
+        k = training.get("patience")
+        text += (
+            f" Stopped early at step {training.get('stopped_early_at')}: no better validation result for {k} "
+            f"evaluation{'' if k == 1 else 's'}."
+        )
+    return text
