@@ -9,7 +9,11 @@ import pytest
 import torch
 
 import workbench.training.loop as loop
+from tests.fakeruns import make_finished_distill
+from tests.test_pages import page, texts
 from tests.test_train_loop import run, toy_config, toy_encoded, toy_model
+from ui.guided import LAST_SHOWN_KEY
+from ui.wording import kept_weights_line
 from workbench.config import RunConfig, from_dict, to_dict, validate_values
 from workbench.core import WorkbenchError
 from workbench.evaluation import training_info
@@ -176,3 +180,74 @@ def test_a_config_written_before_these_settings_loads_with_their_defaults():
             del old[section][key]
     cfg = from_dict(RunConfig, old)
     assert (cfg.training.evals_per_epoch, cfg.training.keep_best, cfg.training.early_stopping_patience) == (4, True, 0)
+
+
+# --------------------------------------------------------------------------- what people read
+
+
+def test_kept_weights_line_says_the_step_kept_and_the_early_stop():
+    best = {"step": 80, "epoch": 0.25, "metric": "accuracy", "value": 0.8123}
+    training = {"best": best, "kept_step": 80, "stopped_early": False}
+    assert kept_weights_line(training) == "Kept the weights from step 80 (best validation accuracy 81.2%)."
+    training.update(stopped_early=True, stopped_early_at=240, patience=2, steps=240)
+    assert kept_weights_line(training).endswith(
+        "Stopped early at step 240: no better validation result for 2 evaluations."
+    )
+    last = kept_weights_line({"best": best, "kept_step": 319, "stopped_early": False})
+    assert last == "Kept the last step's weights (step 319); the best validation accuracy, 81.2%, was at step 80."
+    assert kept_weights_line({"steps": 10, "best_step": 5}) == ""  # a report from before: nothing to say
+    assert kept_weights_line(None) == ""
+
+
+def test_a_finished_runs_card_says_whose_weights_were_kept(runs_dir):
+    import json
+
+    run = make_finished_distill(runs_dir)
+    report = json.loads((run / "report.json").read_text())
+    report["training"] = {
+        "steps": 240, "total_steps": 319, "best_step": 80, "kept_step": 80, "stopped_early": True,
+        "stopped_early_at": 240, "patience": 2, "best": {"step": 80, "epoch": 0.25, "metric": "accuracy", "value": 0.8},
+    }  # fmt: skip
+    (run / "report.json").write_text(json.dumps(report))
+    at = page("train")
+    at.session_state[LAST_SHOWN_KEY] = str(run)
+    at.run()
+    assert not at.exception
+    shown = texts(at.caption)
+    assert "Kept the weights from step 80 (best validation accuracy 80.0%)." in shown
+    assert "Stopped early at step 240: no better validation result for 2 evaluations." in shown
+
+
+def test_train_page_sets_keep_best_and_patience_for_the_run(monkeypatch, runs_dir):
+    import workbench.runs.jobs
+
+    launched = []
+    monkeypatch.setattr(
+        workbench.runs.jobs, "launch", lambda cfg, kind, root=None: launched.append((cfg, kind)) or runs_dir
+    )
+    at = page("train").run()
+    at.checkbox(key="dt_keep_best").uncheck()
+    at.number_input(key="dt_patience").set_value(3)
+    at.checkbox(key="dt_weak").check().run()
+    next(b for b in at.button if b.label == "Distil the student").click().run()
+    assert not at.exception
+    (cfg, kind), *_ = launched
+    assert kind == "distill" and cfg.training.keep_best is False and cfg.training.early_stopping_patience == 3
+
+
+def test_cli_flags_reach_the_trained_section():
+    from argparse import Namespace
+
+    from workbench.cli import _apply_training_flags
+
+    cfg = RunConfig()
+    args = Namespace(command="teacher", evals_per_epoch=2, keep_best=False, early_stopping_patience=5)
+    assert _apply_training_flags(args, cfg)
+    tc = cfg.teacher_training
+    assert (tc.evals_per_epoch, tc.keep_best, tc.early_stopping_patience) == (2, False, 5)
+    assert cfg.training.evals_per_epoch == 4  # the student's section is not the one a teacher run trains
+    none = Namespace(command="distill", evals_per_epoch=None, keep_best=None, early_stopping_patience=None)
+    assert not _apply_training_flags(none, cfg)
+    with pytest.raises(WorkbenchError, match="training.evals_per_epoch must be at least 1"):
+        _apply_training_flags(Namespace(command="distill", evals_per_epoch=0, keep_best=None,
+                                        early_stopping_patience=None), cfg)  # fmt: skip
