@@ -170,7 +170,8 @@ def train_loop(
     forward_outputs: tuple[str, ...] = (),
     extra_modules: torch.nn.Module | None = None,
 ) -> LoopResult:
-    """Train `model` in place; at the end it holds the weights of its best validation accuracy.
+    """Train `model` in place; at the end it holds the weights of its best validation accuracy (with
+    `tc.keep_best`, else its last step's), and `tc.early_stopping_patience` may end it before `total_steps`.
 
     With `checkpoint_dir`, a resumable checkpoint is written every `checkpoint_every_steps`
     optimizer steps; with `resume`, training continues from it at the same batch of the same epoch.
