@@ -7,6 +7,11 @@ Best checkpoint and early stopping judge validation accuracy, the report's headl
 bundled two-class data accuracy and macro-F1 rank checkpoints alike, and one metric everywhere (the
 loop, the report, the UI's "best validation accuracy") means nobody has to ask which one was meant.
 A tie keeps the earlier step: no better result was found after it.
+
+`evals_per_epoch` = 4, measured on the `first-run` preset (2-core machine under a load of ~8, so
+ratios, not seconds): one validation pass (1,276 texts) costs 2.2% of a training epoch for the
+teacher and 1.7-2.4% for the distilled student. Three passes more per run add ~6% to each training,
+~15 s of the guided first run's 4.6 minutes, and a one-pass run gets a four-point validation curve.
 """
 
 from __future__ import annotations
