@@ -251,3 +251,21 @@ def test_cli_flags_reach_the_trained_section():
     with pytest.raises(WorkbenchError, match="training.evals_per_epoch must be at least 1"):
         _apply_training_flags(Namespace(command="distill", evals_per_epoch=0, keep_best=None,
                                         early_stopping_patience=None), cfg)  # fmt: skip
+
+
+def test_compare_says_an_early_stop_under_the_same_plan_is_no_unfair_step_count():
+    from ui.summary import early_stop_plan
+    from ui.wording import baseline_steps_sentence
+
+    distilled = {"training": {"steps": 240, "total_steps": 319, "stopped_early": True}}
+    baseline = {"training": {"steps": 319, "total_steps": 319, "stopped_early": False}}
+    plan = early_stop_plan(distilled, baseline)
+    assert plan == 319
+    assert baseline_steps_sentence(240, 319, plan) == (
+        "Both were planned for 319 training steps under the same early-stopping rule, which ended the distilled "
+        "run after 240 and the one without the teacher after 319."
+    )
+    assert early_stop_plan(baseline, baseline) is None  # no early stop: the plain comparison of steps made
+    older = {"training": {"steps": 120, "total_steps": 120, "stopped_early": False}}
+    assert early_stop_plan(distilled, older) is None  # planned apart: still "train the baseline again"
+    assert "Train the baseline again" in baseline_steps_sentence(240, 120, early_stop_plan(distilled, older))

@@ -167,12 +167,18 @@ STARTING_RUN = "Starting: the run's process is getting ready (a minute at most o
 STEP_STARTING = "starting"  # a guided step whose process is getting ready, after "Step 1/3 · ...: "
 
 
-def baseline_steps_sentence(distilled: int | None, baseline: int | None) -> str:
+def baseline_steps_sentence(distilled: int | None, baseline: int | None, same_plan: int | None = None) -> str:
     """What the Compare page says about the optimizer steps of a distilled run and its baseline: the
-    same (a fair comparison of the teacher's help), or plainly how they differ (older baselines were
-    trained for the same epochs, so a transfer set gave the distilled run more steps)."""
+    same (a fair comparison of the teacher's help), planned alike and ended by the same early-stopping
+    rule (`same_plan`: the steps both were planned for), or plainly how they differ (older baselines
+    were trained for the same epochs, so a transfer set gave the distilled run more steps)."""
     if distilled is None or baseline is None:
         return "The number of training steps of one of the two runs is not known."
+    if same_plan is not None and distilled != baseline:
+        return (
+            f"Both were planned for {same_plan:,} training steps under the same early-stopping rule, which ended "
+            f"the distilled run after {distilled:,} and the one without the teacher after {baseline:,}."
+        )
     if distilled == baseline:
         return f"Both made the same number of training steps ({distilled:,}), so the gap is the teacher's help."
     return (
