@@ -144,6 +144,33 @@ def test_resume_keeps_the_best_weights_and_the_early_stopping_count(scripted, tm
     assert same_weights(model, first_weights[4])  # the best of before the resume, from the checkpoint
 
 
+@pytest.mark.slowish
+@pytest.mark.parametrize("kind", ["teacher", "distill"])
+def test_a_run_that_stops_early_finishes_and_its_report_says_so(kind, tiny_config, monkeypatch):
+    """Teacher fine-tuning and distillation both go through the loop: patience 1, validation worse after the first pass."""
+    from workbench.runs import execute, prepare_run_dir, read_metrics, read_report, read_status
+
+    accuracies = iter([0.9] + [0.5] * 100)
+    monkeypatch.setattr(loop, "classification_metrics", lambda *a: {"accuracy": next(accuracies), "macro_f1": 0.0})
+    tc = tiny_config.teacher_training if kind == "teacher" else tiny_config.training
+    tc.early_stopping_patience = 1
+    run_dir = prepare_run_dir(tiny_config, kind, None)
+    assert execute(kind, tiny_config, run_dir) == 0
+    assert read_status(run_dir)["state"] == "finished"
+    evals = [e["step"] for e in read_metrics(run_dir) if e["type"] == "eval"]
+    training = read_report(run_dir)["training"]
+    assert len(evals) == 2 and training["stopped_early"] is True and training["stopped_early_at"] == evals[1]
+    assert training["steps"] == evals[1] < training["total_steps"]
+    assert training["best"] == {
+        "step": evals[0],
+        "epoch": training["best"]["epoch"],
+        "metric": "accuracy",
+        "value": 0.9,
+    }
+    assert training["kept_step"] == evals[0] and training["patience"] == 1
+    assert not (run_dir / "checkpoint").exists()  # finished: nothing left to resume
+
+
 def test_report_training_block_says_which_step_was_kept_and_why_it_ended():
     result = loop.LoopResult(
         "finished", 8, 12, 0.9, 4, 1.0, 16, best_epoch=0.6667, kept_step=4, evaluations=4, stopped_early_at=8,
