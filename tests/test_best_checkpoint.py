@@ -296,3 +296,23 @@ def test_compare_says_an_early_stop_under_the_same_plan_is_no_unfair_step_count(
     older = {"training": {"steps": 120, "total_steps": 120, "stopped_early": False}}
     assert early_stop_plan(distilled, older) is None  # planned apart: still "train the baseline again"
     assert "Train the baseline again" in baseline_steps_sentence(240, 120, early_stop_plan(distilled, older))
+
+
+@pytest.mark.slowish
+def test_cli_flags_train_the_run_and_stay_in_its_config(tiny_config, tmp_path):
+    from tests.test_cli import cli
+    from workbench.config import dump_config, load_config
+    from workbench.runs import read_metrics
+
+    tiny_config.teacher_training.epochs = 1
+    path = tmp_path / "c.yaml"
+    dump_config(tiny_config, path)
+    bad = cli("teacher", str(path), "--run-dir", str(tmp_path / "bad"), "--early-stopping-patience", "-1")
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "error: teacher_training.early_stopping_patience must be 0 or more, got -1"
+    run_dir = tmp_path / "run"
+    out = cli("teacher", str(path), "--run-dir", str(run_dir), "--evals-per-epoch", "2", "--no-keep-best")
+    assert out.returncode == 0, out.stderr[-2000:]
+    kept = load_config(run_dir / "config.yaml").teacher_training  # what a resume would read
+    assert kept.evals_per_epoch == 2 and kept.keep_best is False
+    assert len([e for e in read_metrics(run_dir) if e["type"] == "eval"]) == 2
