@@ -15,6 +15,7 @@ from ui.sections import section
 from ui.state import sticky
 from ui.summary import (
     assess,
+    early_stop_plan,
     headline,
     human_bytes,
     human_count,
@@ -131,7 +132,7 @@ elif base_rep:
     )
     st.caption(
         f"Baseline: run {base_dir.name}, the same student, data and seed trained on the labels alone "
-        f"(alpha = 0). {baseline_steps_sentence(steps_made(rep), steps_made(base_rep))} "
+        f"(alpha = 0). {baseline_steps_sentence(steps_made(rep), steps_made(base_rep), early_stop_plan(rep, base_rep))} "
         "One seed each: differences of a point or so are noise."
     )
 else:

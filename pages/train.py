@@ -11,6 +11,7 @@ from ui.guard import ensure_navigation
 from ui.guided import last_shown, open_compare, remember_shown, show_steps, use_teacher, use_teacher_button
 from ui.readiness import start_problem
 from ui.runview import history_frame, render_run, resume_button, waiting_rows
+from ui.setup_models import best_checkpoint_settings
 from ui.state import OPEN_RUN_KEY, bind, get_cfg, save_cfg
 from ui.wording import RUN_KINDS, STEPS, TEACHER_SOURCE_NOUNS, plain_problem
 from workbench.config import TrainConfig, to_commented_yaml
@@ -123,6 +124,7 @@ def train_settings(tc: TrainConfig, prefix: str) -> None:
     tc.log_every_steps = int(
         a.number_input("Chart point every N steps", 1, 1000, key=bind(f"{prefix}_log", int(tc.log_every_steps)))
     )
+    best_checkpoint_settings(tc, prefix)
 
 
 def start(kind: str) -> None:

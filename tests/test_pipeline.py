@@ -35,7 +35,7 @@ def test_teacher_run_folder(teacher_run):
     assert steps and set(steps[0]) >= STEP_KEYS
     assert [e["step"] for e in steps] == sorted({e["step"] for e in steps})  # each step once, in order
     assert steps[-1]["step"] == steps[-1]["total_steps"]
-    assert len(evals) == 6 and all({"split", "accuracy", "macro_f1"} <= set(e) for e in evals)
+    assert len(evals) == 6 * 4 and all({"split", "accuracy", "macro_f1"} <= set(e) for e in evals)  # 4 an epoch
     report = read_report(teacher_run)
     for split in ("validation", "test"):
         assert 0 <= report["teacher"][split]["accuracy"] <= 1

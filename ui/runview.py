@@ -36,6 +36,7 @@ from ui.wording import (
     STARTING_RUN,
     WAITING_FOR_RUN,
     WAITING_FOR_SLOT,
+    kept_weights_line,
     plain_problem,
 )
 from workbench.core import WorkbenchError
@@ -152,7 +153,7 @@ def render_run(run_dir: Path, status: dict[str, Any], key: str, min_redraw_s: fl
         if "acc" in figs:
             c2.plotly_chart(figs["acc"], key=f"acc_{key}")
         else:
-            c2.info("Validation accuracy appears after the first evaluation (end of each epoch).")
+            c2.info("Validation accuracy appears after the first evaluation (a few times each epoch).")
         # While a run is live, every watching tab redraws its charts every poll: two charts by default,
         # the other two on request (the throughput and time left are in the numbers above).
         if not live or st.toggle("Learning rate and throughput charts", key=f"more_{key}"):
@@ -174,6 +175,9 @@ def render_run(run_dir: Path, status: dict[str, Any], key: str, min_redraw_s: fl
                 level = "near"  # a good score with a catch (weak teacher, slower student...) is no success box
             box = {"good": st.success, "near": st.warning, "bad": st.error}[level]
             box(headline(report) + (f" {why}" if why else ""))
+            kept = kept_weights_line(report.get("training"))
+            if kept:
+                st.caption(kept)
             warning = teacher_warning(report)
             if warning:
                 st.warning(warning)

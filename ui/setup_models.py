@@ -14,7 +14,7 @@ from ui.sections import section
 from ui.state import bind
 from ui.summary import human_count
 from ui.wording import STUDENT_KINDS, TEACHER_SOURCES, family_line, kept_line, plain_problem, training_line
-from workbench.config import ModelConfig, RunConfig, apply_family_defaults
+from workbench.config import ModelConfig, RunConfig, TrainConfig, apply_family_defaults
 from workbench.core import WorkbenchError
 from workbench.models import default_layers
 from workbench.runs import best_teacher_run, finished_teacher_runs
@@ -220,3 +220,25 @@ def student_section(cfg: RunConfig) -> None:
         )
     with section("the student's size"):
         student_size(cfg)
+
+
+# --------------------------------------------------------------------------- best checkpoint
+def best_checkpoint_settings(tc: TrainConfig, prefix: str) -> None:
+    """Keep the best checkpoint, and stop early: one line each, beside the other training settings."""
+    a, b = st.columns(2)
+    tc.keep_best = a.checkbox(
+        "Keep the best checkpoint",
+        key=bind(f"{prefix}_keep_best", bool(tc.keep_best)),
+        help=f"Validation runs {tc.evals_per_epoch} times each pass over the data. Checked, the model saved at the "
+        "end is the one with the best validation accuracy; unchecked, the one from the last step.",
+    )
+    tc.early_stopping_patience = int(
+        b.number_input(
+            "Stop early after N evaluations without improvement",
+            0,
+            1000,
+            key=bind(f"{prefix}_patience", int(tc.early_stopping_patience)),
+            help="Ends training once this many validation passes in a row bring no better accuracy; "
+            "0 = never stop early. The no-teacher baseline follows the same rule.",
+        )
+    )

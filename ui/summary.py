@@ -269,6 +269,16 @@ def steps_made(report: dict[str, Any] | None) -> int | None:
     return steps if isinstance(steps, int) else None
 
 
+def early_stop_plan(report: dict[str, Any] | None, baseline_report: dict[str, Any] | None) -> int | None:
+    """The training steps a distilled run and its baseline were both planned for, when early stopping ended
+    either: a different count made is then the shared rule at work, not an unfair plan. None otherwise."""
+    a, b = ((r or {}).get("training") or {} for r in (report, baseline_report))
+    if not (a.get("stopped_early") or b.get("stopped_early")):
+        return None
+    plan = a.get("total_steps")
+    return plan if isinstance(plan, int) and plan == b.get("total_steps") else None
+
+
 def headline(report: dict[str, Any], split: str = "test", baseline_report: dict[str, Any] | None = None) -> str:
     """A few sentences that hold up in front of others: what the run shows, warnings first.
 

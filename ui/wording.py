@@ -14,6 +14,7 @@ combined) appear on more than one page; they live here so the pages cannot drift
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from workbench.core import WorkbenchError
 
@@ -54,6 +55,8 @@ FIELDS = {
     "ngram_prob": "chance that a copy is cut short",
     "hidden_weight": "hidden-state weight",
     "attention_weight": "attention weight",
+    "evals_per_epoch": "number of validation passes per epoch",
+    "early_stopping_patience": "number of evaluations without improvement before stopping early",
 }
 _CONFIG_KEY = re.compile(r"\b(" + "|".join(SECTIONS) + r")\.(\w+)\b")
 
@@ -164,12 +167,18 @@ STARTING_RUN = "Starting: the run's process is getting ready (a minute at most o
 STEP_STARTING = "starting"  # a guided step whose process is getting ready, after "Step 1/3 · ...: "
 
 
-def baseline_steps_sentence(distilled: int | None, baseline: int | None) -> str:
+def baseline_steps_sentence(distilled: int | None, baseline: int | None, same_plan: int | None = None) -> str:
     """What the Compare page says about the optimizer steps of a distilled run and its baseline: the
-    same (a fair comparison of the teacher's help), or plainly how they differ (older baselines were
-    trained for the same epochs, so a transfer set gave the distilled run more steps)."""
+    same (a fair comparison of the teacher's help), planned alike and ended by the same early-stopping
+    rule (`same_plan`: the steps both were planned for), or plainly how they differ (older baselines
+    were trained for the same epochs, so a transfer set gave the distilled run more steps)."""
     if distilled is None or baseline is None:
         return "The number of training steps of one of the two runs is not known."
+    if same_plan is not None and distilled != baseline:
+        return (
+            f"Both were planned for {same_plan:,} training steps under the same early-stopping rule, which ended "
+            f"the distilled run after {distilled:,} and the one without the teacher after {baseline:,}."
+        )
     if distilled == baseline:
         return f"Both made the same number of training steps ({distilled:,}), so the gap is the teacher's help."
     return (
@@ -222,3 +231,27 @@ def kept_line(kept: dict[str, object]) -> str:
 def training_line(rate: float, epochs: float) -> str:
     """Under the student choice: what it will train at (the Train page is where to change it)."""
     return f"Trains at learning rate {plain_rate(rate)} for {passes(epochs)}; change them on the Train page."
+
+
+def kept_weights_line(training: dict[str, Any] | None) -> str:
+    """Under a finished run: whose weights were saved and whether early stopping ended it, from the
+    report's `training` block ("" for reports written before it said so, or without an evaluation)."""
+    training = training or {}
+    best = training.get("best")
+    if not isinstance(best, dict) or "step" not in best:
+        return ""
+    value = f"{best.get('value', 0):.1%}"
+    if training.get("kept_step", best["step"]) == best["step"]:
+        text = f"Kept the weights from step {best['step']} (best validation accuracy {value})."
+    else:
+        text = (
+            f"Kept the last step's weights (step {training['kept_step']}); the best validation accuracy, "
+            f"{value}, was at step {best['step']}."
+        )
+    if training.get("stopped_early"):
+        k = training.get("patience")
+        text += (
+            f" Stopped early at step {training.get('stopped_early_at')}: no better validation result for {k} "
+            f"evaluation{'' if k == 1 else 's'}."
+        )
+    return text

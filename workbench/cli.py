@@ -5,6 +5,8 @@
     python -m workbench validate run.yaml
     python -m workbench teacher run.yaml [--run-dir DIR]
     python -m workbench distill run.yaml [--run-dir DIR]      (--run-dir required with several processes)
+        teacher and distill also take [--evals-per-epoch N] [--keep-best|--no-keep-best]
+        [--early-stopping-patience K]: the trained section's validation settings, for this run
     python -m workbench resume RUN_DIR
     python -m workbench evaluate RUN_DIR
     python -m workbench export RUN_DIR       model/model.onnx (checked against PyTorch, timed) + model/README.md
@@ -26,6 +28,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from workbench.core import WorkbenchError
 
@@ -53,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
             help="folder for this run (default: a new one under $WORKBENCH_RUNS_DIR or ./runs; "
             "required when several processes run it, e.g. under `accelerate launch`)",
         )
+        _training_flags(sp)
     fr = sub.add_parser("first-run", help="teacher, distilled student and its no-distillation baseline, in turn")
     fr.add_argument("config", nargs="?", default=None, help="base config (default: the first-run preset)")
     re_ = sub.add_parser("resume", help="continue an interrupted run from its last checkpoint")
@@ -87,6 +91,42 @@ def _parser() -> argparse.ArgumentParser:
     ca = sub.add_parser("cache", help="list (or clear) cached teacher logits")
     ca.add_argument("--clear", action="store_true")
     return p
+
+
+def _training_flags(sp: argparse.ArgumentParser) -> None:
+    """Overrides of the trained section's validation settings (teacher_training: for `teacher`, training: for
+    `distill`), so a one-off run needs no edited YAML; they are written into the run folder's config.yaml."""
+    sp.add_argument("--evals-per-epoch", type=int, default=None, help="validation passes per epoch")
+    sp.add_argument(
+        "--keep-best",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="save the weights of the best validation accuracy (--no-keep-best: the last step's)",
+    )
+    sp.add_argument(
+        "--early-stopping-patience",
+        type=int,
+        default=None,
+        help="stop after this many validation passes without a better accuracy (0 = never)",
+    )
+
+
+def _apply_training_flags(args: argparse.Namespace, cfg: Any) -> bool:
+    """Put the flags given into `cfg`'s trained section and check them; True when any was given."""
+    from workbench.config import validate_values
+
+    tc = cfg.teacher_training if args.command == "teacher" else cfg.training
+    given = {
+        "evals_per_epoch": args.evals_per_epoch,
+        "keep_best": args.keep_best,
+        "early_stopping_patience": args.early_stopping_patience,
+    }
+    given = {k: v for k, v in given.items() if v is not None}
+    for name, value in given.items():
+        setattr(tc, name, value)
+    if given:
+        validate_values(cfg)
+    return bool(given)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,7 +179,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     """`teacher` or `distill`: every rank of a distributed launch runs this with the same argv."""
-    from workbench.config import load_config
+    from workbench.config import dump_config, load_config
     from workbench.runs import cli_run_dir, execute
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -148,8 +188,11 @@ def _train(args: argparse.Namespace) -> int:
         # so all of them stop here together rather than deadlock or crash at the first checkpoint
         raise WorkbenchError(f"{world} processes need --run-dir: every process must use the same run folder")
     cfg = load_config(args.config)
+    overridden = _apply_training_flags(args, cfg)
     is_main = int(os.environ.get("RANK", "0")) == 0
     run_dir = cli_run_dir(cfg, args.command, args.config, args.run_dir) if is_main else Path(args.run_dir)
+    if is_main and overridden:  # a launcher-prepared folder keeps its config.yaml: a resume must see the flags
+        dump_config(cfg, run_dir / "config.yaml")
     if is_main:
         print(f"run folder: {run_dir}", flush=True)
     return execute(args.command, cfg, run_dir, is_main=is_main)

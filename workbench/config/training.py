@@ -2,6 +2,16 @@
 
 The two sections differ only in their defaults (see `workbench.config.run`), so the optimiser,
 precision and checkpoint settings are declared once.
+
+Best checkpoint and early stopping judge validation accuracy, the report's headline number: with the
+bundled two-class data accuracy and macro-F1 rank checkpoints alike, and one metric everywhere (the
+loop, the report, the UI's "best validation accuracy") means nobody has to ask which one was meant.
+A tie keeps the earlier step: no better result was found after it.
+
+`evals_per_epoch` = 4, measured on the `first-run` preset (2-core machine under a load of ~8, so
+ratios, not seconds): one validation pass (1,276 texts) costs 2.2% of a training epoch for the
+teacher and 1.7-2.4% for the distilled student. Three passes more per run add ~6% to each training,
+~15 s of the guided first run's 4.6 minutes, and a one-pass run gets a four-point validation curve.
 """
 
 from __future__ import annotations
@@ -29,7 +39,17 @@ class TrainConfig:
     gradient_accumulation_steps: int = option(
         1, "micro-batches per optimizer step; an epoch's last, shorter window still ends in a step"
     )
-    eval_every_steps: int = option(0, "evaluate on validation every N steps; 0 = once per epoch")
+    eval_every_steps: int = option(0, "evaluate on validation every N steps; 0 = evals_per_epoch times an epoch")
+    evals_per_epoch: int = option(
+        4, "validation passes spread evenly over each epoch (when eval_every_steps is 0): a one-pass run gets a curve"
+    )
+    keep_best: bool = option(
+        True,
+        "save the weights of the best validation accuracy (ties: the earlier step), not the last step's",
+    )
+    early_stopping_patience: int = option(
+        0, "stop once this many validation passes in a row bring no better accuracy; 0 = never stop early"
+    )
     log_every_steps: int = option(10, "write a step event every N optimizer steps")
     checkpoint_every_steps: int = option(200, "save a resumable checkpoint every N steps; 0 = never")
     precision: str = option("auto", "auto | fp32 | bf16 | fp16 (auto = bf16 where the hardware has it)")

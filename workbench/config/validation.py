@@ -158,11 +158,18 @@ def _check_train(tc: TrainConfig, where: str) -> None:
         ("auto", "cpu", "cuda"),
         f"{where}.device must be auto, cpu or cuda, got {tc.device!r}",
     )
-    for name in ("eval_every_steps", "checkpoint_every_steps", "num_threads"):
+    for name in ("eval_every_steps", "checkpoint_every_steps", "num_threads", "early_stopping_patience"):
         if getattr(tc, name) < 0:
             raise _out_of_range(
                 f"{where}.{name} must be 0 or more, got {getattr(tc, name)}", f"{where}.{name}", getattr(tc, name), 0
             )
+    if tc.evals_per_epoch < 1:
+        raise _out_of_range(
+            f"{where}.evals_per_epoch must be at least 1, got {tc.evals_per_epoch}",
+            f"{where}.evals_per_epoch",
+            tc.evals_per_epoch,
+            low=1,
+        )
     if tc.log_every_steps < 1:
         raise _out_of_range(
             f"{where}.log_every_steps must be at least 1, got {tc.log_every_steps}",

@@ -143,11 +143,25 @@ def data_info(data: TextData, notes: list[str]) -> dict[str, Any]:
 
 
 def training_info(result: Any) -> dict[str, Any]:
-    """The report's `training` block, from a `training.LoopResult`."""
+    """The report's `training` block, from a `training.LoopResult`: steps made of those planned, the best
+    validation result and the step whose weights were saved (`kept_step`: the best one's under
+    `keep_best`, else the last), and whether early stopping ended the run (at which step, after how
+    many passes without a better result)."""
+    evaluated = result.best_accuracy >= 0
     return {
         "steps": result.steps,
         "total_steps": result.total_steps,
         "best_step": result.best_step,
+        "best": (
+            {"step": result.best_step, "epoch": result.best_epoch, "metric": "accuracy", "value": result.best_accuracy}
+            if evaluated
+            else None
+        ),
+        "kept_step": result.kept_step,
+        "evaluations": result.evaluations,
+        "stopped_early": result.stopped_early_at is not None,
+        "stopped_early_at": result.stopped_early_at,
+        "patience": result.patience,
         "seconds": result.train_seconds,
         "examples_per_s": result.examples_seen / max(result.train_seconds, 1e-9),
     }

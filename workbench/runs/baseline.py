@@ -13,6 +13,13 @@ data's size and the transfer set's planned texts), and it makes them in more pas
 texts. The planned count takes every augmented and unlabelled text; a run drops the ones that repeat
 a text, so a planned baseline can make a few more steps than its distilled run (Compare says so).
 
+Early stopping and the best checkpoint (`training.keep_best`, `early_stopping_patience`,
+`evals_per_epoch`) are copied like every other training setting: the baseline is planned for the same
+optimizer steps and follows the same rule, so when the distilled run stops early the baseline may
+stop early too, each at its own step (both reports say where). Passes are counted per epoch of each
+run's own training set, so with a transfer set the baseline evaluates more often in steps and its
+patience spans fewer steps; set `training.eval_every_steps` to evaluate both at the same steps.
+
 This module finds such a run among the finished ones, or builds its config; it knows run folders,
 configs and data sizes, nothing about training but `planned_steps`.
 """

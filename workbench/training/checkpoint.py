@@ -43,6 +43,9 @@ class Position:
     best_step: int
     elapsed_s: float  # training time before this checkpoint
     examples_seen: int
+    # early stopping's count survives a resume; checkpoints written before it existed read as 0
+    evaluations: int = 0  # validation passes made
+    evals_since_best: int = 0  # validation passes since the best one
 
 
 def _tensors(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -20,11 +20,18 @@ be shorter and still ends in an optimizer step, and each window's loss is its mi
 Progress leaves through `emit(event)`, never print: step events every `log_every_steps`
 optimizer steps (the only host syncs besides evaluation), eval events after each evaluation.
 
+Validation runs `evals_per_epoch` times an epoch (evenly spread; 4 by default, so a one-pass run has
+a curve, not a dot). The loop remembers the weights of the best validation accuracy (a CPU copy,
+kept in the checkpoint so a resume keeps it too) and, with `keep_best`, puts them back at the end;
+with `early_stopping_patience` K it ends after K evaluations in a row without a better accuracy. An
+early stop is a finished run, not a stopped one: nothing is left to resume. Every process computes
+the same metrics on the gathered logits, so every rank takes the same decision at the same step.
+
 One micro-batch goes through named stages, as in TextBrewer's distiller and torchdistill's
 post-forward: `_epoch_batches` -> `_micro_batch` (to the device, forward, loss, backward) ->
 `_RunningLoss.add`; a window's last micro-batch then takes `_optimizer_step` (reduce, clip, step,
 schedule) and `_after_step` (log, evaluate, checkpoint, stop). The running values live in `_Progress`,
-the fixed parts of the run in `_Trainer`, and which steps do what in `_Schedule`.
+the fixed parts of the run in `_Trainer`, and which steps do what in `Schedule`.
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ from workbench.evaluation import classification_metrics
 from workbench.models import predict_sharded
 from workbench.training import checkpoint
 from workbench.training.accelerate_setup import make_optimizer
-from workbench.training.steps import steps_per_epoch, total_steps
+from workbench.training.schedule import Schedule, plan_schedule
 from workbench.training.stop import stop_agreed
 
 # compute_loss(logits (bs, C), batch) or, with forward_outputs, compute_loss(logits, batch, model output)
@@ -57,68 +64,17 @@ LossFn = Callable[..., DistillationLoss]
 @dataclass
 class LoopResult:
     state: str  # "finished" or "stopped"
-    steps: int
-    total_steps: int
-    best_accuracy: float
+    steps: int  # optimizer steps made
+    total_steps: int  # planned
+    best_accuracy: float  # the best validation accuracy (-1.0 when never evaluated)
     best_step: int
     train_seconds: float
     examples_seen: int
-
-
-@dataclass(frozen=True)
-class _Schedule:
-    """How long the run is, and at which optimizer steps it logs, evaluates, checkpoints and looks for a stop.
-
-    One place for these questions, because every rank must answer them alike: a rank that synced
-    (or all-reduced the stop flag) at a step the others skipped would hang them.
-    """
-
-    world: int  # processes
-    accum: int  # micro-batches per optimizer step
-    updates_per_epoch: int
-    total_steps: int
-    eval_every: int
-    log_every: int
-    ckpt_every: int  # 0: no periodic checkpoints
-    stop_every: int
-    check_every_step: bool  # is reading the loss after every step free (no device sync)?
-
-    def logs_at(self, step: int) -> bool:
-        return step % self.log_every == 0 or step == self.total_steps
-
-    def evaluates_at(self, step: int) -> bool:
-        return step % self.eval_every == 0 or step == self.total_steps
-
-    def checkpoints_at(self, step: int) -> bool:
-        return bool(self.ckpt_every) and step % self.ckpt_every == 0 and step < self.total_steps
-
-    def looks_for_stop_at(self, step: int) -> bool:
-        """Every `stop_every` steps, and at the steps that sync the host anyway."""
-        at_sync = step % self.log_every == 0 or step % self.eval_every == 0 or step >= self.total_steps
-        at_sync = at_sync or bool(self.ckpt_every and step % self.ckpt_every == 0)
-        return step % self.stop_every == 0 or at_sync
-
-
-def _schedule(tc: TrainConfig, n_train: int, world: int, device: torch.device, checkpoints: bool) -> _Schedule:
-    updates_per_epoch = steps_per_epoch(n_train, tc, world)
-    log_every = max(1, tc.log_every_steps)
-    return _Schedule(
-        world=world,
-        accum=tc.gradient_accumulation_steps,
-        updates_per_epoch=updates_per_epoch,
-        total_steps=total_steps(n_train, tc, world),  # `training.max_steps`, else from epochs
-        eval_every=tc.eval_every_steps or updates_per_epoch,
-        log_every=log_every,
-        ckpt_every=tc.checkpoint_every_steps if checkpoints else 0,
-        # a single process looks at its flag every step (no sync). Several agree (`stop_agreed`): on the
-        # CPU every step (one all-reduce of one element; its cost is in the README's multi-process
-        # section); on a GPU, where reading the result syncs the host, at the steps that sync anyway
-        # (log, eval, checkpoint, the last one)
-        stop_every=1 if device.type == "cpu" or world == 1 else log_every,
-        # reading a CPU tensor costs no device sync; with several processes the check waits for the
-        # logged (reduced) loss, so every rank sees the same value and they stop together
-        check_every_step=device.type == "cpu" and world == 1,
-    )
+    best_epoch: float = 0.0  # best_step in epochs
+    kept_step: int = 0  # the step whose weights the model holds at the end (best_step with keep_best)
+    evaluations: int = 0  # validation passes made
+    stopped_early_at: int | None = None  # the step early stopping ended the run at
+    patience: int = 0  # the early-stopping patience it ran with (0 = off)
 
 
 @dataclass
@@ -162,6 +118,8 @@ class _Progress:
     seen: int = 0  # training examples, all processes
     best_acc: float = -1.0
     best_step: int = 0
+    evaluations: int = 0  # validation passes so far
+    evals_since_best: int = 0  # validation passes since the best one (what early stopping counts)
     best_state: dict[str, torch.Tensor] | None = None  # CPU copy of the best weights
     start: float = 0.0  # perf_counter at the start, moved back by the time trained before a resume
     last_log_time: float = 0.0
@@ -190,7 +148,7 @@ class _Trainer:
     report_soft: bool
     checkpoint_dir: Path | None
     ask: dict[str, bool]  # extra forward kwargs, e.g. output_hidden_states=True
-    plan: _Schedule
+    plan: Schedule
 
 
 def train_loop(
@@ -212,14 +170,15 @@ def train_loop(
     forward_outputs: tuple[str, ...] = (),
     extra_modules: torch.nn.Module | None = None,
 ) -> LoopResult:
-    """Train `model` in place; at the end it holds the weights of its best validation accuracy.
+    """Train `model` in place; at the end it holds the weights of its best validation accuracy (with
+    `tc.keep_best`, else its last step's), and `tc.early_stopping_patience` may end it before `total_steps`.
 
     With `checkpoint_dir`, a resumable checkpoint is written every `checkpoint_every_steps`
     optimizer steps; with `resume`, training continues from it at the same batch of the same epoch.
     `forward_outputs` ("hidden_states", "attentions") are asked of the model's forward and its
     output object goes to `compute_loss` as a third argument; `extra_modules` train alongside.
     """
-    plan = _schedule(tc, len(train_enc), accelerator.num_processes, accelerator.device, checkpoint_dir is not None)
+    plan = plan_schedule(tc, len(train_enc), accelerator.num_processes, accelerator.device, checkpoint_dir is not None)
     model, unwrapped, optimizer, scheduler = _prepare(accelerator, model, tc, plan, extra_modules)
     t = _Trainer(
         accelerator, precision, model, unwrapped, optimizer, scheduler, extra_modules, train_enc, val_enc, tc, seed,
@@ -250,8 +209,9 @@ def train_loop(
             p.step += 1
             if plan.check_every_step and not math.isfinite(loss.total.item()):
                 raise WorkbenchError(f"the loss became {loss.total.item()} at step {p.step}; lower the learning rate")
-            if _after_step(t, p, batch_no):
-                return _finish(t, p, "stopped")
+            ended = _after_step(t, p, batch_no)
+            if ended is not None:
+                return _finish(t, p, "finished" if ended == "early" else "stopped", ended == "early")
             if p.step >= plan.total_steps:
                 break
         p.epoch += 1
@@ -260,7 +220,7 @@ def train_loop(
 
 
 def _prepare(
-    accelerator: Any, model: torch.nn.Module, tc: TrainConfig, plan: _Schedule, extra_modules: torch.nn.Module | None
+    accelerator: Any, model: torch.nn.Module, tc: TrainConfig, plan: Schedule, extra_modules: torch.nn.Module | None
 ) -> tuple[torch.nn.Module, torch.nn.Module, torch.optim.Optimizer, Any]:
     """The model prepared by Accelerate, the module itself, its optimizer and learning-rate schedule."""
     from transformers import get_linear_schedule_with_warmup
@@ -290,6 +250,7 @@ def _start(t: _Trainer, resume: bool) -> _Progress:
         )
         p.step, p.epoch, p.skip, p.seen = pos.step, pos.epoch, pos.batch, pos.examples_seen
         p.best_acc, p.best_step, elapsed_before = pos.best_accuracy, pos.best_step, pos.elapsed_s
+        p.evaluations, p.evals_since_best = pos.evaluations, pos.evals_since_best
         t.emit({"type": "phase", "phase": "resumed", "step": p.step})
     p.start = time.perf_counter() - elapsed_before  # elapsed_s and eta count the time before a resume
     p.last_log_time = time.perf_counter()  # examples/s does not: it is measured from the resume
@@ -345,19 +306,23 @@ def _optimizer_step(t: _Trainer) -> None:
     t.scheduler.step()
 
 
-def _after_step(t: _Trainer, p: _Progress, batch_no: int) -> bool:
-    """Log, evaluate, checkpoint and look for a stop as the schedule says; True when the run stops here."""
+def _after_step(t: _Trainer, p: _Progress, batch_no: int) -> str | None:
+    """Log, evaluate, checkpoint and look for a stop as the schedule says; "early" when early stopping
+    ends the run here, "stopped" when it was asked to stop, else None."""
     if t.plan.logs_at(p.step):
         _log(t, p)
     if t.plan.evaluates_at(p.step):
         _evaluate(t, p)
+        patience = t.tc.early_stopping_patience
+        if patience and p.evals_since_best >= patience and p.step < t.plan.total_steps:
+            return "early"
     if t.plan.checkpoints_at(p.step):
         _save_checkpoint(t, p, batch_no)
     if t.plan.looks_for_stop_at(p.step) and stop_agreed(t.accelerator, t.should_stop()):
         if t.checkpoint_dir is not None:  # a stopped run can always be resumed, whatever ckpt_every says
             _save_checkpoint(t, p, batch_no)
-        return True
-    return False
+        return "stopped"
+    return None
 
 
 def _log(t: _Trainer, p: _Progress) -> None:
@@ -389,7 +354,8 @@ def _log(t: _Trainer, p: _Progress) -> None:
 
 
 def _evaluate(t: _Trainer, p: _Progress) -> None:
-    """Validation accuracy and macro-F1 as an eval event; keeps a CPU copy of the weights when they are the best."""
+    """Validation accuracy and macro-F1 as an eval event; counts passes since the best, and keeps a CPU
+    copy of the weights when they are the best (with `keep_best`; a tie is not better: the earlier step stays)."""
     logits_val = predict_sharded(t.accelerator, t.unwrapped, t.val_enc, t.tc.eval_batch_size, t.precision)  # (n, C)
     m = classification_metrics(t.val_enc.labels, logits_val.argmax(-1), t.num_labels)
     t.emit(
@@ -402,22 +368,34 @@ def _evaluate(t: _Trainer, p: _Progress) -> None:
             "macro_f1": m["macro_f1"],
         }
     )
+    p.evaluations += 1
     if m["accuracy"] > p.best_acc:
-        p.best_acc, p.best_step = m["accuracy"], p.step
-        p.best_state = {k: v.detach().to("cpu", copy=True) for k, v in t.unwrapped.state_dict().items()}
+        p.best_acc, p.best_step, p.evals_since_best = m["accuracy"], p.step, 0
+        if t.tc.keep_best:
+            p.best_state = {k: v.detach().to("cpu", copy=True) for k, v in t.unwrapped.state_dict().items()}
+    else:
+        p.evals_since_best += 1
 
 
 def _save_checkpoint(t: _Trainer, p: _Progress, batch_no: int) -> None:
     """A resumable checkpoint at this step: the position is just after batch `batch_no` of the epoch."""
     elapsed = time.perf_counter() - p.start
-    pos = checkpoint.Position(p.step, p.epoch, batch_no + 1, p.best_acc, p.best_step, elapsed, p.seen)
+    pos = checkpoint.Position(
+        p.step, p.epoch, batch_no + 1, p.best_acc, p.best_step, elapsed, p.seen, p.evaluations, p.evals_since_best
+    )
     checkpoint.save(
         t.checkpoint_dir, t.accelerator, t.model, t.optimizer, t.scheduler, pos, p.best_state, t.extra_modules
     )
 
 
-def _finish(t: _Trainer, p: _Progress, state: str) -> LoopResult:
-    """Put the best weights back into the model and say how the loop ended."""
-    if p.best_state is not None:
+def _finish(t: _Trainer, p: _Progress, state: str, early: bool = False) -> LoopResult:
+    """Put the best weights back into the model (with `keep_best`) and say how the loop ended."""
+    kept = p.step
+    if t.tc.keep_best and p.best_state is not None:
         t.unwrapped.load_state_dict(p.best_state)
-    return LoopResult(state, p.step, t.plan.total_steps, p.best_acc, p.best_step, time.perf_counter() - p.start, p.seen)
+        kept = p.best_step
+    return LoopResult(
+        state, p.step, t.plan.total_steps, p.best_acc, p.best_step, time.perf_counter() - p.start, p.seen,
+        best_epoch=round(p.best_step / t.plan.updates_per_epoch, 4), kept_step=kept, evaluations=p.evaluations,
+        stopped_early_at=p.step if early else None, patience=t.tc.early_stopping_patience,
+    )  # fmt: skip
