@@ -1,0 +1,194 @@
+"""Test sets from elsewhere (`data.extra_eval`): config, label mapping, the report's `extra_eval`, the CLI and pages."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import sentiment_frame
+from workbench.config import ExtraEvalSet, RunConfig, dump_config, from_dict, load_config, validate_values
+from workbench.core import WorkbenchError, read_json
+from workbench.data import load_extra_set, map_labels
+
+NAMES = ["negative", "positive"]
+
+
+# --------------------------------------------------------------------------- config
+
+
+def test_extra_eval_reads_from_yaml_and_old_configs_load(tmp_path):
+    old = tmp_path / "old.yaml"
+    old.write_text(yaml.safe_dump({"data": {"source": "bundled"}}))
+    assert load_config(old).data.extra_eval == []
+    cfg = from_dict(
+        RunConfig,
+        {"data": {"extra_eval": [{"name": "tweets", "path": "t.csv", "labels": {0: "negative", "1": "Positive"}}]}},
+    )
+    (entry,) = cfg.data.extra_eval
+    assert isinstance(entry, ExtraEvalSet) and entry.labels == {"0": "negative", "1": "Positive"}
+    again = tmp_path / "again.yaml"
+    dump_config(cfg, again)  # a run folder's config.yaml reads back the same
+    assert load_config(again).data.extra_eval == cfg.data.extra_eval
+
+
+@pytest.mark.parametrize(
+    "entries, code, fact",
+    [
+        ([{"path": "t.csv"}], "data.extra_eval_incomplete", ("field", "data.extra_eval[0].name")),
+        ([{"name": "tweets"}], "data.extra_eval_incomplete", ("field", "data.extra_eval[0].path")),
+        ([{"name": "a", "path": "x.csv"}, {"name": "a", "path": "y.csv"}], "data.extra_eval_duplicate", ("name", "a")),
+    ],
+)
+def test_extra_eval_entries_are_checked_in_one_line(entries, code, fact):
+    cfg = from_dict(RunConfig, {"data": {"extra_eval": entries}})
+    with pytest.raises(WorkbenchError) as info:
+        validate_values(cfg)
+    assert info.value.code == code and info.value.facts[fact[0]] == fact[1]
+    assert "\n" not in str(info.value)
+
+
+def test_extra_eval_of_the_wrong_shape_is_one_line():
+    with pytest.raises(WorkbenchError) as info:
+        from_dict(RunConfig, {"data": {"extra_eval": "tweets.csv"}})
+    assert info.value.code == "config.not_a_list"
+    with pytest.raises(WorkbenchError) as info:
+        from_dict(RunConfig, {"data": {"extra_eval": [{"name": "a", "path": "x", "labels": "pos"}]}})
+    assert info.value.code == "config.not_a_mapping" and info.value.facts["field"] == "data.extra_eval[0].labels"
+    with pytest.raises(WorkbenchError) as info:
+        from_dict(RunConfig, {"data": {"extra_eval": [{"name": "a", "path": "x", "colour": "red"}]}})
+    assert info.value.code == "config.unknown_setting"
+
+
+# --------------------------------------------------------------------------- reading and labels
+
+
+def test_labels_match_class_names_ignoring_case_then_the_mapping():
+    assert map_labels(["Positive", "NEGATIVE", " positive "], NAMES, {}, "t") == [1, 0, 1]
+    assert map_labels([1, 0, 1.0, "pos"], NAMES, {"1": "positive", "0": "negative", "POS": "positive"}, "t") == [
+        1,
+        0,
+        1,
+        1,
+    ]
+
+
+def test_an_unknown_label_is_refused_with_its_count():
+    with pytest.raises(WorkbenchError) as info:
+        map_labels(["positive", "neutral", "neutral"], NAMES, {}, "test set 'shop' (shop.csv)")
+    exc = info.value
+    assert exc.code == "data.extra_eval_label" and exc.facts["value"] == "neutral" and exc.facts["count"] == 2
+    assert "shop.csv" in str(exc) and "negative, positive" in str(exc) and "\n" not in str(exc)
+    with pytest.raises(WorkbenchError, match="not one of this run's classes") as info:
+        map_labels(["pos"], NAMES, {"pos": "good"}, "t")  # a mapping must land on a class
+    assert info.value.facts["value"] == "good"
+
+
+def test_a_file_is_read_with_guessed_columns_and_dropped_rows_noted(tmp_path):
+    path = tmp_path / "shop.csv"
+    pd.DataFrame(
+        {"Review": ["great kettle", "", "broke in a week", "fine"], "Sentiment": ["pos", "neg", "neg", None]}
+    ).to_csv(path, index=False)
+    entry = ExtraEvalSet(name="shop", path=str(path), labels={"pos": "positive", "neg": "negative"})
+    got = load_extra_set(entry, NAMES)
+    assert got.texts == ["great kettle", "broke in a week"] and got.labels == [1, 0]
+    assert any("empty text" in n for n in got.notes) and any("no label" in n for n in got.notes)
+
+
+@pytest.mark.parametrize(
+    "content, code",
+    [
+        (b"", "data.unreadable"),
+        (b"text,label\n", "data.unreadable"),
+        (b"words,stars\nnice,5\n", "data.extra_eval_column"),
+    ],
+)
+def test_an_unusable_file_is_one_coded_line(tmp_path, content, code):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(WorkbenchError) as info:
+        load_extra_set(ExtraEvalSet(name="bad", path=str(path)), NAMES)
+    assert info.value.code == code and "\n" not in str(info.value)
+
+
+def test_a_named_column_that_is_missing_names_the_columns(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"tweet": "so happy", "label": "positive"}\n', encoding="utf-8")
+    assert load_extra_set(ExtraEvalSet(name="t", path=str(path)), NAMES).texts == ["so happy"]
+    with pytest.raises(WorkbenchError, match="'body' not found; columns are: tweet, label"):
+        load_extra_set(ExtraEvalSet(name="t", path=str(path), text_column="body"), NAMES)
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def _run(kind, cfg):
+    from workbench.runs import execute, prepare_run_dir
+
+    run_dir = prepare_run_dir(cfg, kind, None)
+    return execute(kind, cfg, run_dir), run_dir
+
+
+def _other_domain_csv(tmp_path, labels=("negative", "positive"), name="other.csv"):
+    frame = sentiment_frame(n=24, seed=7)
+    frame["label"] = frame["label"].map({"negative": labels[0], "positive": labels[1]})
+    path = tmp_path / name
+    frame.rename(columns={"text": "sentence", "label": "polarity"}).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.slowish
+def test_a_distill_run_reports_both_models_on_each_set(tiny_config, tmp_path):
+    tiny_config.data.extra_eval = [
+        ExtraEvalSet(name="shop", path=str(_other_domain_csv(tmp_path))),
+        ExtraEvalSet(
+            name="coded",
+            path=str(_other_domain_csv(tmp_path, (0, 1), "coded.csv")),
+            labels={"0": "negative", "1": "positive"},
+        ),
+    ]
+    code, run_dir = _run("distill", tiny_config)
+    assert code == 0
+    report = read_json(run_dir / "report.json")
+    assert set(report["extra_eval"]) == {"shop", "coded"}
+    shop = report["extra_eval"]["shop"]
+    assert shop["n"] == 24 and set(shop) == {"n", "teacher", "student", "kept"}
+    for role in ("teacher", "student"):
+        assert 0 <= shop[role]["accuracy"] <= 1 and 0 <= shop[role]["macro_f1"] <= 1
+    assert shop["kept"] == pytest.approx(shop["student"]["accuracy"] / shop["teacher"]["accuracy"])
+    assert report["extra_eval"]["coded"] == shop  # the same texts and labels, written as 0/1 and mapped
+    assert "comparison" in report and "student" in report  # the in-domain report is all still there
+
+
+@pytest.mark.slowish
+def test_a_bad_extra_file_stops_the_run_before_training(tiny_config, tmp_path):
+    from workbench.runs import read_status
+
+    tiny_config.data.extra_eval = [ExtraEvalSet(name="shop", path=str(_other_domain_csv(tmp_path, ("bad", "good"))))]
+    code, run_dir = _run("distill", tiny_config)
+    assert code != 0
+    status = read_status(run_dir)
+    assert status["state"] == "failed" and "'bad'" in status["error"] and not (run_dir / "model").exists()
+
+
+@pytest.mark.slowish
+def test_evaluate_extra_adds_a_set_and_keeps_the_earlier_ones(tiny_config, tmp_path, capsys):
+    from workbench.cli import main
+
+    tiny_config.data.max_train_examples = 32
+    code, run_dir = _run("teacher", tiny_config)
+    assert code == 0
+    assert "extra_eval" not in read_json(run_dir / "report.json")
+    assert main(["evaluate", str(run_dir), "--extra", f"shop={_other_domain_csv(tmp_path)}"]) == 0
+    first = read_json(run_dir / "report.json")["extra_eval"]
+    assert set(first) == {"shop"} and set(first["shop"]) == {"n", "teacher"}  # a teacher run has no student
+    printed = capsys.readouterr().out.strip().splitlines()[-1]
+    assert json.loads(printed)["extra_eval"]["shop"]["n"] == 24
+    other = tmp_path / "more"
+    other.mkdir()
+    assert main(["evaluate", str(run_dir), "--extra", f"tweets={_other_domain_csv(other)}"]) == 0
+    assert set(read_json(run_dir / "report.json")["extra_eval"]) == {"shop", "tweets"}
+    assert main(["evaluate", str(run_dir), "--extra", "no-equals-sign"]) == 2
+    assert "NAME=PATH" in capsys.readouterr().err
