@@ -192,3 +192,57 @@ def test_evaluate_extra_adds_a_set_and_keeps_the_earlier_ones(tiny_config, tmp_p
     assert set(read_json(run_dir / "report.json")["extra_eval"]) == {"shop", "tweets"}
     assert main(["evaluate", str(run_dir), "--extra", "no-equals-sign"]) == 2
     assert "NAME=PATH" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- Compare and the shared report
+
+
+def _with_extra_eval(run_dir):
+    report = read_json(run_dir / "report.json")
+    report["extra_eval"] = {
+        "tweets <b>": {
+            "n": 1200,
+            "teacher": {"accuracy": 0.80, "macro_f1": 0.79},
+            "student": {"accuracy": 0.72, "macro_f1": 0.70},
+            "kept": 0.9,
+        },
+        "shop": {
+            "n": 300,
+            "teacher": {"accuracy": 0.90, "macro_f1": 0.9},
+            "student": {"accuracy": 0.891, "macro_f1": 0.88},
+            "kept": 0.99,
+        },
+    }
+    (run_dir / "report.json").write_text(json.dumps(report))
+
+
+def test_compare_shows_each_set_beside_the_in_domain_test(runs_dir):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.fakeruns import make_finished_distill
+    from tests.test_compare_page import ROOT
+
+    run = make_finished_distill(runs_dir)
+    at = AppTest.from_file(str(ROOT / "pages" / "compare.py"), default_timeout=30).run()
+    assert not at.exception and "On other text" not in [h.value for h in at.subheader]  # a run without sets
+    _with_extra_eval(run)
+    at = AppTest.from_file(str(ROOT / "pages" / "compare.py"), default_timeout=30).run()
+    assert not at.exception and "On other text" in [h.value for h in at.subheader]
+    table = next(df.value for df in at.dataframe if "kept" in df.value.columns)
+    assert list(table["test set"]) == ["test split of the training data", "tweets <b>", "shop"]
+    assert list(table["examples"]) == ["4", "1,200", "300"]
+    assert list(table["kept"]) == ["97.0%", "90.0%", "99.0%"]  # the in-domain row from the test accuracies
+    assert list(table["student accuracy"])[1:] == ["72%", "89%"]
+    assert any("least of the teacher's accuracy on 'tweets <b>': 90.0%" in c.value for c in at.caption)
+
+
+def test_the_shared_report_has_the_same_table_escaped(runs_dir):
+    from tests.fakeruns import make_finished_distill
+    from ui.report_html import build_html
+
+    run = make_finished_distill(runs_dir)
+    assert "On other text" not in build_html(run)
+    _with_extra_eval(run)
+    page = build_html(run)
+    assert "<h2>On other text</h2>" in page and "tweets &lt;b&gt;" in page and "tweets <b>" not in page
+    assert '<td class="num">99.0%</td>' in page
