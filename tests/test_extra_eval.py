@@ -246,3 +246,48 @@ def test_the_shared_report_has_the_same_table_escaped(runs_dir):
     page = build_html(run)
     assert "<h2>On other text</h2>" in page and "tweets &lt;b&gt;" in page and "tweets <b>" not in page
     assert '<td class="num">99.0%</td>' in page
+
+
+# --------------------------------------------------------------------------- Setup
+
+
+@pytest.mark.slowish
+def test_setup_adds_an_uploaded_set_with_its_labels_mapped_and_removes_it(runs_dir):
+    from tests.test_pages import MODEL_TIMEOUT, page, texts, tiny_config
+
+    at = page("setup", tiny_config(), timeout=MODEL_TIMEOUT).run()
+    assert not at.exception
+    rows = (
+        "tweet,sentiment\n" + "".join(f"tweet {i},{'pos' if i % 2 else 'neg'}\n" for i in range(10)) + "meh,neutral\n"
+    )
+    at.file_uploader(key="setup_extra_upload_0").upload("my tweets.csv", rows.encode(), "text/csv").run()
+    assert not at.exception
+    # the bundled data's classes are negative / positive: each other label gets a choice
+    assert {s.label for s in at.selectbox} >= {"“neg” means", "“neutral” means", "“pos” means"}
+    at.text_input(key="setup_extra_name").set_value("tweets")
+    at.selectbox(key="setup_extra_map_2_pos").set_value("positive")
+    at.selectbox(key="setup_extra_map_0_neg").set_value("negative")
+    at.button(key="setup_extra_add").click().run()
+    assert "Say which class each label means first: neutral." in texts(at.error)  # none is guessed
+    assert at.session_state["wb_cfg"].data.extra_eval == []
+    at.selectbox(key="setup_extra_map_1_neutral").set_value("negative")
+    at.button(key="setup_extra_add").click().run()
+    assert not at.exception, at.exception
+    (entry,) = at.session_state["wb_cfg"].data.extra_eval
+    assert entry.name == "tweets" and entry.labels == {"neg": "negative", "neutral": "negative", "pos": "positive"}
+    assert "Added 'tweets': 11 labelled texts from my tweets.csv." in texts(at.success)
+    assert "**tweets**: my-tweets.csv (" in texts(at.markdown)  # the file's name, without the stored hash prefix
+    at.button(key="setup_extra_remove_0").click().run()
+    assert not at.exception and at.session_state["wb_cfg"].data.extra_eval == []
+
+
+@pytest.mark.slowish
+def test_setup_says_in_one_line_why_a_set_cannot_be_added(runs_dir):
+    from tests.test_pages import MODEL_TIMEOUT, page, texts, tiny_config
+
+    at = page("setup", tiny_config(), timeout=MODEL_TIMEOUT).run()
+    at.file_uploader(key="setup_extra_upload_0").upload("numbers.csv", b"a,b\n1,2\n3,4\n", "text/csv").run()
+    assert not at.exception
+    message = texts(at.error)
+    assert "no text column found" in message and "numbers.csv" in message and "\n" not in message
+    assert at.session_state["wb_cfg"].data.extra_eval == []

@@ -17,7 +17,7 @@ from workbench.data.batching import (
     sorted_batches,
     tokenize,
 )
-from workbench.data.extra_sets import ExtraSet, load_extra_set, load_extra_sets, map_labels
+from workbench.data.extra_sets import ExtraSet, load_extra_set, load_extra_sets, map_labels, unmatched_labels
 from workbench.data.leakage import overlap_notes, teacher_run_folder, teacher_training_overlap
 from workbench.data.loading import check_frame, load_data
 from workbench.data.readers import read_table
@@ -49,4 +49,5 @@ __all__ = [
     "teacher_training_overlap",
     "tokenize",
     "transfer_wanted",
+    "unmatched_labels",
 ]

@@ -108,6 +108,18 @@ def map_labels(values: list[object], label_names: list[str], mapping: dict[str, 
     return out
 
 
+def unmatched_labels(entry: ExtraEvalSet, label_names: list[str], data: DataConfig | None = None) -> list[str]:
+    """The label values of `entry`'s file that neither its `labels` mapping nor a class name places, sorted:
+    what a person must map before the set can be scored (Setup asks for each)."""
+    frame, _ = read_table(entry.path)
+    run = data or DataConfig()
+    _pick_column(frame, entry.text_column, run.text_column, TEXT_NAMES, "text")  # a file without texts fails here
+    label_col = _pick_column(frame, entry.label_column, run.label_column, LABEL_NAMES, "label")
+    known = {n.lower() for n in label_names} | {_label_key(k).lower() for k in entry.labels}
+    values = {_label_key(v) for v in frame[label_col].dropna()}
+    return sorted(v for v in values if v.lower() not in known)
+
+
 def load_extra_set(entry: ExtraEvalSet, label_names: list[str], data: DataConfig | None = None) -> ExtraSet:
     """Read `entry`'s file and place its labels among `label_names` (the run's classes)."""
     where = f"test set {entry.name!r} ({Path(entry.path).name})"
