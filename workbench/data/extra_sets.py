@@ -35,13 +35,15 @@ class ExtraSet:
     notes: list[str] = field(default_factory=list)
 
 
-def _pick_column(frame: pd.DataFrame, given: str | None, run_default: str, usual: tuple[str, ...], role: str) -> str:
+def _pick_column(
+    frame: pd.DataFrame, given: str | None, run_default: str, usual: tuple[str, ...], role: str, where: str
+) -> str:
     """The entry's column, else the run's column name when the file has it, else a usual name (any case)."""
     columns = [str(c) for c in frame.columns]
     if given:
         if given not in columns:
             raise WorkbenchError(
-                f"{role} column {given!r} not found; columns are: {', '.join(columns[:12])}",
+                f"{where}: {role} column {given!r} not found; columns are: {', '.join(columns[:12])}",
                 code="data.extra_eval_column",
                 role=role,
                 column=given,
@@ -53,7 +55,7 @@ def _pick_column(frame: pd.DataFrame, given: str | None, run_default: str, usual
         if name.lower() in lowered:
             return lowered[name.lower()]
     raise WorkbenchError(
-        f"no {role} column found (tried {run_default!r} and usual names); columns are: {', '.join(columns[:12])}",
+        f"{where}: no {role} column found (tried {run_default!r} and usual names); columns are: {', '.join(columns[:12])}",
         code="data.extra_eval_column",
         role=role,
         column=None,
@@ -108,13 +110,20 @@ def map_labels(values: list[object], label_names: list[str], mapping: dict[str, 
     return out
 
 
+def _where(entry: ExtraEvalSet) -> str:
+    """How messages name the set: by its name when it has one, always by its file."""
+    return f"test set {entry.name!r} ({Path(entry.path).name})" if entry.name else Path(entry.path).name
+
+
 def unmatched_labels(entry: ExtraEvalSet, label_names: list[str], data: DataConfig | None = None) -> list[str]:
     """The label values of `entry`'s file that neither its `labels` mapping nor a class name places, sorted:
     what a person must map before the set can be scored (Setup asks for each)."""
     frame, _ = read_table(entry.path)
-    run = data or DataConfig()
-    _pick_column(frame, entry.text_column, run.text_column, TEXT_NAMES, "text")  # a file without texts fails here
-    label_col = _pick_column(frame, entry.label_column, run.label_column, LABEL_NAMES, "label")
+    run, where = data or DataConfig(), _where(entry)
+    _pick_column(
+        frame, entry.text_column, run.text_column, TEXT_NAMES, "text", where
+    )  # a file without texts fails here
+    label_col = _pick_column(frame, entry.label_column, run.label_column, LABEL_NAMES, "label", where)
     known = {n.lower() for n in label_names} | {_label_key(k).lower() for k in entry.labels}
     values = {_label_key(v) for v in frame[label_col].dropna()}
     return sorted(v for v in values if v.lower() not in known)
@@ -122,11 +131,11 @@ def unmatched_labels(entry: ExtraEvalSet, label_names: list[str], data: DataConf
 
 def load_extra_set(entry: ExtraEvalSet, label_names: list[str], data: DataConfig | None = None) -> ExtraSet:
     """Read `entry`'s file and place its labels among `label_names` (the run's classes)."""
-    where = f"test set {entry.name!r} ({Path(entry.path).name})"
+    where = _where(entry)
     frame, notes = read_table(entry.path)
     run = data or DataConfig()
-    text_col = _pick_column(frame, entry.text_column, run.text_column, TEXT_NAMES, "text")
-    label_col = _pick_column(frame, entry.label_column, run.label_column, LABEL_NAMES, "label")
+    text_col = _pick_column(frame, entry.text_column, run.text_column, TEXT_NAMES, "text", where)
+    label_col = _pick_column(frame, entry.label_column, run.label_column, LABEL_NAMES, "label", where)
     if text_col == label_col:
         raise WorkbenchError(
             f"{where}: the text and the label must come from two different columns (both are {text_col!r})",
