@@ -291,3 +291,64 @@ def test_setup_says_in_one_line_why_a_set_cannot_be_added(runs_dir):
     message = texts(at.error)
     assert "no text column found" in message and "numbers.csv" in message and "\n" not in message
     assert at.session_state["wb_cfg"].data.extra_eval == []
+
+
+# --------------------------------------------------------------------------- other-domain sets (benchmarks/other_domains.py)
+
+
+def _fake_sdist(tmp_path):
+    """A stand-in for the vaderSentiment sdist: the same nested layout, a few lines per ground-truth file."""
+    import io
+    import tarfile
+
+    from benchmarks import other_domains
+
+    lines = "1\t2.5\tso happy with this &amp; that\r\n2\t-1.2\tworst day ever\r\n3\t0.1\tit is a kettle\r\n"
+    inner = io.BytesIO()
+    with tarfile.open(fileobj=inner, mode="w:gz") as tar:
+        for member in other_domains.SETS.values():
+            data = lines.encode()
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    path = tmp_path / other_domains.SDIST_FILE
+    with tarfile.open(path, "w:gz") as tar:
+        info = tarfile.TarInfo(other_domains.INNER)
+        info.size = len(inner.getvalue())
+        tar.addfile(info, io.BytesIO(inner.getvalue()))
+    return path
+
+
+def test_ground_truth_keeps_clear_polarity_only():
+    from benchmarks.other_domains import ground_truth
+
+    frame = ground_truth("1\t2.5\tlove it &amp; more\r\n2\t-0.5\tmeh, no\n3\t0.49\tneutral-ish\nbroken line\n")
+    assert frame["text"].tolist() == ["love it & more", "meh, no"] and frame["label"].tolist() == [
+        "positive",
+        "negative",
+    ]
+
+
+def test_a_different_sdist_is_refused(tmp_path):
+    from benchmarks.other_domains import other_domain_sets
+
+    with pytest.raises(SystemExit, match="SHA-256 differs"):
+        other_domain_sets(_fake_sdist(tmp_path))
+
+
+@pytest.mark.slowish
+def test_other_domains_command_measures_a_finished_run(tiny_config, tmp_path, monkeypatch, capsys):
+    from benchmarks import other_domains
+
+    sdist = _fake_sdist(tmp_path)
+    monkeypatch.setattr(other_domains, "SDIST_SHA256", other_domains._sha256(sdist))
+    code, run_dir = _run("distill", tiny_config)
+    assert code == 0
+    assert other_domains.main([str(run_dir), "--sdist", str(sdist)]) == 0
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(last["sets"]) == {"tweets", "amazon_reviews", "nyt_editorials"}
+    assert all(r["n"] == 2 and set(r) == {"n", "teacher", "student", "kept"} for r in last["sets"].values())
+    kept = [r["kept"] for r in last["sets"].values() if r["kept"] is not None]
+    assert last["min_kept"] == (min(kept) if kept else None)
+    assert "extra_eval" not in read_json(run_dir / "report.json")  # the run's report is left as it was
+    assert other_domains.main([str(tmp_path), "--sdist", str(sdist)]) == 2  # not a run folder
