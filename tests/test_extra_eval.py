@@ -50,6 +50,20 @@ def test_extra_eval_entries_are_checked_in_one_line(entries, code, fact):
     assert "\n" not in str(info.value)
 
 
+def test_the_ui_words_these_problems_without_config_keys():
+    from ui.wording import plain_problem
+
+    twice = from_dict(RunConfig, {"data": {"extra_eval": [{"name": "a", "path": "x"}, {"name": "a", "path": "y"}]}})
+    nameless = from_dict(RunConfig, {"data": {"extra_eval": [{"path": "x"}]}})
+    said = []
+    for cfg in (twice, nameless):
+        with pytest.raises(WorkbenchError) as info:
+            validate_values(cfg)
+        said.append(plain_problem(info.value))
+    assert said[0] == "two test sets from elsewhere are both called 'a': remove one of them (Setup, Data)."
+    assert said[1] == "a test set from elsewhere has no name or no file: remove it (Setup, Data)."
+
+
 def test_extra_eval_of_the_wrong_shape_is_one_line():
     with pytest.raises(WorkbenchError) as info:
         from_dict(RunConfig, {"data": {"extra_eval": "tweets.csv"}})
