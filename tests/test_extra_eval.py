@@ -174,6 +174,11 @@ def test_a_distill_run_reports_both_models_on_each_set(tiny_config, tmp_path):
     assert shop["kept"] == pytest.approx(shop["student"]["accuracy"] / shop["teacher"]["accuracy"])
     assert report["extra_eval"]["coded"] == shop  # the same texts and labels, written as 0/1 and mapped
     assert "comparison" in report and "student" in report  # the in-domain report is all still there
+    from workbench.runs import read_metrics
+
+    events = [e for e in read_metrics(run_dir) if e.get("type") == "progress" and e.get("phase") == "evaluating"]
+    shown = {(e.get("split"), e.get("role")) for e in events}
+    assert {("shop", "teacher"), ("shop", "student"), ("coded", "student")} <= shown  # the run panel's progress
 
 
 @pytest.mark.slowish

@@ -12,11 +12,13 @@ A teacher run has only `teacher` (and no `kept`). Reading and label mapping are 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from workbench.core import Emit, progress
 from workbench.data import ExtraSet, encode
 from workbench.evaluation.metrics import classification_metrics
 from workbench.evaluation.report_file import write_report
@@ -24,12 +26,19 @@ from workbench.models import LoadedModel, accepted_inputs, predict_logits
 
 
 def set_predictions(
-    loaded: LoadedModel, extra: ExtraSet, max_length: int, batch_size: int, device: torch.device, precision: str
+    loaded: LoadedModel,
+    extra: ExtraSet,
+    max_length: int,
+    batch_size: int,
+    device: torch.device,
+    precision: str,
+    on_batch: Callable[[int, int], None] | None = None,
 ) -> torch.Tensor:
     """`loaded`'s predicted class for every text of `extra`, in order. -> (n,)"""
     loaded.model.to(device)
     enc = encode(loaded.tokenizer, extra.texts, extra.labels, max_length, accepted_inputs(loaded.model))
-    return predict_logits(loaded.model, enc, batch_size, device, precision).argmax(-1)  # logits: (n, C)
+    logits = predict_logits(loaded.model, enc, batch_size, device, precision, on_batch=on_batch)  # (n, C)
+    return logits.argmax(-1)
 
 
 def measure_sets(
@@ -40,13 +49,16 @@ def measure_sets(
     batch_size: int,
     device: torch.device,
     precision: str = "fp32",
+    emit: Emit | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """`extra_eval` for `models` ({"teacher": ..., "student": ...}, student optional) on each set."""
+    """`extra_eval` for `models` ({"teacher": ..., "student": ...}, student optional) on each set; with `emit`,
+    progress events of phase "evaluating" whose `split` is the set's name (the run panel names it)."""
     out: dict[str, dict[str, Any]] = {}
     for extra in sets:
         row: dict[str, Any] = {"n": len(extra.texts)}
         for role, loaded in models.items():
-            preds = set_predictions(loaded, extra, max_length, batch_size, device, precision)
+            on_batch = progress(emit, "evaluating", unit="examples", split=extra.name, role=role)
+            preds = set_predictions(loaded, extra, max_length, batch_size, device, precision, on_batch)
             metrics = classification_metrics(extra.labels, preds, num_labels)
             row[role] = {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"]}
         if "student" in row:
@@ -67,6 +79,7 @@ def record_extra_eval(
     device: torch.device,
     precision: str,
     keep_old: bool = False,
+    emit: Emit | None = None,
 ) -> dict[str, Any]:
     """Measure `sets`, write them into report.json's `extra_eval` (merged into the sets measured before with
     `keep_old`: the same model, so their numbers still hold) and return the whole report.
@@ -74,6 +87,6 @@ def record_extra_eval(
     Does nothing on a process other than the main one (its `report` is empty) or without sets."""
     if not sets or not report:
         return report
-    measured = measure_sets(sets, models, num_labels, max_length, batch_size, device, precision)
+    measured = measure_sets(sets, models, num_labels, max_length, batch_size, device, precision, emit)
     old = report.get("extra_eval") if keep_old and isinstance(report.get("extra_eval"), dict) else {}
     return write_report(run_dir, {"extra_eval": {**old, **measured}})

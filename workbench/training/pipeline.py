@@ -113,7 +113,8 @@ def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     report = teacher_report(
         accelerator, precision, teacher, data, tc, folder, run_dir, base, result.state == "finished", emit
     )
-    return _with_extra_sets(run_dir, report, extra_sets, {"teacher": teacher.loaded}, data, tc, accelerator, precision)
+    models = {"teacher": teacher.loaded}
+    return _with_extra_sets(run_dir, report, extra_sets, models, data, tc, accelerator, precision, emit=emit)
 
 
 def _with_extra_sets(
@@ -126,11 +127,12 @@ def _with_extra_sets(
     accelerator: Any,
     precision: str,
     keep_old: bool = False,
+    emit: Emit | None = None,
 ) -> dict[str, Any]:
     """The report with the models measured on the test sets from elsewhere (`report` itself when there are none)."""
     return record_extra_eval(
         run_dir, report, sets, models, data.num_labels, tc.max_length, tc.eval_batch_size, accelerator.device,
-        precision, keep_old,
+        precision, keep_old, emit,
     )  # fmt: skip
 
 
@@ -160,7 +162,7 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     folder = save_atomically(student_loaded, run_dir) if accelerator.is_main_process else None
     report = _distill_run_report(d, taught, transfer, student, result, folder, run_dir, notes)
     models = {"teacher": d.teacher_loaded, "student": student_loaded}
-    return _with_extra_sets(run_dir, report, extra_sets, models, d.data, tc, accelerator, precision)
+    return _with_extra_sets(run_dir, report, extra_sets, models, d.data, tc, accelerator, precision, emit=emit)
 
 
 @dataclass
