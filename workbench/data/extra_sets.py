@@ -7,6 +7,10 @@ matched to the run's class names: first through the entry's `labels` mapping, th
 case. A label that matches neither is refused rather than guessed: a "neutral" row silently counted
 as "negative" would make every number on the page wrong. Rows with an empty text or no label are
 dropped with a note, as they are in training data.
+
+Codes (besides the readers' data.unreadable and data.same_columns): data.extra_eval_column (facts: role
+"text" / "label", column: the one asked for or None when none was found, columns), data.extra_eval_label
+(value, count, classes), data.extra_eval_empty (no row has both a text and a label).
 """
 
 from __future__ import annotations
@@ -115,25 +119,10 @@ def _where(entry: ExtraEvalSet) -> str:
     return f"test set {entry.name!r} ({Path(entry.path).name})" if entry.name else Path(entry.path).name
 
 
-def unmatched_labels(entry: ExtraEvalSet, label_names: list[str], data: DataConfig | None = None) -> list[str]:
-    """The label values of `entry`'s file that neither its `labels` mapping nor a class name places, sorted:
-    what a person must map before the set can be scored (Setup asks for each)."""
-    frame, _ = read_table(entry.path)
-    run, where = data or DataConfig(), _where(entry)
-    _pick_column(
-        frame, entry.text_column, run.text_column, TEXT_NAMES, "text", where
-    )  # a file without texts fails here
-    label_col = _pick_column(frame, entry.label_column, run.label_column, LABEL_NAMES, "label", where)
-    known = {n.lower() for n in label_names} | {_label_key(k).lower() for k in entry.labels}
-    values = {_label_key(v) for v in frame[label_col].dropna()}
-    return sorted(v for v in values if v.lower() not in known)
-
-
-def load_extra_set(entry: ExtraEvalSet, label_names: list[str], data: DataConfig | None = None) -> ExtraSet:
-    """Read `entry`'s file and place its labels among `label_names` (the run's classes)."""
-    where = _where(entry)
+def _read_columns(entry: ExtraEvalSet, data: DataConfig | None) -> tuple[pd.DataFrame, str, str, list[str]]:
+    """`entry`'s file with its text and label columns chosen -> (frame, text column, label column, notes)."""
+    where, run = _where(entry), data or DataConfig()
     frame, notes = read_table(entry.path)
-    run = data or DataConfig()
     text_col = _pick_column(frame, entry.text_column, run.text_column, TEXT_NAMES, "text", where)
     label_col = _pick_column(frame, entry.label_column, run.label_column, LABEL_NAMES, "label", where)
     if text_col == label_col:
@@ -142,6 +131,22 @@ def load_extra_set(entry: ExtraEvalSet, label_names: list[str], data: DataConfig
             code="data.same_columns",
             column=text_col,
         )
+    return frame, text_col, label_col, notes
+
+
+def unmatched_labels(entry: ExtraEvalSet, label_names: list[str], data: DataConfig | None = None) -> list[str]:
+    """The label values of `entry`'s file that neither its `labels` mapping nor a class name places, sorted:
+    what a person must map before the set can be scored (Setup asks for each)."""
+    frame, _, label_col, _ = _read_columns(entry, data)
+    known = {n.lower() for n in label_names} | {_label_key(k).lower() for k in entry.labels}
+    values = {_label_key(v) for v in frame[label_col].dropna()}
+    return sorted(v for v in values if v.lower() not in known)
+
+
+def load_extra_set(entry: ExtraEvalSet, label_names: list[str], data: DataConfig | None = None) -> ExtraSet:
+    """Read `entry`'s file and place its labels among `label_names` (the run's classes)."""
+    where = _where(entry)
+    frame, text_col, label_col, notes = _read_columns(entry, data)
     no_label = int(frame[label_col].isna().sum())
     frame = frame[frame[label_col].notna()]
     texts, empty = column_texts(frame, text_col, where)
@@ -149,11 +154,8 @@ def load_extra_set(entry: ExtraEvalSet, label_names: list[str], data: DataConfig
     if not texts:
         raise WorkbenchError(f"{where} has no rows with both a text and a label", code="data.extra_eval_empty")
     labels = map_labels(frame.loc[keep, label_col].tolist(), label_names, entry.labels, where)
-    notes += [
-        f"{entry.name}: dropped {n} row(s) with {what}"
-        for n, what in ((empty, "an empty text"), (no_label, "no label"))
-        if n
-    ]
+    dropped = ((empty, "an empty text"), (no_label, "no label"))
+    notes += [f"{entry.name}: dropped {n} row(s) with {what}" for n, what in dropped if n]
     return ExtraSet(entry.name, texts, labels, notes)
 
 
