@@ -9,6 +9,7 @@ from ui import cached, charts
 from ui.calibration import calibration_of, calibration_sentence
 from ui.deploy import export_box
 from ui.export import model_name, model_zip, read_config, student_name, teacher_name
+from ui.extra_sets import show_extra_sets
 from ui.guard import ensure_navigation
 from ui.report_html import build_html
 from ui.sections import section
@@ -308,6 +309,8 @@ if cal:  # reports written before calibration was measured show nothing here
         "On the dashed line a model that says 80% is right 80% of the time; below it, the model is "
         "over-confident. ECE (expected calibration error) is the average distance from that line."
     )
+
+show_extra_sets(rep, split)  # test sets from elsewhere, when the run has any
 
 # --------------------------------------------------------------------------- per example
 st.subheader("Example by example")

@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 
 from ui import charts
 from ui.export import public_text, read_config, student_name, teacher_name
+from ui.extra_sets import COLUMNS, extra_rows, weakest_sentence
 from ui.summary import (
     assess,
     headline,
@@ -227,6 +228,20 @@ def _numbers(r: _Run, verdict: dict[str, Any]) -> list[str]:
     return parts
 
 
+def _other_text(r: _Run) -> list[str]:
+    """The 'On other text' table of the Compare page: both models on the test sets from elsewhere."""
+    rows = extra_rows(r.rep, SPLIT)
+    if not rows:
+        return []
+    sentence = weakest_sentence(r.rep)
+    return [
+        "<h2>On other text</h2>",
+        _table(list(COLUMNS), [[row[c] for c in COLUMNS] for row in rows]),
+        '<p class="note">Both models measured on labelled files from elsewhere, beside the kind of text they '
+        f"trained on. Kept = student accuracy / teacher accuracy.{' ' + _e(sentence) if sentence else ''}</p>",
+    ]
+
+
 def _speed(r: _Run) -> list[str]:
     sp = speed_reading(r.rep)
     parts = ["<h2>Speed</h2>"]
@@ -323,7 +338,15 @@ def build_html(run_dir: Path) -> str:
     """The whole report of a finished distillation run as one self-contained HTML page."""
     r = _load(Path(run_dir))
     verdict = assess(r.rep, SPLIT, r.base)
-    parts = _headline(r, verdict) + _numbers(r, verdict) + _speed(r) + _charts(r) + _example_section(r) + _settings(r)
+    parts = (
+        _headline(r, verdict)
+        + _numbers(r, verdict)
+        + _other_text(r)
+        + _speed(r)
+        + _charts(r)
+        + _example_section(r)
+        + _settings(r)
+    )
     title = f"Distillation report: {r.run_dir.name}"
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -27,6 +27,9 @@ SENTENCES: dict[str, str] = {
     "pick another one in Setup, Data.",
     "data.rare_class": "class '{label}' has only {count} row(s) to train on; each class needs at least {minimum}: "
     "add examples or remove that class.",
+    "data.extra_eval_duplicate": "two test sets from elsewhere are both called '{name}': "
+    "remove one of them (Setup, Data).",
+    "data.extra_eval_incomplete": "a test set from elsewhere has no name or no file: remove it (Setup, Data).",
 }
 # a part of a page that failed for a reason the engine did not foresee (the details go to the server's log)
 PART_FAILED = "Something went wrong while showing {part}; the rest of the page still works."

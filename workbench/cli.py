@@ -8,7 +8,7 @@
         teacher and distill also take [--evals-per-epoch N] [--keep-best|--no-keep-best]
         [--early-stopping-patience K]: the trained section's validation settings, for this run
     python -m workbench resume RUN_DIR
-    python -m workbench evaluate RUN_DIR
+    python -m workbench evaluate RUN_DIR [--extra NAME=PATH ...]   also on labelled files from elsewhere
     python -m workbench export RUN_DIR       model/model.onnx (checked against PyTorch, timed) + model/README.md
     python -m workbench export RUN_DIR --int8   also model/model.int8.onnx (dynamic int8; accuracy checked, timed)
     python -m workbench sweep run.yaml [--study NAME] [--storage URL] [--seeds N] [--temperatures 1,2,4] [--alphas 0,0.5,1]
@@ -28,9 +28,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.core import WorkbenchError
+
+if TYPE_CHECKING:
+    from workbench.config import ExtraEvalSet
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     re_.add_argument("run_dir")
     ev = sub.add_parser("evaluate", help="re-evaluate a finished run and rewrite its report")
     ev.add_argument("run_dir")
+    ev.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="also measure both models on this labelled file (labels named as the run's classes); repeatable",
+    )
     ex = sub.add_parser("export", help="write model/model.onnx and a model card, and time the ONNX model")
     ex.add_argument("run_dir")
     ex.add_argument(
@@ -217,9 +227,22 @@ def _evaluate(args: argparse.Namespace) -> int:
     from workbench.runs import resolve_run
     from workbench.training import evaluate_run
 
-    report = evaluate_run(resolve_run(args.run_dir))
-    print(json.dumps({k: report[k] for k in ("teacher", "student") if k in report}, indent=2, default=str)[:4000])
+    report = evaluate_run(resolve_run(args.run_dir), [_extra_set(text) for text in args.extra])
+    shown = {k: report[k] for k in ("teacher", "student") if k in report}
+    print(json.dumps(shown, indent=2, default=str)[:4000])
+    if report.get("extra_eval"):
+        print(json.dumps({"extra_eval": report["extra_eval"]}, default=str))
     return 0
+
+
+def _extra_set(text: str) -> ExtraEvalSet:
+    """`--extra NAME=PATH` as a test set from elsewhere, or one line saying how to write it."""
+    from workbench.config import ExtraEvalSet
+
+    name, sep, path = text.partition("=")
+    if not sep or not name.strip() or not path.strip():
+        raise WorkbenchError(f"--extra takes NAME=PATH, e.g. --extra tweets=tweets.csv; got {text!r}")
+    return ExtraEvalSet(name=name.strip(), path=path.strip())
 
 
 def _export(args: argparse.Namespace) -> int:

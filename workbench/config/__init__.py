@@ -6,7 +6,7 @@ has its own module (data, model, distill, transfer, training, sweep), `run` comp
 checks and the table of error codes they raise.
 """
 
-from workbench.config.data import DataConfig
+from workbench.config.data import DataConfig, ExtraEvalSet
 from workbench.config.model import ModelConfig, StudentConfig
 from workbench.config.presets import (
     FAMILY_DEFAULTS,
@@ -24,6 +24,7 @@ from workbench.config.yaml_io import _coerce, dump_config, from_dict, load_confi
 
 __all__ = [
     "DataConfig",
+    "ExtraEvalSet",
     "FAMILY_DEFAULTS",
     "FamilyChange",
     "ModelConfig",

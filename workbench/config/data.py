@@ -1,10 +1,33 @@
-"""The `data:` section: where the labelled texts come from and how they are split and sampled."""
+"""The `data:` section: where the labelled texts come from, how they are split and sampled, and which
+test sets from elsewhere (`extra_eval`) the finished models are also measured on."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from workbench.config.fields import option
+
+
+@dataclass
+class ExtraEvalSet:
+    """A labelled file from another place than the training data ("reviews from our shop", "tweets").
+
+    Both models are measured on it after training, beside the in-domain test split: how much of the
+    teacher's accuracy a student keeps on text unlike its training data is what a person deploying it needs.
+    Labels are matched to the run's class names ignoring case; `labels` maps other values first
+    (`{"pos": "positive", "0": "negative"}`), so a file labelled 0/1 or pos/neg needs no rewriting.
+    A row whose label is neither is refused, never guessed.
+    """
+
+    name: str = option("", "a short name shown beside the in-domain test, e.g. tweets")
+    path: str = option("", "the file, .csv/.tsv/.jsonl/.json/.parquet")
+    text_column: str | None = option(
+        None, "column holding the text; empty = the run's data.text_column or a usual name"
+    )
+    label_column: str | None = option(
+        None, "column holding the label; empty = the run's data.label_column or a usual name"
+    )
+    labels: dict[str, str] = option({}, "this file's label -> the run's class name, e.g. {pos: positive}")
 
 
 @dataclass
@@ -25,3 +48,6 @@ class DataConfig:
     max_train_examples: int | None = option(None, "keep at most this many training examples (deterministic)")
     max_eval_examples: int | None = option(None, "keep at most this many validation and test examples each")
     seed: int = option(42, "seed for splitting and sampling")
+    extra_eval: list[ExtraEvalSet] = option(
+        [], "more labelled files to measure both models on after training: [{name, path, labels?}]"
+    )

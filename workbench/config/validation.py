@@ -15,6 +15,9 @@ Codes raised here (`validate_values`); `field` is always the full config key, e.
 | config.bad_choice                             | field, value, choices                        | a setting that must be one of a few words         |
 | data.path_missing                             | field ("data.path")                          | data.source is local and no data.path is given    |
 | data.same_columns                             | column                                       | data.text_column == data.label_column             |
+| data.extra_eval_incomplete                    | field, index                                 | a data.extra_eval entry without its name or path  |
+|                                               |                                              | (field: "data.extra_eval[2].path")                |
+| data.extra_eval_duplicate                     | name                                         | two data.extra_eval entries with one name         |
 | model.name_missing                            | field, source                                | teacher (or pretrained student) has no name for   |
 |                                               |                                              | a source that needs one; field = "teacher.name" / |
 |                                               |                                              | "student.name"                                    |
@@ -305,6 +308,28 @@ def _check_data(cfg: RunConfig) -> None:
             )
 
 
+def _check_extra_eval(cfg: RunConfig) -> None:
+    """Each test set from elsewhere has a name (its row in Compare and the report) and a file; names are
+    unique, because the report keys its results by name. Whether the file reads is known only at run time."""
+    seen: set[str] = set()
+    for i, entry in enumerate(cfg.data.extra_eval):
+        for name in ("name", "path"):
+            if not str(getattr(entry, name) or "").strip():
+                raise WorkbenchError(
+                    f"data.extra_eval[{i}] needs a {name}",
+                    code="data.extra_eval_incomplete",
+                    field=f"data.extra_eval[{i}].{name}",
+                    index=i,
+                )
+        if entry.name in seen:
+            raise WorkbenchError(
+                f"data.extra_eval names must differ: {entry.name!r} is used twice",
+                code="data.extra_eval_duplicate",
+                name=entry.name,
+            )
+        seen.add(entry.name)
+
+
 def _check_teacher(cfg: RunConfig) -> None:
     t = cfg.teacher
     _choose(
@@ -392,6 +417,7 @@ def validate_values(cfg: RunConfig) -> None:
     """Checks that need no data or model: ranges and choices. Raises the first problem found
     (the order is the order the sections appear in, as it always has been)."""
     _check_data(cfg)
+    _check_extra_eval(cfg)
     _check_teacher(cfg)
     _check_student(cfg)
     _check_run(cfg)

@@ -54,8 +54,21 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
         if value is None or value == "":
             return None
         return _coerce(value, args[0], where)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise WorkbenchError(
+                f"{where} must be a mapping, got {value!r}", code="config.not_a_mapping", field=where, value=value
+            )
+        key_tp, value_tp = typing.get_args(tp)
+        return {_coerce(k, key_tp, where): _coerce(v, value_tp, where) for k, v in value.items()}
     if origin is list:
         (inner,) = typing.get_args(tp)
+        if dataclasses.is_dataclass(inner):  # a list of sections, e.g. data.extra_eval
+            if not isinstance(value, (list, tuple)):
+                raise WorkbenchError(
+                    f"{where} must be a list, got {value!r}", code="config.not_a_list", field=where, value=value
+                )
+            return [from_dict(inner, v, f"{where}[{i}]") for i, v in enumerate(value)]
         if isinstance(value, str):
             value = [v for v in value.replace(",", " ").split() if v]
         if not isinstance(value, (list, tuple)):
@@ -156,7 +169,12 @@ def to_commented_yaml(cfg: RunConfig) -> str:
                 lines.append(f"{pad}{f.name}:" + (f"  # {help_text}" if help_text else ""))
                 emit(value, indent + 1)
             else:
-                rendered = yaml.safe_dump({f.name: value}, default_flow_style=True, width=10_000).strip()
+                plain = (
+                    [to_dict(v) for v in value]
+                    if isinstance(value, list) and value and dataclasses.is_dataclass(value[0])
+                    else value
+                )
+                rendered = yaml.safe_dump({f.name: plain}, default_flow_style=True, width=10_000).strip()
                 rendered = rendered[1:-1] if rendered.startswith("{") else rendered
                 lines.append(f"{pad}{rendered}  # {help_text}")
 

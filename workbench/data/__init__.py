@@ -17,6 +17,7 @@ from workbench.data.batching import (
     sorted_batches,
     tokenize,
 )
+from workbench.data.extra_sets import ExtraSet, load_extra_set, load_extra_sets, map_labels, unmatched_labels
 from workbench.data.leakage import overlap_notes, teacher_run_folder, teacher_training_overlap
 from workbench.data.loading import check_frame, load_data
 from workbench.data.readers import read_table
@@ -24,6 +25,7 @@ from workbench.data.textdata import SPLITS, TextData
 
 __all__ = [
     "Encoded",
+    "ExtraSet",
     "MODEL_INPUTS",
     "NO_LABEL",
     "SPLITS",
@@ -34,6 +36,9 @@ __all__ = [
     "encode",
     "length_grouped_batches",
     "load_data",
+    "load_extra_set",
+    "load_extra_sets",
+    "map_labels",
     "make_transfer_set",
     "model_inputs",
     "overlap_notes",
@@ -44,4 +49,5 @@ __all__ = [
     "teacher_training_overlap",
     "tokenize",
     "transfer_wanted",
+    "unmatched_labels",
 ]

@@ -1,6 +1,7 @@
 """Measuring a trained model: metrics, latency, calibration, reports, ONNX export and the model card."""
 
 from workbench.evaluation.export import ONNX_FILE, OnnxClassifier, export_run
+from workbench.evaluation.extra_sets import measure_sets, record_extra_eval
 from workbench.evaluation.latency import measure_latency
 from workbench.evaluation.metrics import chance_accuracy, classification_metrics, majority_of_confusion
 from workbench.evaluation.model_card import CARD_FILE, card_text, usage_lines
@@ -16,6 +17,8 @@ __all__ = [
     "OnnxClassifier",
     "labelled_texts",
     "measure_latency",
+    "measure_sets",
+    "record_extra_eval",
     "quantize_run",
     "card_text",
     "chance_accuracy",

@@ -10,15 +10,25 @@ from workbench.studio.explorer import explain, load_models, logits_for_texts, te
 from workbench.studio.pareto import pareto_front, student_points
 from workbench.studio.preview import label_balance, preview_rows, token_lengths
 from workbench.studio.tryout import classify_both, load_run_models
-from workbench.studio.uploads import base_name, check_columns, display_name, read_upload, save_upload
+from workbench.studio.uploads import (
+    base_name,
+    check_columns,
+    check_extra_set,
+    display_name,
+    extra_set_labels,
+    read_upload,
+    save_upload,
+)
 
 __all__ = [
     "base_name",
     "check_columns",
+    "check_extra_set",
     "classify_both",
     "cli_commands",
     "display_name",
     "explain",
+    "extra_set_labels",
     "label_balance",
     "load_draft",
     "load_models",

@@ -22,13 +22,15 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
-from workbench.config import DataConfig
+from workbench.config import DataConfig, ExtraEvalSet
 from workbench.core import WorkbenchError, write_bytes_atomic
-from workbench.data import check_frame, read_table
+from workbench.data import check_frame, load_extra_set, read_table, unmatched_labels
 from workbench.runs import runs_root
 
 ALLOWED_SUFFIXES = (".csv", ".jsonl", ".parquet")
@@ -192,3 +194,27 @@ def check_columns(
         check_frame(frame, settings)
     except WorkbenchError as exc:
         raise WorkbenchError(f"{name}: {exc}", exc.code, **exc.facts) from None
+
+
+def extra_set_labels(entry: ExtraEvalSet, label_names: list[str], data: DataConfig | None = None) -> list[str]:
+    """The labels of an uploaded test set from elsewhere that the person still has to map to a class (sorted).
+
+    Every problem is one sentence naming the person's file, not the hashed name it is stored under."""
+    with _named(entry.path):
+        return unmatched_labels(entry, label_names, data)
+
+
+def check_extra_set(entry: ExtraEvalSet, label_names: list[str], data: DataConfig | None = None) -> int:
+    """The number of rows a run would score in this test set from elsewhere, or one sentence why it can't be."""
+    with _named(entry.path):
+        return len(load_extra_set(entry, label_names, data).texts)
+
+
+@contextmanager
+def _named(path: str | Path) -> Iterator[None]:
+    """Errors raised inside speak of the person's file name instead of the stored, hash-prefixed one."""
+    try:
+        yield
+    except WorkbenchError as exc:
+        stored = Path(path).name
+        raise WorkbenchError(str(exc).replace(stored, display_name(stored)), exc.code, **exc.facts) from None

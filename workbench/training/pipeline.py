@@ -16,9 +16,18 @@ from typing import Any
 
 import torch
 
-from workbench.config import RunConfig, TrainConfig
+from workbench.config import ExtraEvalSet, RunConfig, TrainConfig
 from workbench.core import Emit, WorkbenchError, describe_machine, set_threads
-from workbench.data import TextData, load_data, overlap_notes, teacher_run_folder, teacher_training_overlap
+from workbench.data import (
+    ExtraSet,
+    TextData,
+    load_data,
+    load_extra_set,
+    load_extra_sets,
+    overlap_notes,
+    teacher_run_folder,
+    teacher_training_overlap,
+)
 from workbench.distill import (
     DistillationLoss,
     check_hyperparameters,
@@ -33,7 +42,7 @@ from workbench.distill import (
     teacher_logits,
     training_set,
 )
-from workbench.evaluation import data_info, distill_report, run_tags, teacher_report, training_info
+from workbench.evaluation import data_info, distill_report, record_extra_eval, run_tags, teacher_report, training_info
 from workbench.models import (
     LoadedModel,
     Prepared,
@@ -67,6 +76,7 @@ def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     accelerator, precision = make_accelerator(tc)
     emit({"type": "phase", "phase": "loading"})
     data = load_data(cfg.data)
+    extra_sets = load_extra_sets(cfg.data, data.label_names)  # a bad file is refused before training, not after
     teacher = tokenise(load_teacher(cfg.teacher, data.label_names), data, tc.max_length)
     notes = list(data.notes) + [n for n in [truncation_note(teacher, tc.max_length, "teacher")] if n]
     result = train_loop(
@@ -100,9 +110,30 @@ def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
         **run_tags(cfg),
     }
     # a stopped run should end in seconds: speed is measured for finished runs only
-    return teacher_report(
+    report = teacher_report(
         accelerator, precision, teacher, data, tc, folder, run_dir, base, result.state == "finished", emit
     )
+    models = {"teacher": teacher.loaded}
+    return _with_extra_sets(run_dir, report, extra_sets, models, data, tc, accelerator, precision, emit=emit)
+
+
+def _with_extra_sets(
+    run_dir: Path,
+    report: dict[str, Any],
+    sets: list[ExtraSet],
+    models: dict[str, LoadedModel],
+    data: TextData,
+    tc: TrainConfig,
+    accelerator: Any,
+    precision: str,
+    keep_old: bool = False,
+    emit: Emit | None = None,
+) -> dict[str, Any]:
+    """The report with the models measured on the test sets from elsewhere (`report` itself when there are none)."""
+    return record_extra_eval(
+        run_dir, report, sets, models, data.num_labels, tc.max_length, tc.eval_batch_size, accelerator.device,
+        precision, keep_old, emit,
+    )  # fmt: skip
 
 
 def _cross_entropy(logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> DistillationLoss:
@@ -119,6 +150,7 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     accelerator, precision = make_accelerator(tc)
     emit({"type": "phase", "phase": "loading"})
     d = _load_for_distill(cfg, accelerator, precision, emit)
+    extra_sets = load_extra_sets(cfg.data, d.data.label_names)  # a bad file is refused before training, not after
     emit({"type": "phase", "phase": "checking_teacher"})
     taught = _teacher_targets(d)
     transfer = _transfer_set(d)
@@ -128,7 +160,9 @@ def run_distill(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     student_loaded.model = plain_model(accelerator, student_loaded.model)
     emit({"type": "phase", "phase": "evaluating"})
     folder = save_atomically(student_loaded, run_dir) if accelerator.is_main_process else None
-    return _distill_run_report(d, taught, transfer, student, result, folder, run_dir, notes)
+    report = _distill_run_report(d, taught, transfer, student, result, folder, run_dir, notes)
+    models = {"teacher": d.teacher_loaded, "student": student_loaded}
+    return _with_extra_sets(run_dir, report, extra_sets, models, d.data, tc, accelerator, precision, emit=emit)
 
 
 @dataclass
@@ -309,8 +343,9 @@ def _distill_run_report(
     )  # fmt: skip
 
 
-def evaluate_run(run_dir: Path) -> dict[str, Any]:
-    """Re-evaluate a run from its folder (config.yaml + model/), finished or stopped, speed included."""
+def evaluate_run(run_dir: Path, extra: list[ExtraEvalSet] | None = None) -> dict[str, Any]:
+    """Re-evaluate a run from its folder (config.yaml + model/), finished or stopped, speed included; also on
+    its test sets from elsewhere, and on `extra` (sets added now: kept in the report beside the earlier ones)."""
     from workbench.config import load_config
     from workbench.core import read_json
     from workbench.models import load_classifier
@@ -323,12 +358,18 @@ def evaluate_run(run_dir: Path) -> dict[str, Any]:
     set_threads(tc.num_threads)
     accelerator, precision = make_accelerator(tc)
     data = load_data(cfg.data)
+    sets = load_extra_sets(cfg.data, data.label_names) + [
+        load_extra_set(e, data.label_names, cfg.data) for e in extra or []
+    ]
     if old.get("kind") == "teacher":
         teacher = tokenise(
             load_classifier("run", str(run_dir), data.label_names), data, tc.max_length, ("validation", "test")
         )
-        return teacher_report(
+        report = teacher_report(
             accelerator, precision, teacher, data, tc, run_dir / "model", run_dir, old, True, fresh=False
+        )
+        return _with_extra_sets(
+            run_dir, report, sets, {"teacher": teacher.loaded}, data, tc, accelerator, precision, True
         )
     teacher = tokenise(load_teacher(cfg.teacher, data.label_names), data, tc.max_length, ("validation", "test"))
     student = tokenise(
@@ -337,7 +378,7 @@ def evaluate_run(run_dir: Path) -> dict[str, Any]:
     t_logits = {s: teacher_logits(accelerator, teacher, data, s, tc, precision)[0] for s in ("validation", "test")}
     kept = ("state", "teacher_check", "teacher_logits", "training", "teacher_overlap", "transfer", "ensemble")
     keep = {k: old[k] for k in kept if k in old}
-    return distill_report(
+    report = distill_report(
         accelerator,
         precision,
         cfg,
@@ -352,3 +393,5 @@ def evaluate_run(run_dir: Path) -> dict[str, Any]:
         measure_speed=True,  # also for a stopped run: this is where its speed gets measured
         fresh=False,  # the same model measured again: what export and others recorded stays
     )
+    models = {"teacher": teacher.loaded, "student": student.loaded}
+    return _with_extra_sets(run_dir, report, sets, models, data, tc, accelerator, precision, keep_old=True)
