@@ -59,7 +59,17 @@ def _lines(
 
 
 def loss_chart(steps: list[dict[str, Any]], soft: bool = True) -> go.Figure:
-    cols = LOSS_PARTS if soft else {"loss": "total"}
+    """The total loss and its parts. `soft`: whether the run learns from the teacher's answers (alpha > 0),
+    decided by the caller from the run's settings; a run at alpha = 0 may still log a soft value.
+
+    Without a soft part the total is the hard loss itself, so the hard line is drawn only when layer
+    losses (hidden states, attention) are added to it.
+    """
+    cols = dict(LOSS_PARTS)
+    if not soft:
+        del cols["loss_soft"]
+        if not any(r.get("loss_hidden") is not None or r.get("loss_attention") is not None for r in steps):
+            del cols["loss_hard"]
     return _lines(steps, cols, "Training loss", "loss")
 
 
