@@ -188,3 +188,16 @@ def test_typed_sentence_has_no_true_label():
     typed = table[table["example"] == "typed"].iloc[0]
     assert typed["true label"] == "– (typed by you; the loss used positive)"
     assert set(table[table["example"] != "typed"]["true label"]) <= {"negative", "positive"}
+
+
+def test_report_figures_keep_plotly_colours_and_margins_when_built_inside_streamlit(tmp_path, monkeypatch):
+    """The Compare page builds the report in the Streamlit server, whose default template leaves colours
+    and margins to its web app: the file must not depend on it."""
+    import plotly.io as pio
+    import streamlit.elements.plotly_chart  # noqa: F401  (registers the "streamlit" template)
+
+    monkeypatch.setattr(pio.templates, "default", "streamlit")
+    run = make_finished_distill(tmp_path)
+    write_events(run, [step(i) for i in range(1, 11)] + [evaluation(10, 1.0)])
+    page = build_html(run)
+    assert '"colorway":["#636efa"' in page and '"automargin":true' in page

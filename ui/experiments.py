@@ -31,7 +31,10 @@ def effect_sentence(diff: PairedDifference | None, split: str = "validation") ->
 
 
 def _tidy(fig: go.Figure, height: int = 340, **layout: Any) -> go.Figure:
+    """Small margins that grow to fit the tick labels (Streamlit's plotly template has no automargin)."""
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, **layout)
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return fig
 
 

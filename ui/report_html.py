@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from ui import charts
 from ui.export import public_text, read_config, student_name, teacher_name
@@ -82,7 +83,13 @@ class _Figures:
         self.first = True
 
     def __call__(self, fig: go.Figure, width: int | None = None) -> str:
-        """`width`: a fixed size in pixels (charts side by side); else the page's width."""
+        """`width`: a fixed size in pixels (charts side by side); else the page's width.
+
+        plotly's own template, whichever is the default: inside the Streamlit server (where the Compare
+        page builds this file) the default is Streamlit's, which leaves colours and margins to its web
+        app; in a bare HTML file that drew every line black and cut long tick labels.
+        """
+        fig.update_layout(template=pio.templates["plotly"])
         if width:
             fig.update_layout(width=width)
         out = fig.to_html(
