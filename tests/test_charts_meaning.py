@@ -90,6 +90,16 @@ def test_finished_baseline_card_explains_its_loss_without_a_soft_part(tmp_path):
     assert "Evaluated once, at the end of epoch 1 (step 10)" in captions
 
 
+def test_live_card_says_more_evaluations_will_follow(tmp_path):
+    run = make_run(tmp_path, "20261127-120000-distill-live", state="running")
+    write_events(run, [step(i) for i in range(1, 11)] + [evaluation(10, 1.0)])
+    at = AppTest.from_function(_card, args=(str(run),), default_timeout=30).run()
+    assert not at.exception
+    captions = "\n".join(c.value for c in at.caption)
+    assert "Evaluated once so far, at the end of epoch 1 (step 10)" in captions
+    assert "**soft** =" in captions  # a distillation at the default alpha keeps its soft part
+
+
 def test_report_draws_the_loss_chart_and_its_soft_line_only_with_alpha_above_zero(tmp_path):
     run = make_finished_distill(tmp_path)
     write_events(run, [step(i) for i in range(1, 11)] + [evaluation(10, 1.0)])
@@ -112,6 +122,9 @@ def test_one_evaluation_is_a_labelled_marker_with_a_caption():
     )
     assert charts.evaluation_caption([{"step": 60, "epoch": 0.5, "accuracy": 0.7}]).startswith(
         "Evaluated once, at step 60"
+    )
+    assert charts.evaluation_caption(evals, more_to_come=True) == (
+        "Evaluated once so far, at the end of epoch 1 (step 120); the next evaluations join it into a line."
     )
 
 

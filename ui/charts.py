@@ -120,17 +120,22 @@ def _one_evaluation(row: dict[str, Any]) -> go.Figure:
     return _tidy(fig, showlegend=False)
 
 
-def evaluation_caption(evals: list[dict[str, Any]]) -> str | None:
+def evaluation_caption(evals: list[dict[str, Any]], more_to_come: bool = False) -> str | None:
     """What a reader needs to know about the points of the validation chart; None when the chart says it.
 
-    One evaluation is one number, not a curve: say when it was taken.
+    One evaluation is one number, not a curve: say when it was taken (and, while the run trains, that
+    the next evaluations will make it a line).
     """
     if len(evals) != 1:
         return None
     step, epoch = evals[0].get("step"), evals[0].get("epoch")
     if epoch is not None and float(epoch).is_integer() and epoch > 0:
-        return f"Evaluated once, at the end of epoch {epoch:g} (step {step}): one measurement, not a curve."
-    return f"Evaluated once, at step {step}: one measurement, not a curve."
+        when = f"at the end of epoch {epoch:g} (step {step})"
+    else:
+        when = f"at step {step}"
+    if more_to_come:
+        return f"Evaluated once so far, {when}; the next evaluations join it into a line."
+    return f"Evaluated once, {when}: one measurement, not a curve."
 
 
 def label_balance(rows: list[dict[str, Any]]) -> go.Figure:

@@ -170,7 +170,7 @@ def render_run(run_dir: Path, status: dict[str, Any], key: str, min_redraw_s: fl
         c1.plotly_chart(figs["loss"], key=f"loss_{key}")
         if "acc" in figs:
             c2.plotly_chart(figs["acc"], key=f"acc_{key}")
-            note = charts.evaluation_caption(series["evals"])
+            note = charts.evaluation_caption(series["evals"], more_to_come=live)
             if note:
                 c2.caption(note)
         else:
