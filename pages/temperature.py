@@ -129,7 +129,15 @@ with left:
         st.session_state.pop(KEPT_PREFIX + "temp_typed_label", None)
         st.session_state.pop("temp_typed_label", None)
     typed_label = (
-        st.selectbox("Its true label", names, key=sticky("temp_typed_label", names[0])) if typed.strip() else None
+        st.selectbox(
+            "The label you mean it to have",
+            names,
+            key=sticky("temp_typed_label", names[0]),
+            help="A sentence you type has no true label; the hard (label) part of the loss needs one, so it uses "
+            "yours.",
+        )
+        if typed.strip()
+        else None
     )
 with right:
     t_value = min(10.0, max(0.5, round(cfg.distill.temperature * 2) / 2))
@@ -219,7 +227,9 @@ b = ex.loss
 table = pd.DataFrame(
     {
         "example": tags,
-        "true label": [names[v] for v in y],
+        # a typed sentence has no true label: the table says so, and which label the hard loss used instead
+        "true label": [names[v] for v in y[: len(picked)]]
+        + ([f"– (typed by you; the loss used {typed_label})"] if typed_label else []),
         "soft: T²·KL(teacher‖student)": b.soft,
         "hard: CE(student, label)": b.hard,
         "alpha × soft": b.weighted_soft,

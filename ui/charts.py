@@ -15,7 +15,14 @@ PARTS = {"embeddings": "#8DA0CB", "encoder": "#66C2A5", "head": "#FC8D62"}
 
 
 def _tidy(fig: go.Figure, height: int = 300, **layout: Any) -> go.Figure:
+    """Small margins, grown by plotly to fit what the axes carry.
+
+    automargin on every axis: with the 10-pixel margins alone, a chart drawn outside Streamlit (the
+    shared HTML report) cut long tick labels ("ative" for "negative" on a confusion matrix's y axis).
+    """
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="", **layout)
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return fig
 
 
@@ -28,17 +35,19 @@ LOSS_PARTS = {
 }  # parts a run did not use are None in every row and get no line
 
 
-def _lines(rows: list[dict[str, Any]], columns: dict[str, str], title: str, y_label: str) -> go.Figure:
+def _lines(
+    rows: list[dict[str, Any]], columns: dict[str, str], title: str, y_label: str, mode: str | None = None
+) -> go.Figure:
     """Lines against the step, built with graph_objects directly, from at most ~200 points per line.
 
     The live panel redraws these while a run trains: plotly express (DataFrame, melt, validation) took
     ~40 ms a chart, and thousands of points per poll to every browser grow with the run; this does
     neither.
-    Markers only while there are few points, where they help reading single values.
+    Markers only while there are few points, where they help reading single values (unless `mode` says).
     """
     rows = thin(rows)
     steps = [r["step"] for r in rows]
-    mode = "lines+markers" if len(rows) <= 60 else "lines"
+    mode = mode or ("lines+markers" if len(rows) <= 60 else "lines")
     traces = [
         go.Scatter(x=steps, y=[r.get(col) for r in rows], name=name, mode=mode)
         for col, name in columns.items()
@@ -50,7 +59,17 @@ def _lines(rows: list[dict[str, Any]], columns: dict[str, str], title: str, y_la
 
 
 def loss_chart(steps: list[dict[str, Any]], soft: bool = True) -> go.Figure:
-    cols = LOSS_PARTS if soft else {"loss": "total"}
+    """The total loss and its parts. `soft`: whether the run learns from the teacher's answers (alpha > 0),
+    decided by the caller from the run's settings; a run at alpha = 0 may still log a soft value.
+
+    Without a soft part the total is the hard loss itself, so the hard line is drawn only when layer
+    losses (hidden states, attention) are added to it.
+    """
+    cols = dict(LOSS_PARTS)
+    if not soft:
+        del cols["loss_soft"]
+        if not any(r.get("loss_hidden") is not None or r.get("loss_attention") is not None for r in steps):
+            del cols["loss_hard"]
     return _lines(steps, cols, "Training loss", "loss")
 
 
@@ -63,10 +82,60 @@ def line_chart(rows: list[dict[str, Any]], y: str, title: str, label: str, perce
     return fig
 
 
+EVAL_PARTS = {"accuracy": "accuracy", "macro_f1": "macro-F1"}
+
+
 def accuracy_chart(evals: list[dict[str, Any]]) -> go.Figure:
-    fig = _lines(evals, {"accuracy": "accuracy", "macro_f1": "macro-F1"}, "Validation accuracy", "")
+    """Validation accuracy and macro-F1 at each evaluation, every evaluation a marker.
+
+    A run evaluated once (one epoch, evaluated at its end) gets its two numbers written beside their
+    markers on an axis from step 0: a line chart of one point showed a lonely dot and nothing to read.
+    """
+    if len(evals) == 1:
+        return _one_evaluation(evals[0])
+    fig = _lines(evals, EVAL_PARTS, "Validation accuracy", "", mode="lines+markers")
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
     return fig
+
+
+def _one_evaluation(row: dict[str, Any]) -> go.Figure:
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=[row["step"]],
+                y=[row[col]],
+                name=name,
+                mode="markers+text",
+                text=[f"{name} {row[col]:.1%}"],
+                textposition=position,
+                marker={"size": 12},
+            )
+            for (col, name), position in zip(EVAL_PARTS.items(), ("top left", "bottom left"), strict=True)
+            if row.get(col) is not None
+        ]
+    )
+    fig.update_layout(title="Validation accuracy (evaluated once)", xaxis_title="step")
+    fig.update_xaxes(range=[0, max(1, row["step"]) * 1.08])
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    return _tidy(fig, showlegend=False)
+
+
+def evaluation_caption(evals: list[dict[str, Any]], more_to_come: bool = False) -> str | None:
+    """What a reader needs to know about the points of the validation chart; None when the chart says it.
+
+    One evaluation is one number, not a curve: say when it was taken (and, while the run trains, that
+    the next evaluations will make it a line).
+    """
+    if len(evals) != 1:
+        return None
+    step, epoch = evals[0].get("step"), evals[0].get("epoch")
+    if epoch is not None and float(epoch).is_integer() and epoch > 0:
+        when = f"at the end of epoch {epoch:g} (step {step})"
+    else:
+        when = f"at step {step}"
+    if more_to_come:
+        return f"Evaluated once so far, {when}; the next evaluations join it into a line."
+    return f"Evaluated once, {when}: one measurement, not a curve."
 
 
 def label_balance(rows: list[dict[str, Any]]) -> go.Figure:

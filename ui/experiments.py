@@ -31,7 +31,10 @@ def effect_sentence(diff: PairedDifference | None, split: str = "validation") ->
 
 
 def _tidy(fig: go.Figure, height: int = 340, **layout: Any) -> go.Figure:
+    """Small margins that grow to fit the tick labels (Streamlit's plotly template has no automargin)."""
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, **layout)
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return fig
 
 
@@ -69,12 +72,28 @@ def heatmap(points: list[dict[str, Any]]) -> go.Figure:
             colorscale="Viridis",
             texttemplate="%{z:.1%}",
             colorbar={"tickformat": ".1%"},
+            **share_scale([v for row in z for v in row if v is not None]),
         )
     )
     fig.update_layout(title="Mean validation accuracy", xaxis_title="alpha (weight of the teacher)", yaxis_title="T")
     fig.update_xaxes(type="category")
     fig.update_yaxes(type="category")  # one row per T tried, not a continuous axis
     return _tidy(fig)
+
+
+def share_scale(values: list[float], pad: float = 0.05) -> dict[str, float]:
+    """zmin and zmax of a colour scale of shares (accuracies): from the data, never outside 0–100%.
+
+    Left to itself, plotly widens a scale whose values are all equal by 0.5 each way, so a sweep with
+    one finished point had a colour bar up to 120%. A share above 1 (a student that kept more than
+    the teacher's accuracy) takes the top colour; its true number stays in the cell's text and hover.
+    """
+    if not values:
+        return {}
+    lo, hi = max(0.0, min(min(values), 1.0)), min(1.0, max(max(values), 0.0))
+    if hi - lo < 1e-9:  # one value: a small band around it, inside [0, 1]
+        lo, hi = max(0.0, min(lo, 1.0 - 2 * pad) - pad), min(1.0, max(hi, 2 * pad) + pad)
+    return {"zmin": lo, "zmax": hi}
 
 
 def seed_dots(rows: list[dict[str, Any]]) -> go.Figure:

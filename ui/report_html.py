@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from ui import charts
 from ui.export import public_text, read_config, student_name, teacher_name
@@ -83,7 +84,13 @@ class _Figures:
         self.first = True
 
     def __call__(self, fig: go.Figure, width: int | None = None) -> str:
-        """`width`: a fixed size in pixels (charts side by side); else the page's width."""
+        """`width`: a fixed size in pixels (charts side by side); else the page's width.
+
+        plotly's own template, whichever is the default: inside the Streamlit server (where the Compare
+        page builds this file) the default is Streamlit's, which leaves colours and margins to its web
+        app; in a bare HTML file that drew every line black and cut long tick labels.
+        """
+        fig.update_layout(template=pio.templates["plotly"])
         if width:
             fig.update_layout(width=width)
         out = fig.to_html(
@@ -261,7 +268,7 @@ def _speed(r: _Run) -> list[str]:
 
 
 def _charts(r: _Run) -> list[str]:
-    """Parameter breakdown, confusion matrices and the accuracy curve of training."""
+    """Parameter breakdown, confusion matrices, then the training charts."""
     parts = ["<h2>Where the parameters are, and where each model goes wrong</h2>"]
     grid = [r.fig(charts.param_breakdown(r.t["params"], r.s["params"]), width=500)]
     for who, m in (("Teacher", r.t), ("Student", r.s)) + ((("Student without teacher", r.b),) if r.base else ()):
@@ -270,9 +277,26 @@ def _charts(r: _Run) -> list[str]:
             grid.append(r.fig(charts.confusion(cm, r.names, f"{who} ({SPLIT})"), width=340))
     parts.append(f'<div class="grid">{"".join(grid)}</div>')
     parts.append('<p class="note">Confusion matrices: rows are the true labels, columns the predictions.</p>')
-    evals = metric_series(read_metrics(r.run_dir))["evals"]
-    if evals:
-        parts += ["<h2>Training</h2>", r.fig(charts.accuracy_chart(evals))]
+    return parts + _training(r)
+
+
+def _training(r: _Run) -> list[str]:
+    """The training loss over the steps and the validation accuracy, side by side.
+
+    The soft (teacher) line only when alpha > 0 (from the report, not from the logged numbers: a run at
+    alpha = 0 logs a KL to the teacher that is no part of its loss). One evaluation is said to be one.
+    """
+    series = metric_series(read_metrics(r.run_dir))
+    steps, evals = series["steps"], series["evals"]
+    if not steps and not evals:
+        return []
+    soft = (r.rep.get("alpha") or 0) > 0
+    grid = [r.fig(charts.loss_chart(steps, soft=soft), width=510)] if steps else []
+    grid += [r.fig(charts.accuracy_chart(evals), width=510)] if evals else []
+    parts = ["<h2>Training</h2>", f'<div class="grid">{"".join(grid)}</div>']
+    note = charts.evaluation_caption(evals)
+    if note:
+        parts.append(f'<p class="note">{_e(note)}</p>')
     return parts
 
 

@@ -61,6 +61,7 @@ class RunCharts:
 
     def __init__(self, run_dir: Path, kind: str) -> None:
         self.kind = kind
+        self.soft = teacher_signal(run_dir, kind)  # a run's settings do not change while it trains
         self._tail = MetricsTail(run_dir)
         self._lock = threading.Lock()
         self.events: list[dict[str, Any]] = []
@@ -88,15 +89,32 @@ class RunCharts:
                     self._version += 1
             fresh = time.monotonic() - self._drawn_at >= min_redraw_s or not self.figures
             if self._drawn != self._version and fresh:
-                self.figures = _figures(self.series, self.kind) if self.series["steps"] else {}
+                self.figures = _figures(self.series, self.soft) if self.series["steps"] else {}
                 self._drawn, self._drawn_at = self._version, time.monotonic()
             return self.events, self.series, self.figures
 
 
-def _figures(series: dict[str, list[dict[str, Any]]], kind: str) -> dict[str, go.Figure]:
+def teacher_signal(run_dir: Path, kind: str) -> bool:
+    """Whether the run learns from the teacher's answers: a distillation whose alpha (config.yaml) is above 0.
+
+    Decided from the settings, not from the logged numbers: a baseline (alpha = 0) still logs the KL to
+    the teacher, which is not zero and not part of its loss, and its chart must not show it as a line.
+    A distillation whose config cannot be read keeps the soft line (alpha > 0 is the default).
+    """
+    if kind != "distill":
+        return False
+    try:
+        config = yaml.safe_load((Path(run_dir) / "config.yaml").read_text(encoding="utf-8"))
+        alpha = config["distill"]["alpha"]
+    except (OSError, yaml.YAMLError, TypeError, KeyError):
+        return True
+    return not isinstance(alpha, int | float) or alpha > 0
+
+
+def _figures(series: dict[str, list[dict[str, Any]]], soft: bool) -> dict[str, go.Figure]:
     steps = series["steps"]
     figs = {
-        "loss": charts.loss_chart(steps, soft=kind == "distill"),
+        "loss": charts.loss_chart(steps, soft=soft),
         "lr": charts.line_chart(steps, "lr", "Learning rate", "learning rate"),
         "speed": charts.line_chart(steps, "examples_per_s", "Throughput", "examples per second"),
     }
@@ -119,7 +137,8 @@ def render_run(run_dir: Path, status: dict[str, Any], key: str, min_redraw_s: fl
     kind = status.get("kind", "?")
     st.markdown(f"**{RUN_KINDS.get(kind, kind)}** · `{run_dir.name}` · {STATE_BADGES.get(state, state)}")
     live = state in ACTIVE_STATES
-    events, series, figs = run_charts(str(run_dir), kind).refresh(min_redraw_s if live else 0.0)
+    run_figs = run_charts(str(run_dir), kind)
+    events, series, figs = run_figs.refresh(min_redraw_s if live else 0.0)
     stopping = (run_dir / "STOP").exists()
     prog = progress(status, events, stopping=stopping)
     if state == "queued" and not stopping and not (status.get("queued_since") or status.get("waiting_for")):
@@ -152,6 +171,9 @@ def render_run(run_dir: Path, status: dict[str, Any], key: str, min_redraw_s: fl
         c1.plotly_chart(figs["loss"], key=f"loss_{key}")
         if "acc" in figs:
             c2.plotly_chart(figs["acc"], key=f"acc_{key}")
+            note = charts.evaluation_caption(series["evals"], more_to_come=live)
+            if note:
+                c2.caption(note)
         else:
             c2.info("Validation accuracy appears after the first evaluation (a few times each epoch).")
         # While a run is live, every watching tab redraws its charts every poll: two charts by default,
@@ -160,11 +182,13 @@ def render_run(run_dir: Path, status: dict[str, Any], key: str, min_redraw_s: fl
             c3, c4 = st.columns(2)
             c3.plotly_chart(figs["lr"], key=f"lr_{key}")
             c4.plotly_chart(figs["speed"], key=f"speed_{key}")
-        if kind == "distill":
+        if run_figs.soft:
             st.caption(
                 "Loss: **soft** = how far the student is from the teacher's softened answers (T² · KL), "
                 "**hard** = how wrong it is on the labels (cross-entropy), **total** = alpha · soft + (1 − alpha) · hard."
             )
+        elif kind == "distill":
+            st.caption("Loss: alpha = 0, so the teacher's softened answers are no part of it (no soft line).")
     elif state in ACTIVE_STATES:
         st.info("The charts start after the first logged training steps.")
     if state in ("finished", "stopped"):
