@@ -140,3 +140,29 @@ def find_baseline(run_dir: Path, root: Path | None = None, *, states: tuple[str,
     if not found:
         return None
     return max(found, key=lambda f: (f[0], f[1]))[2]  # run folder names start with a timestamp: newest last
+
+
+def find_distilled(run_dir: Path, root: Path | None = None) -> Path | None:
+    """The distilled run whose baseline (`find_baseline`) is no-teacher run `run_dir`, or None.
+
+    The pair trains the same student architecture next to the same teacher, so one timing serves
+    both (the UI shows the distilled run's on the baseline too); the newest such finished or stopped
+    run, when there are several."""
+    run_dir = Path(run_dir).resolve()
+    root = Path(root).resolve() if root else run_dir.parent
+    cfg = _config(run_dir)
+    if cfg is None or cfg.distill.alpha != 0 or not root.is_dir():
+        return None
+    want = _comparable(cfg)
+    for d in sorted(root.iterdir(), reverse=True):  # run folder names start with a timestamp: newest first
+        if d == run_dir or not d.is_dir() or d.name.startswith("."):
+            continue
+        status = read_status(d)
+        if status.get("kind") != "distill" or status.get("state") not in ("finished", "stopped"):
+            continue
+        other = _config(d)
+        if other is None or other.distill.alpha == 0 or _comparable(other) != want:
+            continue
+        if find_baseline(d, root) == run_dir:
+            return d
+    return None
