@@ -8,7 +8,16 @@ import streamlit as st
 from ui import cached, charts
 from ui.calibration import calibration_of, calibration_sentence
 from ui.deploy import export_box
-from ui.export import model_name, model_zip, pytorch_zip_label, read_config, student_name, teacher_name
+from ui.export import (
+    download_size,
+    model_name,
+    model_zip,
+    pytorch_zip_label,
+    read_config,
+    report_size_estimate,
+    student_name,
+    teacher_name,
+)
 from ui.guard import ensure_navigation
 from ui.report_html import build_html
 from ui.sections import section
@@ -356,7 +365,7 @@ if go:
 st.subheader("Share the result, take the student with you")
 d1, d2 = st.columns(2)
 d1.download_button(
-    "Download a report to share (.html)",
+    f"Download a report to share (.html, about {download_size(report_size_estimate(info.run_dir))})",
     data=lambda: build_html(info.run_dir),
     file_name=f"{info.id}-report.html",
     mime="text/html",

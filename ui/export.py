@@ -44,6 +44,17 @@ def download_size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
 
 
+def report_size_estimate(run_dir: Path) -> int:
+    """About the shareable HTML report's size in bytes, without building it (a second or more): plotly.js
+    goes inline once and is nearly all of it (4.8 of 4.9 MB for a small run); the report's numbers, a few
+    dozen examples and the settings add about as much as report.json and some 50 kB."""
+    import plotly
+
+    js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    report = Path(run_dir) / "report.json"
+    return sum(p.stat().st_size for p in (js, report) if p.is_file()) + 50_000
+
+
 def model_card(run_dir: Path, pytorch_only: bool = False) -> str:
     """The engine's model card (`workbench export` writes the same text) with the UI's verdict in front;
     `pytorch_only`: for the PyTorch zip, which says where the ONNX files the card describes are."""
