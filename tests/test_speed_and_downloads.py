@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 import workbench.runs.jobs
 from tests.fakeruns import make_finished_distill
@@ -36,6 +37,16 @@ def remeasured(monkeypatch, runs_dir) -> list[Path]:
     monkeypatch.setattr(workbench.runs.jobs, "reevaluate", lambda run_dir: seen.append(Path(run_dir)))
     monkeypatch.setattr(workbench.runs.jobs, "reevaluating", lambda run_dir: False)
     return seen
+
+
+def pair(runs_dir: Path) -> tuple[Path, Path]:
+    """A distilled run and its baseline as Compare launches it: config name and status name "demo-no-teacher"."""
+    run = make_finished_distill(runs_dir)
+    base = make_baseline(runs_dir, run)
+    for d, name in ((run, "demo"), (base, "demo-no-teacher")):
+        status = json.loads((d / "status.json").read_text())
+        (d / "status.json").write_text(json.dumps({**status, "name": name}))
+    return run, base
 
 
 def edit_report(run: Path, change) -> dict:
@@ -142,9 +153,8 @@ def test_busy_and_overlap_come_before_noisy():
 
 
 def test_a_baseline_shows_its_distilled_runs_timing(runs_dir, remeasured):
-    run = make_finished_distill(runs_dir)
+    run, base = pair(runs_dir)
     edit_report(run, lambda r: timed(r, 23.0, 10.0))  # the distilled run: 2.3x
-    base = make_baseline(runs_dir, run)
     edit_report(base, lambda r: timed(r, 19.0, 10.0))  # the same two models timed again: 1.9x
     assert find_distilled(base) == run.resolve() and find_distilled(run) is None
     assert speed_reading(pair_timing(base, json.loads((base / "report.json").read_text())))["speedup"] == 2.3
@@ -160,8 +170,7 @@ def test_a_baseline_shows_its_distilled_runs_timing(runs_dir, remeasured):
 
 
 def test_measure_again_on_a_baseline_re_times_the_pair(runs_dir, remeasured):
-    run = make_finished_distill(runs_dir)  # an older report (no spread): Measure again is offered
-    base = make_baseline(runs_dir, run)
+    run, base = pair(runs_dir)  # an older report (no spread): Measure again is offered
     compare = page("compare")
     compare.session_state["compare_run"] = base.name
     compare.run()
@@ -225,3 +234,14 @@ def test_a_run_without_a_saved_model_says_so_instead_of_a_button(runs_dir):
     assert not at.exception
     assert "has no saved model to download" in texts(at.caption)
     assert not [b for b in at.get("download_button") if "PyTorch" in b.label]
+
+
+def test_find_distilled_knows_a_guided_pair_and_refuses_another_config(runs_dir):
+    run, base = pair(runs_dir)
+    for d, role in ((run, "distilled"), (base, "baseline")):
+        status = json.loads((d / "status.json").read_text())
+        (d / "status.json").write_text(json.dumps({**status, "name": f"first-run-{role}", "group": "g", "role": role}))
+    assert find_distilled(base) == run.resolve()
+    cfg = yaml.safe_load((run / "config.yaml").read_text())
+    (run / "config.yaml").write_text(yaml.safe_dump({**cfg, "seed": cfg["seed"] + 1}))  # another student's run
+    assert find_distilled(base) is None

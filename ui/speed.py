@@ -20,7 +20,10 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import streamlit as st
+
 from ui.wording import SPEED_UNSURE, SPEED_UNSURE_DETAIL
+from workbench.core import files_stamp
 from workbench.runs import find_distilled, read_report
 
 # "Noisy" timings: the rounds of one model varied so much that its median is not a firm figure.
@@ -152,12 +155,27 @@ def with_timing_of(report: dict[str, Any], source: dict[str, Any], source_id: st
     return out
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _twin(run_dir: str, stamp: str) -> str | None:
+    twin = find_distilled(Path(run_dir))
+    return str(twin) if twin else None
+
+
+def twin_of(run_dir: Path) -> Path | None:
+    """`find_distilled`, remembered until a run folder appears, goes or changes its status (History asks
+    for every baseline at every rerun, and the configs it compares take a tenth of a second to load)."""
+    root = Path(run_dir).parent
+    statuses = [d / "status.json" for d in root.iterdir() if d.is_dir()] if root.is_dir() else []
+    twin = _twin(str(run_dir), files_stamp(*statuses, Path(run_dir) / "config.yaml"))
+    return Path(twin) if twin else None
+
+
 def timing_run(run_dir: Path, report: dict[str, Any] | None) -> Path:
     """The run whose timing `run_dir`'s report shows: its distilled run for a no-teacher baseline that
     has one with a timing (one measurement per pair), else the run itself. Measure again re-times this run."""
     if not report or report.get("kind") != "distill" or report.get("alpha") != 0:
         return Path(run_dir)
-    twin = find_distilled(run_dir)
+    twin = twin_of(run_dir)
     twin_report = read_report(twin) if twin else None
     if twin is None or not ((twin_report or {}).get("student") or {}).get("latency_ms"):
         return Path(run_dir)
