@@ -245,3 +245,14 @@ def test_find_distilled_knows_a_guided_pair_and_refuses_another_config(runs_dir)
     cfg = yaml.safe_load((run / "config.yaml").read_text())
     (run / "config.yaml").write_text(yaml.safe_dump({**cfg, "seed": cfg["seed"] + 1}))  # another student's run
     assert find_distilled(base) is None
+
+
+def test_the_shared_report_and_the_model_card_read_speed_the_same_way(runs_dir, monkeypatch):
+    from ui.report_html import build_html
+
+    run = make_finished_distill(runs_dir)
+    edit_report(run, lambda r: timed(r, 20.4, 8.0, t_spread=spread(15.8, 19.9, 21.0, 92.7), stored=2.3))
+    page_html = build_html(run)
+    assert f"The speed comparison is unreliable: {SPEED_UNSURE['noisy']}" in page_html and "2.3x" not in page_html
+    monkeypatch.setattr(export, "card_text", lambda run_dir, lead: "\n".join(lead))
+    assert f"unclear ({SPEED_UNSURE['noisy']})" in export.model_card(run)

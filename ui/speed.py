@@ -165,7 +165,7 @@ def twin_of(run_dir: Path) -> Path | None:
     """`find_distilled`, remembered until a run folder appears, goes or changes its status (History asks
     for every baseline at every rerun, and the configs it compares take a tenth of a second to load)."""
     root = Path(run_dir).parent
-    statuses = [d / "status.json" for d in root.iterdir() if d.is_dir()] if root.is_dir() else []
+    statuses = sorted(d / "status.json" for d in root.iterdir() if d.is_dir()) if root.is_dir() else []
     twin = _twin(str(run_dir), files_stamp(*statuses, Path(run_dir) / "config.yaml"))
     return Path(twin) if twin else None
 
