@@ -8,11 +8,21 @@ import streamlit as st
 from ui import cached, charts
 from ui.calibration import calibration_of, calibration_sentence
 from ui.deploy import export_box
-from ui.export import model_name, model_zip, read_config, student_name, teacher_name
+from ui.export import (
+    download_size,
+    model_name,
+    model_zip,
+    pytorch_zip_label,
+    read_config,
+    report_size_estimate,
+    student_name,
+    teacher_name,
+)
 from ui.extra_sets import show_extra_sets
 from ui.guard import ensure_navigation
 from ui.report_html import build_html
 from ui.sections import section
+from ui.speed import pair_timing, speed_text, timing_run, unsure_reason
 from ui.state import sticky
 from ui.summary import (
     assess,
@@ -63,7 +73,8 @@ pick = st.selectbox(
 )
 st.session_state["compare_run"] = pick
 info = next(i for i in infos if i.id == pick)
-rep = info.report
+rep = pair_timing(info.run_dir, info.report)  # a baseline shows its distilled run's timing: one per pair
+timing_dir = timing_run(info.run_dir, info.report)  # the run Measure again re-times
 t, s, comp = rep["teacher"], rep["student"], rep["comparison"]
 names = rep["data"]["label_names"]
 split = st.radio("Measured on", ["test", "validation"], horizontal=True, key="cmp_split")
@@ -84,21 +95,14 @@ st.caption(
 
 # --------------------------------------------------------------------------- headline numbers
 t_acc, s_acc = t[split]["accuracy"], s[split]["accuracy"]
-speed = comp.get("speedup", {})
 sp = speed_reading(rep)
-if sp["speedup"] is None:
-    speed_text = "not measured"
-elif sp["unsure"]:
-    speed_text = "unclear"
-else:
-    speed_text = f"{sp['speedup']:.1f}x" + (" (slower)" if verdict["slower"] else "")
 m = st.columns(5)
 m[0].metric("Teacher accuracy", pct(t_acc))
 m[1].metric("Student accuracy", pct(s_acc), delta=f"{(s_acc - t_acc) * 100:+.1f} points", delta_color="normal")
 m[2].metric("Accuracy kept", pct(comp.get(f"accuracy_share_{split}")), help="student accuracy / teacher accuracy")
 m[3].metric(
     "Speed-up (1 sentence)",
-    speed_text,
+    speed_text(sp, verdict["slower"]),
     help="teacher time / student time, medians; below 1 the student is slower",
 )
 m[4].metric(
@@ -212,7 +216,10 @@ with right:
         )
         borrowed = sp.get("measured_in") and sp["measured_in"] != info.run_dir.name
         where = (
-            f" Timed once in {sp['measured_in']}, an earlier trial of this sweep with the same student "
+            f" Timed in {sp['pair_of']}, the distilled run of this pair: the same teacher and student "
+            "architecture, so one measurement serves both."
+            if sp.get("pair_of")
+            else f" Timed once in {sp['measured_in']}, an earlier trial of this sweep with the same student "
             "architecture: speed does not depend on temperature, alpha or seed."
             if borrowed
             else ""
@@ -222,16 +229,12 @@ with right:
             f"batches of 32; {spread_words}. {how}.{where}"
         )
         if sp["unsure"]:
-            why = (
-                "the machine was busy with other work while timing"
-                if sp["busy"]
-                else "the teacher's and the student's timings overlap, so it is not even clear which is faster"
-            )
+            why = unsure_reason(sp, detailed=True)
             st.warning(f"This speed figure is unreliable: {why}. Measure again when nothing else is running.")
-            measure_again(info.run_dir)
+            measure_again(timing_dir)
         elif not sp["has_spread"] or not precision:
             st.caption("This report is from an older version, without the spread of the timings.")
-            measure_again(info.run_dir)
+            measure_again(timing_dir)
     elif info.report.get("state") == "stopped":
         st.info("Speed was not measured: the run was stopped early. Measure it now to compare the two models' speed.")
         measure_again(info.run_dir)
@@ -254,11 +257,12 @@ table = pd.DataFrame(
         ],
         *[
             {
-                "": f"speed-up, {k.replace('_', ' of ')}",
+                "": f"speed-up, {r['key'].replace('_', ' of ')}",
                 "teacher": "1.0x",
-                "student": f"{v:.1f}x" + (" (unclear)" if speed_reading(rep, k)["unsure"] else ""),
+                "student": f"{r['speedup']:.1f}x" + (" (unclear)" if r["unsure"] else ""),
             }
-            for k, v in speed.items()
+            for r in (speed_reading(rep, k) for k in (t.get("latency_ms") or comp.get("speedup") or {}))
+            if r["speedup"] is not None
         ],
         {"": f"accuracy ({split})", "teacher": pct(t_acc), "student": pct(s_acc)},
         {"": f"macro-F1 ({split})", "teacher": pct(t[split]["macro_f1"]), "student": pct(s[split]["macro_f1"])},
@@ -365,7 +369,7 @@ if go:
 st.subheader("Share the result, take the student with you")
 d1, d2 = st.columns(2)
 d1.download_button(
-    "Download a report to share (.html)",
+    f"Download a report to share (.html, about {download_size(report_size_estimate(info.run_dir))})",
     data=lambda: build_html(info.run_dir),
     file_name=f"{info.id}-report.html",
     mime="text/html",
@@ -373,14 +377,20 @@ d1.download_button(
     key="cmp_report",
     help="One file with the headline, charts, examples and settings; opens in any browser, offline",
 )
-d2.download_button(
-    "Download the student (.zip: model, tokenizer, model card)",
-    data=lambda: model_zip(info.run_dir),
-    file_name=f"{info.id}-student.zip",
-    mime="application/zip",
-    icon=":material/download:",
-    key="cmp_zip",
-)
+try:
+    zip_label = pytorch_zip_label(info.run_dir)  # its files' sizes added up: the zip is built on click only
+except WorkbenchError as exc:
+    d2.caption(f"{exc}.")
+else:
+    d2.download_button(
+        zip_label,
+        data=lambda: model_zip(info.run_dir),
+        file_name=f"{info.id}-student.zip",
+        mime="application/zip",
+        icon=":material/download:",
+        key="cmp_zip",
+        help="Weights, config, tokenizer and a model card; the ONNX files, once exported, are offered below",
+    )
 
 
 export_box(info.run_dir, info.id, s)

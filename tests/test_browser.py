@@ -291,7 +291,7 @@ def _guided_flow(page, url: str, runs: Path, shots: Path, expect, tmp_path: Path
     expect(page.locator('[data-testid^="stAlertContent"]').filter(has_text=HEADLINE).first).to_be_visible()
     expect(page.get_by_text(re.compile(r"Baseline: run \S+-baseline"))).to_be_visible()
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download a report to share (.html)").click()
+        page.get_by_role("button", name="Download a report to share (.html, about").click()
     saved = tmp_path / "report.html"
     download.value.save_as(saved)
     assert "<html" in saved.read_text(encoding="utf-8")[:500].lower()

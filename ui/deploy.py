@@ -13,13 +13,10 @@ from typing import Any
 
 import streamlit as st
 
+from ui.export import download_size
 from workbench.core import WorkbenchError
 from workbench.evaluation import INT8_FILE, ONNX_FILE
 from workbench.runs import jobs, read_status
-
-
-def _megabytes(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
 
 
 @st.fragment(run_every=2)
@@ -51,7 +48,7 @@ def _onnx_done(run_dir: Path, run_id: str, onnx: dict[str, Any]) -> None:
         f"scores match PyTorch's to within {onnx.get('max_abs_diff', 0):.0e}. Its README says how to load each format."
     )
     st.download_button(
-        f"Download model.onnx ({_megabytes(path.stat().st_size)})", data=lambda: path.read_bytes(),
+        f"Download model.onnx ({download_size(path.stat().st_size)})", data=lambda: path.read_bytes(),
         file_name=f"{run_id}-student.onnx", mime="application/octet-stream", icon=":material/deployed_code:",
         key="cmp_onnx",
     )  # fmt: skip
@@ -80,7 +77,7 @@ def _int8_part(run_dir: Path, run_id: str, int8: dict[str, Any]) -> None:
     if path.is_file() and int8.get("latency_ms"):
         st.caption(int8_sentence(int8))
         st.download_button(
-            f"Download model.int8.onnx ({_megabytes(path.stat().st_size)})", data=lambda: path.read_bytes(),
+            f"Download model.int8.onnx ({download_size(path.stat().st_size)})", data=lambda: path.read_bytes(),
             file_name=f"{run_id}-student.int8.onnx", mime="application/octet-stream", icon=":material/compress:",
             key="cmp_int8",
         )  # fmt: skip

@@ -25,6 +25,7 @@ import plotly.io as pio
 from ui import charts
 from ui.export import public_text, read_config, student_name, teacher_name
 from ui.extra_sets import COLUMNS, extra_rows, weakest_sentence
+from ui.speed import pair_timing, unsure_reason
 from ui.summary import (
     assess,
     headline,
@@ -168,7 +169,7 @@ class _Run:
 
 
 def _load(run_dir: Path) -> _Run:
-    rep = read_report(run_dir) or {}
+    rep = pair_timing(run_dir, read_report(run_dir)) or {}  # a baseline shows its pair's one timing
     if rep.get("kind") != "distill" or "comparison" not in rep:
         raise WorkbenchError(f"{run_dir.name} has no finished distillation report to share")
     base_dir = find_baseline(run_dir)
@@ -258,8 +259,7 @@ def _speed(r: _Run) -> list[str]:
     how = f"both models timed in {precision}" if precision else "precision of the timings not recorded"
     note = f"Median time per sentence, tokenisation included, {how}."
     if sp["unsure"]:
-        why = "the machine was busy while timing" if sp["busy"] else "the two models' timings overlap"
-        note += f" <strong>The speed comparison is unreliable: {_e(why)}.</strong>"
+        note += f" <strong>The speed comparison is unreliable: {_e(unsure_reason(sp))}.</strong>"
     parts.append(f'<p class="note">{note}</p>')
     t, s = r.t, r.s
     spreads = {"teacher": t.get("latency_spread_ms") or {}, "student": s.get("latency_spread_ms") or {}}

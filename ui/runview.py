@@ -25,6 +25,7 @@ import yaml
 from ui import charts
 from ui.guided import remember_open
 from ui.quality import run_quality
+from ui.speed import pair_timing
 from ui.summary import assess, headline, history_row, human_seconds, metric_series, progress, teacher_warning
 from ui.tables import one_type_per_column
 from ui.wording import (
@@ -192,7 +193,7 @@ def render_run(run_dir: Path, status: dict[str, Any], key: str, min_redraw_s: fl
     elif state in ACTIVE_STATES:
         st.info("The charts start after the first logged training steps.")
     if state in ("finished", "stopped"):
-        report = read_report(run_dir) or {}
+        report = pair_timing(run_dir, read_report(run_dir)) or {}  # a baseline: its pair's one timing
         if report:
             level, why = run_quality(report)  # colour follows quality: 0% is never green
             if level == "good" and report.get("kind") == "distill" and assess(report)["caution"]:
@@ -215,7 +216,8 @@ def history_frame(infos: list[RunInfo]) -> pd.DataFrame:
             config = yaml.safe_load((info.run_dir / "config.yaml").read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError):
             config = {}
-        rows.append(history_row(info.id, info.status, info.report, config if isinstance(config, dict) else {}))
+        report = pair_timing(info.run_dir, info.report)  # the speed Compare shows for this run
+        rows.append(history_row(info.id, info.status, report, config if isinstance(config, dict) else {}))
     return one_type_per_column(pd.DataFrame(rows))
 
 

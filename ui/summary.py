@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ui.speed import interval, ms_with_spread, speed_reading, unsure_reason  # noqa: F401  (re-exported: one reading)
 from ui.wording import PHASES, RUN_STATES, SPLIT_WORDS
 from workbench.evaluation import majority_of_confusion
 
@@ -113,63 +114,6 @@ def majority_baseline(cm: list[list[int]] | None) -> tuple[int, float] | None:
 def one_class_macro_f1(share: float, num_classes: int) -> float:
     """Macro-F1 of always answering the majority class: F1 = 2p / (1 + p) for that class, 0 for the rest."""
     return 2 * share / (1 + share) / max(1, num_classes)
-
-
-def interval(spread: Any, inner: bool = False) -> tuple[float, float] | None:
-    """(low, high) of a timing spread: reports store {min, p25, p75, max} per batch size (older ones and
-    tests [low, high]). `inner` gives the middle half of the rounds (p25-p75), robust to one slow round."""
-    if not spread:
-        return None
-    if isinstance(spread, dict):
-        lo, hi = ("p25", "p75") if inner else ("min", "max")
-        return (float(spread[lo]), float(spread[hi])) if lo in spread and hi in spread else None
-    return float(spread[0]), float(spread[-1])
-
-
-def speed_reading(report: dict[str, Any], key: str = "batch_1") -> dict[str, Any]:
-    """What the report says about speed at one batch size, and whether that can be trusted.
-
-    Newer reports carry a median per model (`latency_ms`), its spread (`latency_spread_ms`: min, p25,
-    p75, max of the rounds), `latency_busy` (the machine was loaded beyond its cores while timing) and the precision
-    both were timed in; older ones only the first. The ratio is unsure when the machine was busy or
-    when the two spreads overlap: then it cannot even be said which model is faster.
-    """
-    t, s = report.get("teacher") or {}, report.get("student") or {}
-    t_ms = (t.get("latency_ms") or {}).get(key)
-    s_ms = (s.get("latency_ms") or {}).get(key)
-    speedup = ((report.get("comparison") or {}).get("speedup") or {}).get(key)
-    if speedup is None and t_ms and s_ms:
-        speedup = t_ms / s_ms
-    raw_t = (t.get("latency_spread_ms") or {}).get(key)
-    raw_s = (s.get("latency_spread_ms") or {}).get(key)
-    t_spread, s_spread = interval(raw_t), interval(raw_s)
-    busy = bool(report.get("latency_busy") or t.get("latency_busy") or s.get("latency_busy"))
-    # unsure which is faster when the middle halves of the two models' rounds overlap
-    t_mid, s_mid = interval(raw_t, inner=True), interval(raw_s, inner=True)
-    overlap = bool(t_mid and s_mid and t_mid[0] <= s_mid[1] and s_mid[0] <= t_mid[1])
-    return {
-        "speedup": speedup,
-        "teacher_ms": t_ms,
-        "student_ms": s_ms,
-        "teacher_spread": t_spread,
-        "student_spread": s_spread,
-        "busy": busy,
-        "overlap": overlap,
-        "unsure": speedup is not None and (busy or overlap),
-        "precision": report.get("latency_precision"),
-        "has_spread": bool(t_spread or s_spread),
-        "measured_in": (report.get("latency_conditions") or {}).get("measured_in"),
-    }
-
-
-def ms_with_spread(ms: float | None, spread: Any) -> str:
-    """ "12.3 ms (11.9–14.0)": the median and the range of the repeated timings."""
-    if ms is None:
-        return "–"
-    low_high = interval(spread)
-    if low_high:
-        return f"{ms:.1f} ms ({low_high[0]:.1f}–{low_high[1]:.1f})"
-    return f"{ms:.1f} ms"
 
 
 def teacher_strength(model: dict[str, Any], split: str, label_names: list[str]) -> dict[str, Any] | None:
@@ -317,8 +261,7 @@ def headline(report: dict[str, Any], split: str = "test", baseline_report: dict[
     if x is None:
         speed = "Its speed was not measured"
     elif sp["unsure"]:
-        why = "the machine was busy while timing" if sp["busy"] else "the timings of the two models overlap"
-        speed = f"Its speed next to the teacher's is unclear ({why})"
+        speed = f"Its speed next to the teacher's is unclear ({unsure_reason(sp)})"
     elif a["slower"]:
         speed = f"It is slower than the teacher: one sentence takes {1 / x:.1f}x as long"
     elif x < 1 + SAME_SPEED:

@@ -119,6 +119,17 @@ ENSEMBLE_INPUTS = {  # what was averaged, inside a sentence ("averaging their so
 }
 PRECISIONS = {"fp32": "32-bit floats (fp32)", "bf16": "bfloat16 (bf16)", "fp16": "16-bit floats (fp16)"}
 RUN_KINDS = {"teacher": "Teacher fine-tuning", "distill": "Distillation"}
+SPEED_UNSURE = {  # why a speed-up is unclear, inside "Its speed next to the teacher's is unclear (...)"
+    "busy": "the machine was busy while timing",
+    "overlap": "the timings of the two models overlap",
+    "noisy": "the timings varied a lot between repeats",
+}
+SPEED_UNSURE_DETAIL = {  # the same, inside Compare's "This speed figure is unreliable: ..."
+    "busy": "the machine was busy with other work while timing",
+    "overlap": "the teacher's and the student's timings overlap, so it is not even clear which is faster",
+    "noisy": "the timings varied a lot between repeats (the {who}'s ranged from {low:.1f} to {high:.1f} ms "
+    "around a median of {median:.1f} ms)",
+}
 CHECK_LEVELS = {"ok": "ok", "warn": "warning", "error": "PROBLEM"}
 
 # --------------------------------------------------------------------------- what a run is doing

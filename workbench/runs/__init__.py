@@ -3,7 +3,14 @@ baselines, the guided first run and queries over past runs.
 """
 
 from workbench.runs import guided, jobs
-from workbench.runs.baseline import baseline_config, baseline_steps, distilled_steps, find_baseline, without_teacher
+from workbench.runs.baseline import (
+    baseline_config,
+    baseline_steps,
+    distilled_steps,
+    find_baseline,
+    find_distilled,
+    without_teacher,
+)
 from workbench.runs.guided import accuracy_on_test, launch_first_run, main_cli
 from workbench.runs.jobs import refresh
 from workbench.runs.processes import create_time, process_alive, spawn_cli
@@ -46,6 +53,7 @@ __all__ = [
     "distilled_steps",
     "execute",
     "find_baseline",
+    "find_distilled",
     "finished_teacher_runs",
     "first_run_wall_seconds",
     "guided",

@@ -147,3 +147,40 @@ def find_baseline(run_dir: Path, root: Path | None = None, *, states: tuple[str,
     if not found:
         return None
     return max(found, key=lambda f: (f[0], f[1]))[2]  # run folder names start with a timestamp: newest last
+
+
+def find_distilled(run_dir: Path, root: Path | None = None) -> Path | None:
+    """The distilled run that no-teacher run `run_dir` is the baseline of, or None.
+
+    The pair trains the same student architecture next to the same teacher, so one timing serves
+    both (the UI shows the distilled run's on the baseline too). Pages ask this for every baseline
+    they list, so it only opens configs of likely twins, known from status.json alone: the same guided
+    group's distilled run, or a run whose name plus BASELINE_SUFFIX is this one's (Compare names the
+    baseline it launches so); then their configs must match as `find_baseline` asks. The newest wins."""
+    run_dir = Path(run_dir).resolve()
+    root = Path(root).resolve() if root else run_dir.parent
+    mine = read_status(run_dir)
+    name, group = str(mine.get("name") or ""), mine.get("group")
+    if mine.get("kind") != "distill" or not root.is_dir():
+        return None
+    twins = []
+    for d in sorted(root.iterdir(), reverse=True):  # run folder names start with a timestamp: newest first
+        if d == run_dir or not d.is_dir() or d.name.startswith("."):
+            continue
+        status = read_status(d)
+        if status.get("kind") != "distill" or status.get("state") not in ("finished", "stopped"):
+            continue
+        same_group = group is not None and status.get("group") == group and status.get("role") == "distilled"
+        if same_group or (name.endswith(BASELINE_SUFFIX) and f"{status.get('name')}{BASELINE_SUFFIX}" == name):
+            twins.append(d)
+    if not twins:
+        return None
+    cfg = _config(run_dir)
+    if cfg is None or cfg.distill.alpha != 0:
+        return None
+    want = _comparable(cfg)
+    for d in twins:
+        other = _config(d)
+        if other is not None and other.distill.alpha != 0 and _comparable(other) == want:
+            return d
+    return None
