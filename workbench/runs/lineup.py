@@ -11,8 +11,10 @@ unique where old runs share one.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from workbench.evaluation import read_config, student_name, teacher_name
@@ -35,6 +37,22 @@ class Lineup:
     differs: list[str] = field(default_factory=list)
 
 
+def _config(info: RunInfo) -> dict[str, Any]:
+    """The run's config.yaml as a dict, parsed once per version of the file: Compare redraws on every click
+    and asks each run's config for its name, data, teacher and student several times."""
+    path = info.run_dir / "config.yaml"
+    try:
+        stat = path.stat()
+    except OSError:
+        return {}
+    return _parsed(str(info.run_dir), (stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(run_dir: str, version: tuple[int, int]) -> dict[str, Any]:  # noqa: ARG001 - `version` keys the cache
+    return read_config(Path(run_dir))
+
+
 def candidates(infos: list[RunInfo]) -> list[RunInfo]:
     """Distillation runs that finished with a comparison in their report (what Compare lists), newest first."""
     return [i for i in infos if i.kind == "distill" and i.report and "comparison" in i.report]
@@ -47,7 +65,7 @@ def is_baseline(info: RunInfo) -> bool:
 
 def _architecture(info: RunInfo) -> str:
     """What the student is, in the engine's words ("MiniLM cut to 3 layers", "BiLSTM ...")."""
-    return student_name(read_config(info.run_dir), (info.report or {}).get("student") or {})
+    return student_name(_config(info), (info.report or {}).get("student") or {})
 
 
 def default_pick(infos: list[RunInfo], most: int = 3) -> list[str]:
@@ -82,7 +100,7 @@ def unique_names(infos: list[RunInfo]) -> dict[str, str]:
 
 
 def _given_name(info: RunInfo) -> str:
-    return str(read_config(info.run_dir).get("name") or info.status.get("name") or info.id)
+    return str(_config(info).get("name") or info.status.get("name") or info.id)
 
 
 def _short_time(info: RunInfo) -> str:
@@ -94,7 +112,7 @@ def _short_time(info: RunInfo) -> str:
 
 
 def _data(info: RunInfo) -> dict[str, Any]:
-    return read_config(info.run_dir).get("data") or {}
+    return _config(info).get("data") or {}
 
 
 def _test_split(info: RunInfo) -> tuple[Any, ...]:
@@ -105,7 +123,7 @@ def _test_split(info: RunInfo) -> tuple[Any, ...]:
 
 
 def _teacher(info: RunInfo) -> tuple[Any, ...]:
-    t = read_config(info.run_dir).get("teacher") or {}
+    t = _config(info).get("teacher") or {}
     return (t.get("source"), str(t.get("name") or ""), ((info.report or {}).get("teacher") or {}).get("description"))
 
 
@@ -136,7 +154,7 @@ def teacher_row(info: RunInfo) -> dict[str, Any]:
         "run_id": info.id,
         "name": "teacher",
         "kind": "teacher",
-        "architecture": teacher_name(read_config(info.run_dir)),
+        "architecture": teacher_name(_config(info)),
         **_part(report.get("teacher") or {}),
         "speedup": 1.0,
         "accuracy_kept": 1.0,
@@ -157,7 +175,7 @@ def student_row(info: RunInfo, name: str) -> dict[str, Any]:
         "role": "student",
         "run_id": info.id,
         "name": name,
-        "kind": (read_config(info.run_dir).get("student") or {}).get("kind"),
+        "kind": (_config(info).get("student") or {}).get("kind"),
         "architecture": _architecture(info),
         **_part(report.get("student") or {}),
         "speedup": (comparison.get("speedup") or {}).get("batch_1"),
