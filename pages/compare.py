@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import cached, charts
 from ui.calibration import calibration_of, calibration_sentence
+from ui.compare_many import several_students
 from ui.deploy import export_box
 from ui.export import (
     download_size,
@@ -59,6 +60,7 @@ infos = [i for i in list_runs() if i.kind == "distill" and i.report and "compari
 if not infos:
     st.info("No finished distillation run yet. Start one on the **Train** page; its results appear here.")
     st.stop()
+several_students(infos)  # the teacher and several students in one table, when there are several
 ids = [i.id for i in infos]
 wanted = st.session_state.get("compare_run")
 no_teacher = {i.id for i in infos if i.report.get("alpha") == 0}

@@ -19,8 +19,9 @@ from ui.setup_models import student_section, teacher_section
 from ui.setup_preview import compatibility_check, data_preview
 from ui.setup_signals import signals_section
 from ui.state import bind, get_cfg, save_cfg
+from ui.wording import NAME_TAKEN
 from workbench.config import to_commented_yaml
-from workbench.runs import slug
+from workbench.runs import distinct_name, slug
 
 ensure_navigation("pages/setup.py")
 
@@ -35,6 +36,8 @@ st.caption(
 guided_slot = st.container()
 st.text_input("Run name", key=bind("setup_name", cfg.name), help="Used in the run's folder name.")
 cfg.name = st.session_state["setup_name"] or "run"
+if (free := distinct_name(cfg.name)) != cfg.name:  # two runs never share a name silently
+    st.caption(NAME_TAKEN.format(name=cfg.name, new=free))
 
 col_t, col_s, col_d = st.columns(3, gap="large")
 with col_t, section("the teacher"):

@@ -300,3 +300,36 @@ def reliability(models: dict[str, dict[str, Any]]) -> go.Figure:
     fig.update_xaxes(range=[0, 1.02], tickformat=".0%")
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     return _tidy(fig, height=360)
+
+
+def students_map(rows: list[dict[str, Any]], x: str = "ms_per_sentence") -> go.Figure:
+    """Several students and their teacher: `x` (ms per sentence or size on disk, log scale) against test accuracy,
+    marker area by parameters, the teacher a purple diamond. `rows`: `workbench.runs.lineup` rows; rows without
+    the number on `x` are left out. Up and to the left is better."""
+    x_titles = {
+        "ms_per_sentence": "ms per sentence (1 at a time, median; log scale)",
+        "size_bytes": "size on disk (MB, log scale)",
+    }
+    shown = [r for r in rows if r.get(x) and r.get("accuracy") is not None]
+    largest = max((r.get("params") or 0 for r in shown), default=0) or 1
+    fig = go.Figure()
+    for n, r in enumerate(shown):
+        teacher = r["role"] == "teacher"
+        size = 10 + 40 * ((r.get("params") or 0) / largest) ** 0.5
+        color = TEACHER_COLOR if teacher else px.colors.qualitative.Set2[n % len(px.colors.qualitative.Set2)]
+        value = r[x] / 1e6 if x == "size_bytes" else r[x]  # MB on a size axis
+        fig.add_scatter(
+            x=[value],
+            y=[r["accuracy"]],
+            mode="markers+text",
+            name=r["name"],
+            text=[r["name"]],
+            textposition="top center",
+            marker={"size": size, "color": color, "symbol": "diamond" if teacher else "circle", "opacity": 0.8},
+            hovertemplate=f"{r['name']}: %{{x:.3g}}, accuracy %{{y:.1%}}, {r.get('params') or 0:,} parameters"
+            "<extra></extra>",
+        )
+    fig.update_xaxes(type="log", title=x_titles.get(x, x))
+    fig.update_yaxes(title="test accuracy", tickformat=".0%")
+    fig.update_layout(title="Size and speed against accuracy (marker size: parameters)")
+    return _tidy(fig, height=380)

@@ -269,3 +269,35 @@ def kept_weights_line(training: dict[str, Any] | None) -> str:
             f"evaluation{'' if k == 1 else 's'}."
         )
     return text
+
+
+# --------------------------------------------------------------------------- run names, several students side by side
+NAME_TAKEN = "A run named {name} exists; the next one will be {new}."  # under Setup's run name
+FAMILY_NOUNS = {  # a student's family in a table cell
+    "layers": "cut from the teacher",
+    "scratch": "small transformer",
+    "bilstm": "BiLSTM",
+    "pretrained": "pre-trained",
+    "teacher": "teacher",
+}
+LINEUP_DIFFERS_WORDS = {  # what the chosen runs do not share, inside "not all ... "
+    "teacher": "distilled from the same teacher",
+    "data": "trained on the same data",
+    "test split": "measured on the same test split",
+}
+LINEUP_HELD = (
+    "Held equal: the data, the test split and the teacher. Not held equal: each student trained with its own "
+    "settings (learning rate, passes, temperature), and each was trained once (one seed), so differences of a "
+    "point or so are noise. Speed-up and accuracy kept are against the teacher as each run measured it; "
+    "speed is one sentence at a time, median."
+)
+
+
+def lineup_differs_sentence(differs: list[str]) -> str:
+    """Why a side-by-side table of these runs is not like for like, from `Lineup.differs`."""
+    parts = [LINEUP_DIFFERS_WORDS.get(d, d) for d in differs]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
+    return (
+        f"These runs were not all {listed}, so this table is not like for like: the teacher row is the first "
+        "run's. Pick runs on the same data and teacher to compare the students fairly."
+    )

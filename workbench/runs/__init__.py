@@ -1,5 +1,5 @@
 """The run store and everything that acts on run folders: executing a run, background jobs, chains,
-baselines, the guided first run and queries over past runs.
+baselines, the guided first run and queries over past runs, and several students side by side.
 """
 
 from workbench.runs import guided, jobs
@@ -13,6 +13,7 @@ from workbench.runs.baseline import (
 )
 from workbench.runs.guided import accuracy_on_test, launch_first_run, main_cli
 from workbench.runs.jobs import refresh
+from workbench.runs.lineup import Lineup, candidates, default_pick, is_baseline, lineup, unique_names
 from workbench.runs.processes import create_time, process_alive, spawn_cli
 from workbench.runs.queries import (
     InLine,
@@ -28,6 +29,7 @@ from workbench.runs.store import (
     KINDS,
     MetricsTail,
     RunInfo,
+    distinct_name,
     list_runs,
     new_run_dir,
     read_metrics,
@@ -43,14 +45,18 @@ __all__ = [
     "ACTIVE_STATES",
     "InLine",
     "KINDS",
+    "Lineup",
     "MetricsTail",
     "RunInfo",
     "baseline_config",
     "baseline_steps",
     "best_teacher_run",
+    "candidates",
     "cli_run_dir",
     "create_time",
+    "default_pick",
     "distilled_steps",
+    "distinct_name",
     "execute",
     "find_baseline",
     "find_distilled",
@@ -58,8 +64,10 @@ __all__ = [
     "first_run_wall_seconds",
     "guided",
     "guided_group",
+    "is_baseline",
     "jobs",
     "launch_first_run",
+    "lineup",
     "list_runs",
     "main_cli",
     "new_run_dir",
@@ -75,6 +83,7 @@ __all__ = [
     "slug",
     "spawn_cli",
     "training_line",
+    "unique_names",
     "accuracy_on_test",
     "without_teacher",
     "write_status",

@@ -24,7 +24,7 @@ from pathlib import Path
 from workbench.config import RunConfig, apply_family_defaults, load_config
 from workbench.core import read_json
 from workbench.runs.baseline import without_teacher
-from workbench.runs.store import read_status
+from workbench.runs.store import distinct_name, read_status
 
 ROLES = ("teacher", "distilled", "baseline")
 KIND_OF = {"teacher": "teacher", "distilled": "distill", "baseline": "distill"}
@@ -65,6 +65,13 @@ def first_run_configs(
     return teacher, distilled, baseline
 
 
+def _distinct_stem(base_cfg: RunConfig, root: Path | None) -> RunConfig:
+    """A copy of `base_cfg` named so that none of its three runs' names is taken ("demo-2": demo-2-teacher, ...)."""
+    out = copy.deepcopy(base_cfg)
+    out.name = distinct_name(base_cfg.name or "first-run", root, tuple(f"-{role}" for role in ROLES))
+    return out
+
+
 def launch_first_run(base_cfg: RunConfig, root: Path | None = None, student: str | None = None) -> dict[str, Path]:
     """Start the three runs in the background; returns {role: run folder} at once.
 
@@ -73,6 +80,7 @@ def launch_first_run(base_cfg: RunConfig, root: Path | None = None, student: str
     """
     from workbench.runs.jobs import launch
 
+    base_cfg = _distinct_stem(base_cfg, root)
     teacher_cfg, _, _ = first_run_configs(base_cfg)
     teacher_dir = launch(teacher_cfg, "teacher", root)
     _, distilled_cfg, baseline_cfg = first_run_configs(base_cfg, teacher_dir, group=teacher_cfg.group, student=student)
@@ -93,6 +101,7 @@ def run_first_run(
     from workbench.runs.store import new_run_dir, runs_root
 
     root = (root or runs_root()).resolve()
+    base_cfg = _distinct_stem(base_cfg, root)
     dirs: dict[str, Path] = {}
     group = new_group_id()
     for i, role in enumerate(ROLES, 1):

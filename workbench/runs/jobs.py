@@ -13,6 +13,7 @@ One run trains at a time (`processes.training_slot`): a process shows `queued` u
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import signal
 import sys
@@ -32,13 +33,21 @@ def command(kind: str, config_path: Path, run_dir: Path) -> list[str]:
 
 def launch(cfg: RunConfig, kind: str, root: Path | None = None) -> Path:
     """Prepare a fresh run folder (the only step that does, for a run started here) and start the run in
-    the background; returns its folder at once."""
+    the background; returns its folder at once.
+
+    A name another run in `root` has already is made distinct (`store.distinct_name`: "bilstm-2"), so
+    two runs never share a name silently; the run's config.yaml and status.json hold the name it got
+    (`cfg` itself is left as it was)."""
     from workbench.runs.runner import prepare_run_dir
-    from workbench.runs.store import new_run_dir
+    from workbench.runs.store import distinct_name, new_run_dir
 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     root = (root or runs_root()).resolve()
+    name = distinct_name(cfg.name, root)
+    if name != cfg.name:
+        cfg = copy.deepcopy(cfg)
+        cfg.name = name
     run_dir = prepare_run_dir(cfg, kind, new_run_dir(kind, cfg.name, root))
     write_status(run_dir, state="queued", kind=kind, name=cfg.name, created=time.time(), error=None)
     _spawn(command(kind, run_dir / "config.yaml", run_dir), run_dir, root)

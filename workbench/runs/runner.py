@@ -22,7 +22,7 @@ from typing import Any
 from workbench.config import RunConfig, dump_config
 from workbench.core import WorkbenchError, write_text_atomic
 from workbench.runs.processes import create_time, process_alive, training_slot
-from workbench.runs.store import KINDS, MetricsLog, new_run_dir, read_metrics, write_status
+from workbench.runs.store import KINDS, MetricsLog, distinct_name, new_run_dir, read_metrics, write_status
 from workbench.training import StopFlag, checkpoint
 
 
@@ -50,8 +50,12 @@ def own_pid() -> dict[str, float | int | None]:
 
 
 def prepare_run_dir(cfg: RunConfig, kind: str, run_dir: str | Path | None) -> Path:
-    """Create (or adopt) the run folder and write the resolved config into it."""
+    """Create (or adopt) the run folder and write the resolved config into it.
+
+    A folder created here (no `run_dir`: the CLI's own runs) gets a name no other run has
+    (`store.distinct_name`), set on `cfg`, so the run that follows records the same name."""
     if run_dir is None:
+        cfg.name = distinct_name(cfg.name)
         path = new_run_dir(kind, cfg.name)
     else:
         path = Path(run_dir)

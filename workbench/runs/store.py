@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from workbench.core import WorkbenchError, read_json, write_json_atomic
 
 ACTIVE_STATES = ("queued", "running")
@@ -60,6 +62,42 @@ def new_run_dir(kind: str, name: str, root: Path | None = None) -> Path:
         except OSError as exc:
             raise WorkbenchError(f"cannot create a run folder in {root}: {exc.strerror}") from None
     raise WorkbenchError(f"too many runs named {base}")
+
+
+def used_names(root: Path | None = None) -> set[str]:
+    """The names people gave the runs in `root` (status.json's `name`, else config.yaml's), whatever their state."""
+    root = (root or runs_root()).resolve()
+    if not root.is_dir():
+        return set()
+    names = set()
+    for d in root.iterdir():
+        if not d.is_dir() or d.name.startswith(".") or not (d / "status.json").is_file():
+            continue
+        name = read_status(d).get("name") or _config_name(d)
+        if name:
+            names.add(str(name))
+    return names
+
+
+def _config_name(run_dir: Path) -> str | None:
+    """config.yaml's `name` (for runs whose status.json lacks it), or None when unreadable."""
+    try:
+        cfg = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    return cfg.get("name") if isinstance(cfg, dict) else None
+
+
+def distinct_name(name: str, root: Path | None = None, suffixes: tuple[str, ...] = ("",)) -> str:
+    """`name`, or `name-2`, `name-3`, ... : the first whose runs (`name + suffix` for each suffix) no run in `root`
+    has, so two runs never share a name silently. The guided story names three runs from one stem: passing their
+    suffixes keeps the three on one number ("demo-2-teacher", "demo-2-distilled", ...)."""
+    taken = used_names(root)
+    for n in range(1, 10_000):
+        candidate = name if n == 1 else f"{name}-{n}"
+        if not any(f"{candidate}{suffix}" in taken for suffix in suffixes):
+            return candidate
+    raise WorkbenchError(f"too many runs named {name}")
 
 
 def run_path(run_id: str, root: Path | None = None) -> Path:
