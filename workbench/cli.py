@@ -3,8 +3,9 @@
     python -m workbench init-config [--preset first-run|quick|default|article] > run.yaml
     python -m workbench first-run [CONFIG]     teacher, distilled student, no-distillation baseline
     python -m workbench validate run.yaml
-    python -m workbench teacher run.yaml [--run-dir DIR]
-    python -m workbench distill run.yaml [--run-dir DIR]      (--run-dir required with several processes)
+    python -m workbench teacher run.yaml [--run-dir DIR] [--labels-per-class N] [--method finetune|setfit]
+    python -m workbench distill run.yaml [--run-dir DIR] [--labels-per-class N] [--pool rest-of-train|FILE]
+                                          (--run-dir required with several processes)
     python -m workbench resume RUN_DIR
     python -m workbench evaluate RUN_DIR
     python -m workbench export RUN_DIR       model/model.onnx (checked against PyTorch, timed) + model/README.md
@@ -26,6 +27,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from workbench.core import WorkbenchError
 
@@ -53,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
             help="folder for this run (default: a new one under $WORKBENCH_RUNS_DIR or ./runs; "
             "required when several processes run it, e.g. under `accelerate launch`)",
         )
+        _few_label_flags(sp)
     fr = sub.add_parser("first-run", help="teacher, distilled student and its no-distillation baseline, in turn")
     fr.add_argument("config", nargs="?", default=None, help="base config (default: the first-run preset)")
     re_ = sub.add_parser("resume", help="continue an interrupted run from its last checkpoint")
@@ -87,6 +90,26 @@ def _parser() -> argparse.ArgumentParser:
     ca = sub.add_parser("cache", help="list (or clear) cached teacher logits")
     ca.add_argument("--clear", action="store_true")
     return p
+
+
+def _few_label_flags(sp: argparse.ArgumentParser) -> None:
+    """Flags over the config's few-labels settings: `teacher run.yaml --labels-per-class 64 --method setfit`."""
+    sp.add_argument("--labels-per-class", type=int, default=None, help="keep N labelled train texts per class")
+    sp.add_argument("--pool", default=None, help="unlabelled texts for the teacher to label: rest-of-train or a file")
+    sp.add_argument("--method", default=None, help="how the teacher learns: finetune | setfit (for few labels)")
+
+
+def _apply_few_label_flags(cfg: Any, args: argparse.Namespace) -> None:
+    """The flags given win over the config file; the result is validated like any config."""
+    from workbench.config import validate_values
+
+    if args.labels_per_class is not None:
+        cfg.data.labels_per_class = args.labels_per_class
+    if args.pool is not None:
+        cfg.data.unlabelled_pool = args.pool
+    if args.method is not None:
+        cfg.few_labels.teacher_method = args.method
+    validate_values(cfg)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,6 +171,7 @@ def _train(args: argparse.Namespace) -> int:
         # so all of them stop here together rather than deadlock or crash at the first checkpoint
         raise WorkbenchError(f"{world} processes need --run-dir: every process must use the same run folder")
     cfg = load_config(args.config)
+    _apply_few_label_flags(cfg, args)
     is_main = int(os.environ.get("RANK", "0")) == 0
     run_dir = cli_run_dir(cfg, args.command, args.config, args.run_dir) if is_main else Path(args.run_dir)
     if is_main:

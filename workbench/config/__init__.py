@@ -7,6 +7,7 @@ checks and the table of error codes they raise.
 """
 
 from workbench.config.data import DataConfig
+from workbench.config.few_labels import TEACHER_METHODS, FewLabelsConfig
 from workbench.config.model import ModelConfig, StudentConfig
 from workbench.config.presets import (
     FAMILY_DEFAULTS,
@@ -26,10 +27,12 @@ __all__ = [
     "DataConfig",
     "FAMILY_DEFAULTS",
     "FamilyChange",
+    "FewLabelsConfig",
     "ModelConfig",
     "PRESETS",
     "RunConfig",
     "StudentConfig",
+    "TEACHER_METHODS",
     "TrainConfig",
     "TransferConfig",
     "_coerce",

@@ -25,3 +25,13 @@ class DataConfig:
     max_train_examples: int | None = option(None, "keep at most this many training examples (deterministic)")
     max_eval_examples: int | None = option(None, "keep at most this many validation and test examples each")
     seed: int = option(42, "seed for splitting and sampling")
+    labels_per_class: int | None = option(
+        None,
+        "keep only this many labelled training texts per class (seeded); empty = every label. "
+        "For 'I have a few labels and many unlabelled texts'",
+    )
+    unlabelled_pool: str | None = option(
+        None,
+        "unlabelled texts the teacher labels for the student: rest-of-train (the train texts that "
+        "labels_per_class left out, their labels hidden) or a .txt/.csv/.jsonl file; empty = none",
+    )

@@ -15,6 +15,8 @@ Codes raised here (`validate_values`); `field` is always the full config key, e.
 | config.bad_choice                             | field, value, choices                        | a setting that must be one of a few words         |
 | data.path_missing                             | field ("data.path")                          | data.source is local and no data.path is given    |
 | data.same_columns                             | column                                       | data.text_column == data.label_column             |
+| data.pool_needs_budget                        | (none)                                       | unlabelled_pool rest-of-train, labels_per_class   |
+|                                               |                                              | empty                                             |
 | model.name_missing                            | field, source                                | teacher (or pretrained student) has no name for   |
 |                                               |                                              | a source that needs one; field = "teacher.name" / |
 |                                               |                                              | "student.name"                                    |
@@ -47,12 +49,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from workbench.config.few_labels import TEACHER_METHODS
 from workbench.config.model import STUDENT_KINDS
 from workbench.config.run import RunConfig
 from workbench.config.sweep import SweepConfig
 from workbench.config.training import TrainConfig
 from workbench.config.transfer import TransferConfig
 from workbench.core import WorkbenchError
+
+MIN_LABELS_PER_CLASS = 2  # the data's own floor per class (workbench.data.textdata.MIN_TRAIN_PER_CLASS)
 
 
 def _out_of_range(
@@ -290,12 +295,40 @@ def _check_data(cfg: RunConfig) -> None:
         v = getattr(d, name)
         if v is not None and v <= 0:
             raise _out_of_range(f"data.{name} must be positive or empty, got {v}", f"data.{name}", v, low=1)
+    _check_label_budget(cfg)
     for frac in ("validation_fraction", "test_fraction"):
         v = getattr(d, frac)
         if not 0 < v < 0.5:
             raise _out_of_range(
                 f"data.{frac} must be between 0 and 0.5", f"data.{frac}", v, 0, 0.5, low_open=True, high_open=True
             )
+
+
+def _check_label_budget(cfg: RunConfig) -> None:
+    """`data.labels_per_class`, `data.unlabelled_pool` and the `few_labels:` section."""
+    d, f = cfg.data, cfg.few_labels
+    if d.labels_per_class is not None and d.labels_per_class < MIN_LABELS_PER_CLASS:
+        raise _out_of_range(
+            f"data.labels_per_class must be at least {MIN_LABELS_PER_CLASS} or empty, got {d.labels_per_class}",
+            "data.labels_per_class",
+            d.labels_per_class,
+            low=MIN_LABELS_PER_CLASS,
+        )
+    if d.unlabelled_pool == "rest-of-train" and d.labels_per_class is None:
+        raise WorkbenchError(
+            "data.unlabelled_pool rest-of-train needs data.labels_per_class: with every label kept no train text is left",
+            code="data.pool_needs_budget",
+        )
+    _choose("few_labels.teacher_method", f.teacher_method, TEACHER_METHODS, f"few_labels.teacher_method must be "
+            f"{' or '.join(TEACHER_METHODS)}, got {f.teacher_method!r}")  # fmt: skip
+    for name in ("pair_iterations", "pair_batch_size", "pair_epochs"):
+        if getattr(f, name) < 1:
+            raise _out_of_range(f"few_labels.{name} must be at least 1", f"few_labels.{name}", getattr(f, name), low=1)
+    if not f.pair_learning_rate > 0:
+        raise _out_of_range(
+            "few_labels.pair_learning_rate must be > 0", "few_labels.pair_learning_rate", f.pair_learning_rate, low=0,
+            low_open=True,
+        )  # fmt: skip
 
 
 def _check_teacher(cfg: RunConfig) -> None:

@@ -45,6 +45,7 @@ from workbench.models import (
     truncation_note,
 )
 from workbench.training.accelerate_setup import make_accelerator, plain_model
+from workbench.training.few_labels import train_contrastive
 from workbench.training.intermediate_training import IntermediateSignals, eager_attention, wants_intermediate
 from workbench.training.loop import LoopResult, LossFn, train_loop
 
@@ -69,6 +70,7 @@ def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     data = load_data(cfg.data)
     teacher = tokenise(load_teacher(cfg.teacher, data.label_names), data, tc.max_length)
     notes = list(data.notes) + [n for n in [truncation_note(teacher, tc.max_length, "teacher")] if n]
+    few = _contrastive_stage(cfg, teacher, accelerator, run_dir, emit, should_stop, resume)
     result = train_loop(
         accelerator=accelerator,
         precision=precision,
@@ -97,11 +99,28 @@ def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
         "processes": accelerator.num_processes,
         "data": data_info(data, notes),
         "training": training_info(result),
+        **({"few_labels": few} if few is not None else {}),
         **run_tags(cfg),
     }
     # a stopped run should end in seconds: speed is measured for finished runs only
     return teacher_report(
         accelerator, precision, teacher, data, tc, folder, run_dir, base, result.state == "finished", emit
+    )
+
+
+def _contrastive_stage(
+    cfg: RunConfig, teacher: Prepared, accelerator: Any, run_dir: Path, emit: Emit, should_stop, resume: bool
+) -> dict[str, Any] | None:
+    """SetFit's contrastive pairs before the head is fine-tuned (`few_labels.teacher_method: setfit`).
+
+    Skipped on a resume from a checkpoint: the checkpoint already holds the body it trained."""
+    if cfg.few_labels.teacher_method != "setfit":
+        return None
+    if resume and (run_dir / "checkpoint").is_dir():
+        return {"method": "setfit", "resumed": True}
+    torch.manual_seed(cfg.seed)
+    return train_contrastive(
+        teacher.loaded.model, teacher.encoded["train"], cfg.few_labels, cfg.seed, accelerator.device, emit, should_stop
     )
 
 
