@@ -38,19 +38,12 @@ BUDGETS = ("16", "32", "64", "256", "all")
 
 def configs(budget: str, seed: int, quick: bool) -> Any:
     """The run config of one budget and seed (the student's run points its teacher at the teacher's run)."""
-    from workbench.config import preset
+    from workbench.config import apply_few_labels, preset
 
     cfg = preset("first-run")
     cfg.seed = cfg.data.seed = seed
-    few = budget != "all"
-    if few:
-        cfg.data.labels_per_class = int(budget)
-        cfg.data.unlabelled_pool = "rest-of-train"
-        cfg.few_labels.teacher_method = "setfit"
-        t = cfg.teacher_training
-        # few examples: more passes, smaller batches, the usual fine-tuning rate after the pairs
-        t.epochs, t.batch_size, t.learning_rate, t.freeze_word_embeddings = 10, 16, 5e-5, False
-        t.eval_every_steps = 0
+    if budget != "all":
+        apply_few_labels(cfg, int(budget))  # the recipe Setup's "How many labels do you have?" applies
     if quick:
         cfg.data.max_eval_examples = 200
         cfg.transfer.max_examples = 300

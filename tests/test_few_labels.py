@@ -149,3 +149,21 @@ def test_cli_flags_override_the_config_and_are_validated(tiny_config, tmp_path, 
     code = main(["distill", str(path), "--pool", "rest-of-train", "--run-dir", str(tmp_path / "r2")])
     assert code == 2
     assert "needs data.labels_per_class" in capsys.readouterr().err
+
+
+def test_setup_asks_how_many_labels_and_sets_the_recipe():
+    from tests.test_pages import MODEL_TIMEOUT, page
+
+    at = page("setup", timeout=MODEL_TIMEOUT).run()
+    assert at.radio(key="setup_label_budget").value == "all"
+    at.radio(key="setup_label_budget").set_value("few").run()
+    at.number_input(key="setup_labels_per_class").set_value(8).run()
+    cfg = at.session_state["wb_cfg"]
+    assert (cfg.data.labels_per_class, cfg.data.unlabelled_pool) == (8, "rest-of-train")
+    assert cfg.few_labels.teacher_method == "setfit"
+    assert not at.exception
+    at.radio(key="setup_label_budget").set_value("all").run()
+    cfg = at.session_state["wb_cfg"]
+    assert (cfg.data.labels_per_class, cfg.data.unlabelled_pool, cfg.few_labels.teacher_method) == (
+        None, None, "finetune"
+    )  # fmt: skip

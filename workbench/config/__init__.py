@@ -7,7 +7,7 @@ checks and the table of error codes they raise.
 """
 
 from workbench.config.data import DataConfig
-from workbench.config.few_labels import TEACHER_METHODS, FewLabelsConfig
+from workbench.config.few_labels import TEACHER_METHODS, FewLabelsConfig, apply_few_labels
 from workbench.config.model import ModelConfig, StudentConfig
 from workbench.config.presets import (
     FAMILY_DEFAULTS,
@@ -37,6 +37,7 @@ __all__ = [
     "TransferConfig",
     "_coerce",
     "apply_family_defaults",
+    "apply_few_labels",
     "dump_config",
     "family_defaults",
     "from_dict",
