@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -36,7 +37,7 @@ RESULTS = Path(__file__).parent / "results"
 BUDGETS = ("16", "32", "64", "256", "all")
 
 
-def configs(budget: str, seed: int, quick: bool) -> Any:
+def configs(budget: str, seed: int, quick: bool, knobs: argparse.Namespace) -> Any:
     """The run config of one budget and seed (the student's run points its teacher at the teacher's run)."""
     from workbench.config import apply_few_labels, preset
 
@@ -44,6 +45,10 @@ def configs(budget: str, seed: int, quick: bool) -> Any:
     cfg.seed = cfg.data.seed = seed
     if budget != "all":
         apply_few_labels(cfg, int(budget))  # the recipe Setup's "How many labels do you have?" applies
+        cfg.few_labels.pair_iterations = knobs.pair_iterations
+    cfg.transfer.max_examples = knobs.pool_max
+    for tc in (cfg.teacher_training, cfg.training):
+        tc.num_threads = knobs.threads  # on a shared machine, 1 thread beats 2 that wait for each other
     if quick:
         cfg.data.max_eval_examples = 200
         cfg.transfer.max_examples = 300
@@ -53,13 +58,17 @@ def configs(budget: str, seed: int, quick: bool) -> Any:
     return cfg
 
 
-def run_budget(budget: str, seed: int, quick: bool, root: Path) -> dict[str, Any]:
+def run_budget(budget: str, seed: int, quick: bool, root: Path, knobs: argparse.Namespace) -> dict[str, Any]:
     """Teacher, then the distilled student, for one budget and seed -> a row of the table."""
     from workbench.training import run_distill, run_teacher
 
-    cfg = configs(budget, seed, quick)
+    cfg = configs(budget, seed, quick, knobs)
     never = lambda: False  # noqa: E731
-    quiet = lambda e: None  # noqa: E731
+
+    def quiet(event: dict[str, Any]) -> None:  # phases only, on stderr: where a long run is
+        if event.get("type") == "phase":
+            print(f"[{time.strftime('%H:%M:%S')}] {budget}/{seed}: {event['phase']}", file=sys.stderr, flush=True)
+
     t_dir, s_dir = root / f"teacher-{budget}-{seed}", root / f"student-{budget}-{seed}"
     start = time.perf_counter()
     teacher = run_teacher(cfg, t_dir, quiet, never)
@@ -135,6 +144,9 @@ def main() -> None:
     p.add_argument("--only", default=None, help="comma-separated budgets, e.g. 64 or 16,64,all")
     p.add_argument("--seeds", type=int, default=1, help="seeds per budget (42, 43, ...)")
     p.add_argument("--quick", action="store_true", help="smoke run: 16 labels, tiny pool and evaluation")
+    p.add_argument("--pair-iterations", type=int, default=20, help="setfit pairs per labelled text (SetFit: 20)")
+    p.add_argument("--pool-max", type=int, default=None, help="keep at most N pool texts (default: all)")
+    p.add_argument("--threads", type=int, default=0, help="torch threads per run; 0 = all cores")
     p.add_argument("--out", default=str(RESULTS / "few_labels"), help="result path without extension")
     args = p.parse_args()
     budgets = ["16"] if args.quick else (args.only.split(",") if args.only else list(BUDGETS))
@@ -145,7 +157,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="few-labels-") as tmp:
         for budget in budgets:
             for k in range(args.seeds):
-                rows.append(run_budget(budget, 42 + k, args.quick, Path(tmp)))
+                rows.append(run_budget(budget, 42 + k, args.quick, Path(tmp), args))
     summary = summarise(rows)
     head = "64" if "64" in summary else next(iter(summary))
     full, source = full_data_teacher(summary)
@@ -159,6 +171,7 @@ def main() -> None:
         "curve": summary,
         "runs": rows,
         "quick": args.quick,
+        "settings": {"pair_iterations": args.pair_iterations, "pool_max": args.pool_max, "threads": args.threads},
         "machine": describe_machine(),
         "load_before": load_before,
         "load_after": [round(x, 2) for x in os.getloadavg()],

@@ -7,13 +7,14 @@ checks and the table of error codes they raise.
 """
 
 from workbench.config.data import DataConfig
-from workbench.config.few_labels import TEACHER_METHODS, FewLabelsConfig, apply_few_labels
+from workbench.config.few_labels import TEACHER_METHODS, FewLabelsConfig
 from workbench.config.model import ModelConfig, StudentConfig
 from workbench.config.presets import (
     FAMILY_DEFAULTS,
     PRESETS,
     FamilyChange,
     apply_family_defaults,
+    apply_few_labels,
     family_defaults,
     preset,
 )
