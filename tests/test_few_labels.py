@@ -167,3 +167,32 @@ def test_setup_asks_how_many_labels_and_sets_the_recipe():
     assert (cfg.data.labels_per_class, cfg.data.unlabelled_pool, cfg.few_labels.teacher_method) == (
         None, None, "finetune"
     )  # fmt: skip
+
+
+def test_cli_flags_set_the_budget_pool_and_method():
+    import argparse
+
+    from workbench.cli import _apply_few_label_flags
+
+    cfg = RunConfig()
+    _apply_few_label_flags(cfg, argparse.Namespace(labels_per_class=64, pool="rest-of-train", method="setfit"))
+    assert (cfg.data.labels_per_class, cfg.data.unlabelled_pool, cfg.few_labels.teacher_method) == (
+        64, "rest-of-train", "setfit"
+    )  # fmt: skip
+    _apply_few_label_flags(cfg, argparse.Namespace(labels_per_class=None, pool=None, method=None))
+    assert cfg.data.labels_per_class == 64  # flags not given leave the config alone
+
+
+def test_apply_few_labels_sets_and_undoes_the_recipe():
+    from workbench.config import apply_few_labels
+
+    cfg = RunConfig()
+    apply_few_labels(cfg, 32)
+    assert (cfg.data.labels_per_class, cfg.data.unlabelled_pool, cfg.few_labels.teacher_method) == (
+        32, "rest-of-train", "setfit"
+    )  # fmt: skip
+    assert cfg.teacher_training.batch_size == 16 and cfg.teacher_training.epochs > RunConfig().teacher_training.epochs
+    validate_values(cfg)
+    apply_few_labels(cfg, None)
+    assert cfg.data.unlabelled_pool is None and cfg.few_labels.teacher_method == "finetune"
+    assert cfg.teacher_training.epochs == RunConfig().teacher_training.epochs
