@@ -15,6 +15,7 @@ from ui.readiness import start_problem
 from ui.sections import section
 from ui.setup_data import data_section
 from ui.setup_guided import guided_box
+from ui.setup_labels import labels_section
 from ui.setup_models import student_section, teacher_section
 from ui.setup_preview import compatibility_check, data_preview
 from ui.setup_signals import signals_section
@@ -47,6 +48,8 @@ with col_s, section("the student"):
 file_problem = None  # why the uploaded file or its column choice cannot train
 with col_d, section("the data settings"):
     file_problem = data_section(cfg)
+with col_d, section("the label budget"):
+    labels_section(cfg)
 
 with section("the teacher's extra signals"):
     signals_section(cfg, file_problem)

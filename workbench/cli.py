@@ -3,8 +3,9 @@
     python -m workbench init-config [--preset first-run|quick|default|article] > run.yaml
     python -m workbench first-run [CONFIG]     teacher, distilled student, no-distillation baseline
     python -m workbench validate run.yaml
-    python -m workbench teacher run.yaml [--run-dir DIR]
-    python -m workbench distill run.yaml [--run-dir DIR]      (--run-dir required with several processes)
+    python -m workbench teacher run.yaml [--run-dir DIR] [--labels-per-class N] [--method finetune|setfit]
+    python -m workbench distill run.yaml [--run-dir DIR] [--labels-per-class N] [--pool rest-of-train|FILE]
+                                          (--run-dir required with several processes)
         teacher and distill also take [--evals-per-epoch N] [--keep-best|--no-keep-best]
         [--early-stopping-patience K]: the trained section's validation settings, for this run
     python -m workbench resume RUN_DIR
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
             "required when several processes run it, e.g. under `accelerate launch`)",
         )
         _training_flags(sp)
+        _few_label_flags(sp)
     fr = sub.add_parser("first-run", help="teacher, distilled student and its no-distillation baseline, in turn")
     fr.add_argument("config", nargs="?", default=None, help="base config (default: the first-run preset)")
     re_ = sub.add_parser("resume", help="continue an interrupted run from its last checkpoint")
@@ -139,6 +141,27 @@ def _apply_training_flags(args: argparse.Namespace, cfg: Any) -> bool:
     return bool(given)
 
 
+def _few_label_flags(sp: argparse.ArgumentParser) -> None:
+    """Flags over the config's few-labels settings: `teacher run.yaml --labels-per-class 64 --method setfit`."""
+    sp.add_argument("--labels-per-class", type=int, default=None, help="keep N labelled train texts per class")
+    sp.add_argument("--pool", default=None, help="unlabelled texts for the teacher to label: rest-of-train or a file")
+    sp.add_argument("--method", default=None, help="how the teacher learns: finetune | setfit (for few labels)")
+
+
+def _apply_few_label_flags(cfg: Any, args: argparse.Namespace) -> bool:
+    """The flags given win over the config file; the result is validated like any config. True when any was given."""
+    from workbench.config import validate_values
+
+    if args.labels_per_class is not None:
+        cfg.data.labels_per_class = args.labels_per_class
+    if args.pool is not None:
+        cfg.data.unlabelled_pool = args.pool
+    if args.method is not None:
+        cfg.few_labels.teacher_method = args.method
+    validate_values(cfg)
+    return any(v is not None for v in (args.labels_per_class, args.pool, args.method))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -199,6 +222,7 @@ def _train(args: argparse.Namespace) -> int:
         raise WorkbenchError(f"{world} processes need --run-dir: every process must use the same run folder")
     cfg = load_config(args.config)
     overridden = _apply_training_flags(args, cfg)
+    overridden = _apply_few_label_flags(cfg, args) or overridden
     is_main = int(os.environ.get("RANK", "0")) == 0
     run_dir = cli_run_dir(cfg, args.command, args.config, args.run_dir) if is_main else Path(args.run_dir)
     if is_main and overridden:  # a launcher-prepared folder keeps its config.yaml: a resume must see the flags

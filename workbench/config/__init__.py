@@ -7,12 +7,14 @@ checks and the table of error codes they raise.
 """
 
 from workbench.config.data import DataConfig, ExtraEvalSet
+from workbench.config.few_labels import TEACHER_METHODS, FewLabelsConfig
 from workbench.config.model import ModelConfig, StudentConfig
 from workbench.config.presets import (
     FAMILY_DEFAULTS,
     PRESETS,
     FamilyChange,
     apply_family_defaults,
+    apply_few_labels,
     family_defaults,
     preset,
 )
@@ -27,14 +29,17 @@ __all__ = [
     "ExtraEvalSet",
     "FAMILY_DEFAULTS",
     "FamilyChange",
+    "FewLabelsConfig",
     "ModelConfig",
     "PRESETS",
     "RunConfig",
     "StudentConfig",
+    "TEACHER_METHODS",
     "TrainConfig",
     "TransferConfig",
     "_coerce",
     "apply_family_defaults",
+    "apply_few_labels",
     "dump_config",
     "family_defaults",
     "from_dict",

@@ -51,3 +51,13 @@ class DataConfig:
     extra_eval: list[ExtraEvalSet] = option(
         [], "more labelled files to measure both models on after training: [{name, path, labels?}]"
     )
+    labels_per_class: int | None = option(
+        None,
+        "keep only this many labelled training texts per class (seeded); empty = every label. "
+        "For 'I have a few labels and many unlabelled texts'",
+    )
+    unlabelled_pool: str | None = option(
+        None,
+        "unlabelled texts the teacher labels for the student: rest-of-train (the train texts that "
+        "labels_per_class left out, their labels hidden) or a .txt/.csv/.jsonl file; empty = none",
+    )

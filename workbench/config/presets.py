@@ -139,3 +139,28 @@ def apply_family_defaults(cfg: RunConfig, kind: str, previous: str | None = None
             else:
                 change.kept[f"{section}.{name}"] = current
     return change
+
+
+# --------------------------------------------------------------------------- few labels
+FEW_LABEL_TEACHER_EPOCHS = 10  # passes of the head fine-tuning after the pairs
+
+
+def apply_few_labels(cfg: RunConfig, per_class: int | None) -> None:
+    """Set `cfg` up for `per_class` labels per class (None: every label, the ordinary recipe back).
+
+    The recipe `benchmarks/few_labels.py` measures: the rest of train is the unlabelled pool, the
+    teacher learns with SetFit-style pairs, then fine-tunes its head over more passes in smaller
+    batches (128 labelled texts at the usual 32 per batch for 1-2 passes would be 4-8 steps).
+    """
+    d, t, base = cfg.data, cfg.teacher_training, RunConfig().teacher_training
+    if per_class is None:  # back to every label: the ordinary teacher recipe too
+        d.labels_per_class = None
+        d.unlabelled_pool = None if d.unlabelled_pool == "rest-of-train" else d.unlabelled_pool
+        cfg.few_labels.teacher_method = "finetune"
+        t.epochs, t.batch_size, t.learning_rate = base.epochs, base.batch_size, base.learning_rate
+        return
+    d.labels_per_class = per_class
+    d.unlabelled_pool = d.unlabelled_pool or "rest-of-train"
+    cfg.few_labels.teacher_method = "setfit"
+    t.epochs, t.batch_size, t.learning_rate = FEW_LABEL_TEACHER_EPOCHS, 16, base.learning_rate
+    t.freeze_word_embeddings = False

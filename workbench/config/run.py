@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from workbench.config.data import DataConfig
 from workbench.config.distill import DistillConfig
+from workbench.config.few_labels import FewLabelsConfig
 from workbench.config.fields import option
 from workbench.config.model import ModelConfig, StudentConfig
 from workbench.config.sweep import SweepConfig
@@ -47,6 +48,9 @@ class RunConfig:
     distill: DistillConfig = field(default_factory=DistillConfig)
     transfer: TransferConfig = field(
         default_factory=TransferConfig, metadata={"help": "extra texts the teacher labels for the student"}
+    )
+    few_labels: FewLabelsConfig = field(
+        default_factory=FewLabelsConfig, metadata={"help": "how `workbench teacher` learns from few labels"}
     )
     teacher_training: TrainConfig = field(
         default_factory=_teacher_training_default, metadata={"help": "settings for `workbench teacher`"}

@@ -18,6 +18,8 @@ Codes raised here (`validate_values`); `field` is always the full config key, e.
 | data.extra_eval_incomplete                    | field, index                                 | a data.extra_eval entry without its name or path  |
 |                                               |                                              | (field: "data.extra_eval[2].path")                |
 | data.extra_eval_duplicate                     | name                                         | two data.extra_eval entries with one name         |
+| data.pool_needs_budget                        | (none)                                       | unlabelled_pool rest-of-train, labels_per_class   |
+|                                               |                                              | empty                                             |
 | model.name_missing                            | field, source                                | teacher (or pretrained student) has no name for   |
 |                                               |                                              | a source that needs one; field = "teacher.name" / |
 |                                               |                                              | "student.name"                                    |
@@ -50,12 +52,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from workbench.config.few_labels import TEACHER_METHODS
 from workbench.config.model import STUDENT_KINDS
 from workbench.config.run import RunConfig
 from workbench.config.sweep import SweepConfig
 from workbench.config.training import TrainConfig
 from workbench.config.transfer import TransferConfig
 from workbench.core import WorkbenchError
+
+MIN_LABELS_PER_CLASS = 2  # the data's own floor per class (workbench.data.textdata.MIN_TRAIN_PER_CLASS)
 
 
 def _out_of_range(
@@ -300,6 +305,7 @@ def _check_data(cfg: RunConfig) -> None:
         v = getattr(d, name)
         if v is not None and v <= 0:
             raise _out_of_range(f"data.{name} must be positive or empty, got {v}", f"data.{name}", v, low=1)
+    _check_label_budget(cfg)
     for frac in ("validation_fraction", "test_fraction"):
         v = getattr(d, frac)
         if not 0 < v < 0.5:
@@ -328,6 +334,33 @@ def _check_extra_eval(cfg: RunConfig) -> None:
                 name=entry.name,
             )
         seen.add(entry.name)
+
+
+def _check_label_budget(cfg: RunConfig) -> None:
+    """`data.labels_per_class`, `data.unlabelled_pool` and the `few_labels:` section."""
+    d, f = cfg.data, cfg.few_labels
+    if d.labels_per_class is not None and d.labels_per_class < MIN_LABELS_PER_CLASS:
+        raise _out_of_range(
+            f"data.labels_per_class must be at least {MIN_LABELS_PER_CLASS} or empty, got {d.labels_per_class}",
+            "data.labels_per_class",
+            d.labels_per_class,
+            low=MIN_LABELS_PER_CLASS,
+        )
+    if d.unlabelled_pool == "rest-of-train" and d.labels_per_class is None:
+        raise WorkbenchError(
+            "data.unlabelled_pool rest-of-train needs data.labels_per_class: with every label kept no train text is left",
+            code="data.pool_needs_budget",
+        )
+    _choose("few_labels.teacher_method", f.teacher_method, TEACHER_METHODS, f"few_labels.teacher_method must be "
+            f"{' or '.join(TEACHER_METHODS)}, got {f.teacher_method!r}")  # fmt: skip
+    for name in ("pair_iterations", "pair_batch_size", "pair_epochs"):
+        if getattr(f, name) < 1:
+            raise _out_of_range(f"few_labels.{name} must be at least 1", f"few_labels.{name}", getattr(f, name), low=1)
+    if not f.pair_learning_rate > 0:
+        raise _out_of_range(
+            "few_labels.pair_learning_rate must be > 0", "few_labels.pair_learning_rate", f.pair_learning_rate, low=0,
+            low_open=True,
+        )  # fmt: skip
 
 
 def _check_teacher(cfg: RunConfig) -> None:

@@ -120,9 +120,10 @@ def read_unlabelled(path: str | Path, text_column: str) -> tuple[list[str], list
 
 
 def build_transfer_set(
-    cfg: RunConfig, train_texts: list[str], mask_token: str, exclude: Iterable[str] = ()
+    cfg: RunConfig, train_texts: list[str], mask_token: str, exclude: Iterable[str] = (), pool: Iterable[str] = ()
 ) -> TransferSet:
-    """Unlabelled texts (if a file is given) and augmented training texts, filtered and capped.
+    """Unlabelled texts (the data's pool, `data.unlabelled_pool`, then a file if given) and augmented
+    training texts, filtered and capped.
 
     `exclude`: texts the transfer set must not hold besides the training texts (validation and test).
     """
@@ -131,8 +132,11 @@ def build_transfer_set(
     held_out = {normalise_text(x) for x in exclude}
     seen = {normalise_text(x) for x in train_texts} | held_out
     unlabelled: list[str] = []
+    texts = list(pool)
     if t.unlabelled_path:
-        texts, out.notes = read_unlabelled(t.unlabelled_path, cfg.data.text_column)
+        file_texts, out.notes = read_unlabelled(t.unlabelled_path, cfg.data.text_column)
+        texts += file_texts
+    if texts:
         in_eval = 0
         for text in texts:
             key = normalise_text(text)
@@ -163,15 +167,19 @@ def build_transfer_set(
 
 
 def transfer_wanted(cfg: RunConfig) -> bool:
-    """Does the config ask for a transfer set (augmented copies or an unlabelled file)?"""
-    return cfg.transfer.augment_factor > 0 or bool(cfg.transfer.unlabelled_path)
+    """Does the config ask for a transfer set (augmented copies, an unlabelled file or pool)?"""
+    return cfg.transfer.augment_factor > 0 or bool(cfg.transfer.unlabelled_path) or bool(cfg.data.unlabelled_pool)
 
 
 def make_transfer_set(cfg: RunConfig, data: TextData, tokenizer: Any) -> TransferSet:
     """The run's transfer set, masked with `tokenizer`'s mask token (the teacher's), kept apart
     from every training, validation and test text."""
     return build_transfer_set(
-        cfg, data.train.texts, mask_token_of(tokenizer), exclude=data.validation.texts + data.test.texts
+        cfg,
+        data.train.texts,
+        mask_token_of(tokenizer),
+        exclude=data.validation.texts + data.test.texts,
+        pool=data.unlabelled,
     )
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 from workbench.config import DataConfig
 from workbench.core import WorkbenchError
 from workbench.data.frames import frames_to_data
+from workbench.data.label_budget import apply_label_budget
 from workbench.data.sources import load_bundled, load_hub, load_local
 from workbench.data.textdata import MIN_TRAIN_PER_CLASS, SPLITS, LabeledSplit, TextData, normalise_text
 
@@ -66,6 +67,7 @@ def _finished(data: TextData, cfg: DataConfig) -> TextData:
     """Overlap dropped, limits applied, then the one check of whether the data can train."""
     data = drop_split_overlap(data)
     data = apply_limits(data, cfg.max_train_examples, cfg.max_eval_examples, cfg.seed)
+    data = apply_label_budget(data, cfg)
     check_data(data)
     return data
 

@@ -35,6 +35,7 @@ class TextData:
     label_names: list[str]
     description: str = ""
     notes: list[str] = field(default_factory=list)
+    unlabelled: list[str] = field(default_factory=list)  # texts with no label, for the teacher to label
 
     @property
     def num_labels(self) -> int:

@@ -54,6 +54,7 @@ from workbench.models import (
     truncation_note,
 )
 from workbench.training.accelerate_setup import make_accelerator, plain_model
+from workbench.training.few_labels import train_contrastive
 from workbench.training.intermediate_training import IntermediateSignals, eager_attention, wants_intermediate
 from workbench.training.loop import LoopResult, LossFn, train_loop
 
@@ -79,6 +80,7 @@ def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
     extra_sets = load_extra_sets(cfg.data, data.label_names)  # a bad file is refused before training, not after
     teacher = tokenise(load_teacher(cfg.teacher, data.label_names), data, tc.max_length)
     notes = list(data.notes) + [n for n in [truncation_note(teacher, tc.max_length, "teacher")] if n]
+    few = _contrastive_stage(cfg, teacher, accelerator, run_dir, emit, should_stop, resume)
     result = train_loop(
         accelerator=accelerator,
         precision=precision,
@@ -107,6 +109,7 @@ def run_teacher(cfg: RunConfig, run_dir: Path, emit: Emit, should_stop, resume: 
         "processes": accelerator.num_processes,
         "data": data_info(data, notes),
         "training": training_info(result),
+        **({"few_labels": few} if few is not None else {}),
         **run_tags(cfg),
     }
     # a stopped run should end in seconds: speed is measured for finished runs only
@@ -134,6 +137,22 @@ def _with_extra_sets(
         run_dir, report, sets, models, data.num_labels, tc.max_length, tc.eval_batch_size, accelerator.device,
         precision, keep_old, emit,
     )  # fmt: skip
+
+
+def _contrastive_stage(
+    cfg: RunConfig, teacher: Prepared, accelerator: Any, run_dir: Path, emit: Emit, should_stop, resume: bool
+) -> dict[str, Any] | None:
+    """SetFit's contrastive pairs before the head is fine-tuned (`few_labels.teacher_method: setfit`).
+
+    Skipped on a resume from a checkpoint: the checkpoint already holds the body it trained."""
+    if cfg.few_labels.teacher_method != "setfit":
+        return None
+    if resume and (run_dir / "checkpoint").is_dir():
+        return {"method": "setfit", "resumed": True}
+    torch.manual_seed(cfg.seed)
+    return train_contrastive(
+        teacher.loaded.model, teacher.encoded["train"], cfg.few_labels, cfg.seed, accelerator.device, emit, should_stop
+    )
 
 
 def _cross_entropy(logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> DistillationLoss:

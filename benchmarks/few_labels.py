@@ -1,0 +1,187 @@
+"""Label efficiency: teacher and distilled student accuracy against labels per class.
+
+    python -m benchmarks.few_labels                 16, 32, 64, 256 labels per class and all labels
+    python -m benchmarks.few_labels --only 64       one budget (the README's headline), one seed
+    python -m benchmarks.few_labels --seeds 3       more seeds per budget (mean and spread)
+    python -m benchmarks.few_labels --quick         smoke run: tiny budget and pool, a minute or two
+
+Each budget N keeps N labelled train texts per class (seeded, `data.labels_per_class`); the rest of
+the bundled train split is the unlabelled pool, labels hidden (`data.unlabelled_pool: rest-of-train`).
+The teacher learns from the N labels with SetFit-style contrastive pairs (`few_labels.teacher_method:
+setfit`); the student (the first-run preset's 3-layer cut) distils over the labelled few plus the
+pool labelled by that teacher. "all" fine-tunes the teacher on every label, the ordinary way.
+Every run goes through the engine's own `run_teacher` / `run_distill`: the numbers are the app's.
+
+The last line printed is a JSON object (also written to benchmarks/results/few_labels.json, with a
+.md table): the headline budget's `teacher_test`, `student_test`, `student_kept` (student / teacher
+test accuracy) and `full_data_teacher_test`. Without "all" in the run, the full-data teacher comes
+from an earlier few_labels.json "all" row, else from `benchmarks/results/end_to_end.json` (the same
+bundled split), and `full_data_source` says which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+RESULTS = Path(__file__).parent / "results"
+BUDGETS = ("16", "32", "64", "256", "all")
+
+
+def configs(budget: str, seed: int, quick: bool, knobs: argparse.Namespace) -> Any:
+    """The run config of one budget and seed (the student's run points its teacher at the teacher's run)."""
+    from workbench.config import apply_few_labels, preset
+
+    cfg = preset("first-run")
+    cfg.seed = cfg.data.seed = seed
+    if budget != "all":
+        apply_few_labels(cfg, int(budget))  # the recipe Setup's "How many labels do you have?" applies
+        cfg.few_labels.pair_iterations = knobs.pair_iterations
+    cfg.transfer.max_examples = knobs.pool_max
+    for tc in (cfg.teacher_training, cfg.training):
+        tc.num_threads = knobs.threads  # on a shared machine, 1 thread beats 2 that wait for each other
+    if quick:
+        cfg.data.max_eval_examples = 200
+        cfg.transfer.max_examples = 300
+        cfg.few_labels.pair_iterations = 2
+        cfg.teacher_training.epochs = 2
+        cfg.teacher_training.max_length = cfg.training.max_length = 64
+    return cfg
+
+
+def run_budget(budget: str, seed: int, quick: bool, root: Path, knobs: argparse.Namespace) -> dict[str, Any]:
+    """Teacher, then the distilled student, for one budget and seed -> a row of the table."""
+    from workbench.training import run_distill, run_teacher
+
+    cfg = configs(budget, seed, quick, knobs)
+    never = lambda: False  # noqa: E731
+
+    def quiet(event: dict[str, Any]) -> None:  # phases only, on stderr: where a long run is
+        if event.get("type") == "phase":
+            print(f"[{time.strftime('%H:%M:%S')}] {budget}/{seed}: {event['phase']}", file=sys.stderr, flush=True)
+
+    t_dir, s_dir = root / f"teacher-{budget}-{seed}", root / f"student-{budget}-{seed}"
+    start = time.perf_counter()
+    teacher = run_teacher(cfg, t_dir, quiet, never)
+    teacher_s = time.perf_counter() - start
+    cfg.teacher.source, cfg.teacher.name = "run", str(t_dir)
+    cfg.allow_weak_teacher = True  # the curve wants a number at every budget, weak teachers included
+    student = run_distill(cfg, s_dir, quiet, never)
+    row = {
+        "labels_per_class": budget,
+        "seed": seed,
+        "labelled_examples": teacher["data"]["sizes"]["train"],
+        "teacher_validation": teacher["teacher"]["validation"]["accuracy"],
+        "teacher_test": teacher["teacher"]["test"]["accuracy"],
+        "student_test": student["student"]["test"]["accuracy"],
+        "transfer_examples": (student.get("transfer") or {}).get("unlabelled", 0),
+        "contrastive": teacher.get("few_labels"),
+        "teacher_seconds": round(teacher_s, 1),
+        "student_seconds": round(time.perf_counter() - start - teacher_s, 1),
+    }
+    row["student_kept"] = row["student_test"] / row["teacher_test"]
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Mean and spread over seeds per budget."""
+    out: dict[str, dict[str, float]] = {}
+    for budget in dict.fromkeys(r["labels_per_class"] for r in rows):
+        mine = [r for r in rows if r["labels_per_class"] == budget]
+        out[budget] = {"seeds": len(mine)}
+        for key in ("teacher_test", "student_test", "student_kept"):
+            vals = [r[key] for r in mine]
+            out[budget][key] = statistics.mean(vals)
+            out[budget][key + "_sd"] = statistics.stdev(vals) if len(vals) > 1 else 0.0
+    return out
+
+
+def full_data_teacher(summary: dict[str, dict[str, float]]) -> tuple[float | None, str]:
+    """The full-data teacher's test accuracy: this run's "all", an earlier run's, or end_to_end's."""
+    if "all" in summary:
+        return summary["all"]["teacher_test"], "this run"
+    old = RESULTS / "few_labels.json"
+    if old.exists():
+        prev = json.loads(old.read_text(encoding="utf-8")).get("curve", {})
+        if "all" in prev:
+            return prev["all"]["teacher_test"], "benchmarks/results/few_labels.json (an earlier run)"
+    e2e = RESULTS / "end_to_end.json"
+    if e2e.exists():
+        return json.loads(e2e.read_text(encoding="utf-8"))["teacher"]["test"]["accuracy"], "end_to_end.json"
+    return None, "not measured"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = [
+        "| labels per class | seeds | teacher test | student test | student keeps |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for budget, s in result["curve"].items():
+        sd = f" ± {s['teacher_test_sd']:.1%}" if s["seeds"] > 1 else ""
+        lines.append(
+            f"| {budget} | {s['seeds']} | {s['teacher_test']:.1%}{sd} | {s['student_test']:.1%} | {s['student_kept']:.1%} |"
+        )
+    lines.append("")
+    lines.append(
+        f"Full-data teacher (every label): {result['full_data_teacher_test']:.1%} test ({result['full_data_source']}). "
+        f"Machine: {result['machine']}; load average before/after {result['load_before']} / {result['load_after']}."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--only", default=None, help="comma-separated budgets, e.g. 64 or 16,64,all")
+    p.add_argument("--seeds", type=int, default=1, help="seeds per budget (42, 43, ...)")
+    p.add_argument("--quick", action="store_true", help="smoke run: 16 labels, tiny pool and evaluation")
+    p.add_argument("--pair-iterations", type=int, default=20, help="setfit pairs per labelled text (SetFit: 20)")
+    p.add_argument("--pool-max", type=int, default=None, help="keep at most N pool texts (default: all)")
+    p.add_argument("--threads", type=int, default=0, help="torch threads per run; 0 = all cores")
+    p.add_argument("--out", default=str(RESULTS / "few_labels"), help="result path without extension")
+    args = p.parse_args()
+    budgets = ["16"] if args.quick else (args.only.split(",") if args.only else list(BUDGETS))
+    from workbench.core import describe_machine
+
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="few-labels-") as tmp:
+        for budget in budgets:
+            for k in range(args.seeds):
+                rows.append(run_budget(budget, 42 + k, args.quick, Path(tmp), args))
+    summary = summarise(rows)
+    head = "64" if "64" in summary else next(iter(summary))
+    full, source = full_data_teacher(summary)
+    result = {
+        "labels_per_class": int(head) if head != "all" else None,
+        "teacher_test": summary[head]["teacher_test"],
+        "student_test": summary[head]["student_test"],
+        "student_kept": summary[head]["student_kept"],
+        "full_data_teacher_test": full,
+        "full_data_source": source,
+        "curve": summary,
+        "runs": rows,
+        "quick": args.quick,
+        "settings": {"pair_iterations": args.pair_iterations, "pool_max": args.pool_max, "threads": args.threads},
+        "machine": describe_machine(),
+        "load_before": load_before,
+        "load_after": [round(x, 2) for x in os.getloadavg()],
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    out.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
+    print(json.dumps({k: v for k, v in result.items() if k not in ("runs", "curve")}))
+
+
+if __name__ == "__main__":
+    main()
