@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.guard import ensure_navigation
-from ui.guided import last_shown, open_compare, remember_shown, show_steps, use_teacher, use_teacher_button
+from ui.guided import compare_button, last_shown, open_compare, remember_shown, show_steps, use_teacher, use_teacher_button
 from ui.readiness import start_problem
 from ui.runview import history_frame, render_run, resume_button, waiting_rows
 from ui.setup_models import best_checkpoint_settings
@@ -103,7 +103,9 @@ else:
             last_status = read_status(last)
             render_run(last, last_status, key="last")
             resume_button(last, str(last_status.get("state")), key="last")
-            use_teacher_button(cfg, RunInfo(last, last_status, read_report(last)), key="last")
+            last_info = RunInfo(last, last_status, read_report(last))
+            use_teacher_button(cfg, last_info, key="last")
+            compare_button(last_info, key="last")
     else:
         st.info("Nothing is training now. Start a run below; earlier runs are in the History at the bottom.")
 
@@ -246,10 +248,7 @@ else:
             render_run(info.run_dir, info.status, key="hist")
             use_teacher_button(cfg, info, key="hist")
         resume_button(info.run_dir, info.state, key="hist")
-        comparable = info.kind == "distill" and info.state in ("finished", "stopped") and info.report
-        if comparable and st.button("Compare teacher and student", key="hist_compare"):
-            st.session_state["compare_run"] = info.id
-            st.switch_page("pages/compare.py")
+        compare_button(info, key="hist")
         log = info.run_dir / "log.txt"
         if log.is_file():
             with st.expander("Log (last lines)"):

@@ -90,7 +90,7 @@ def _replay(page, url: str, runs: Path, expect, tmp_path: Path) -> None:
     _student_run(page, expect, "layers", epochs=20)
     stop = page.get_by_role("button", name="Stop", exact=True)
     expect(stop).to_be_visible()
-    expect(page.get_by_text(re.compile(r"step [1-9]\d*", re.I)).first).to_be_visible(timeout=300_000)
+    expect(page.get_by_text(re.compile(r"Step [1-9]\d* of \d+")).first).to_be_visible(timeout=300_000)
     stop.click()
     resume = page.get_by_role("button", name=re.compile(r"^Resume( from step \d+)?$"))
     expect(resume).to_be_visible(timeout=300_000)

@@ -32,9 +32,12 @@ def no_dropout_bert(tmp_path, bundled_tokenizer):
 def test_two_processes_match_one(tiny_config, no_dropout_bert, tmp_path, monkeypatch):
     from tests.conftest import sentiment_frame
 
-    sentiment_frame(128).to_csv(tmp_path / "r.csv", index=False)  # 64 train examples: 4 global batches of 16
+    sentiment_frame(128).to_csv(tmp_path / "r.csv", index=False)
     cfg = tiny_config
     cfg.data.path = str(tmp_path / "r.csv")
+    # 48 training examples: 3 full global batches of 16 an epoch. A short last batch would not compare: two
+    # processes average their halves' means (8 and 6 examples), one process the mean of all 14.
+    cfg.data.max_train_examples = 48
     cfg.teacher.name = str(no_dropout_bert)
     cfg.teacher_training.epochs = 8
     teacher_dir = prepare_run_dir(cfg, "teacher", tmp_path / "teacher")
@@ -89,7 +92,8 @@ def test_two_processes_match_one(tiny_config, no_dropout_bert, tmp_path, monkeyp
     steps_two = [e for e in read_metrics(two) if e["type"] == "step"]
     steps_one = [e for e in read_metrics(single) if e["type"] == "step"]
     assert [e["step"] for e in steps_two] == list(range(1, len(steps_two) + 1))  # each step once
-    assert len(steps_two) == len(steps_one) == 24  # 4 steps an epoch, 6 epochs, same global batch
+    assert report_one["data"]["sizes"]["train"] == 48
+    assert len(steps_two) == len(steps_one) == 18  # 3 steps an epoch, 6 epochs, same global batch
 
     # the loss falls, and follows the single-process run
     assert steps_two[-1]["loss"] < 0.8 * steps_two[0]["loss"]
