@@ -15,7 +15,8 @@ texts and threads, so the ratios compare like with like on a noisy machine.
 The last line printed is one JSON object: `bilstm_int8_vs_teacher_b1` (batch-1 latency of the fp32
 PyTorch teacher over the int8 BiLSTM), `int8_vs_fp32_onnx_b1` (same student, fp32 ONNX over int8),
 `points_lost` (test accuracy, fp32 ONNX minus int8, in points), `size_ratio` (int8 file / fp32 file),
-and the teacher's own int8 figures for comparison. It is also written to benchmarks/results/quantize.json.
+`student_int8_ops` (the int8 node kinds in the student's graph: its LSTMs must be DynamicQuantizeLSTM, or
+the int8 file is smaller but no faster) and the teacher's own int8 figures for comparison. It is also written to benchmarks/results/quantize.json.
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ def summary(teacher_q: dict[str, Any], student_q: dict[str, Any], ms: dict[str, 
         "size_ratio": round(student_q["size_bytes"] / student_q["fp32_size_bytes"], 3),
         "student_test_fp32": student_q["accuracy"]["test"]["fp32"],
         "student_test_int8": student_q["accuracy"]["test"]["int8"],
+        "student_int8_ops": student_q.get("int8_ops"),  # DynamicQuantizeLSTM present: the LSTMs really are int8
         "teacher_int8_vs_pytorch_b1": round(b1("teacher_pytorch") / b1("teacher_int8"), 2),
         "teacher_int8_vs_fp32_onnx_b1": round(b1("teacher_onnx") / b1("teacher_int8"), 2),
         "teacher_points_lost": lost(teacher_q),
