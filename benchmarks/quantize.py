@@ -3,6 +3,7 @@
     python -m benchmarks.quantize                    # fine-tunes a first-run teacher, distils a BiLSTM (~10 min)
     python -m benchmarks.quantize --teacher RUN_DIR  # reuse a finished teacher run
     python -m benchmarks.quantize --quick            # smoke-sized (tiny data; numbers mean nothing)
+    python -m benchmarks.quantize --max-train 1500   # both models trained on fewer examples (a busy machine)
 
 The teacher is the `first-run` preset's fine-tuned MiniLM; the student is the BiLSTM family with its
 own training settings (the engine's family defaults: pruned vocabulary, lr 2e-3, 4 epochs), distilled with T = 2, alpha = 0.5.
@@ -41,7 +42,7 @@ def _run_cli(args: list[str], runs: Path) -> None:
     subprocess.run([sys.executable, "-m", "workbench", *args], cwd=ROOT, env=env, check=True)
 
 
-def teacher_run(runs: Path, teacher: str | None, quick: bool) -> Path:
+def teacher_run(runs: Path, teacher: str | None, quick: bool, max_train: int | None = None) -> Path:
     """A finished teacher run: the one given, or the `first-run` preset's, fine-tuned here."""
     from workbench.config import dump_config, preset
 
@@ -51,6 +52,7 @@ def teacher_run(runs: Path, teacher: str | None, quick: bool) -> Path:
     if not (folder / "model").is_dir():
         cfg = preset("first-run")
         cfg.name = "quantize-teacher"
+        cfg.data.max_train_examples = max_train
         if quick:
             cfg.data.max_train_examples, cfg.data.max_eval_examples = 96, 48
         dump_config(cfg, runs / "teacher.yaml")
@@ -58,7 +60,7 @@ def teacher_run(runs: Path, teacher: str | None, quick: bool) -> Path:
     return folder
 
 
-def student_run(runs: Path, teacher: Path, quick: bool) -> Path:
+def student_run(runs: Path, teacher: Path, quick: bool, max_train: int | None = None) -> Path:
     """The BiLSTM student distilled from `teacher` (pruned vocabulary, its family's training settings)."""
     from workbench.config import apply_family_defaults, dump_config, preset
 
@@ -70,6 +72,7 @@ def student_run(runs: Path, teacher: Path, quick: bool) -> Path:
         apply_family_defaults(cfg, "bilstm")  # the family's own training settings, as Setup applies them
         cfg.training.checkpoint_every_steps = 0
         cfg.distill.temperature, cfg.distill.alpha = 2.0, 0.5
+        cfg.data.max_train_examples = max_train
         if quick:
             cfg.data.max_train_examples, cfg.data.max_eval_examples = 96, 48
             cfg.training.epochs = 1
@@ -128,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--teacher", default=None, help="a finished teacher run folder (default: fine-tune one)")
     p.add_argument("--runs-dir", default=None, help="where the runs go (default runs/quantize[-quick])")
     p.add_argument("--quick", action="store_true", help="smoke-sized data: checks the path, not the numbers")
+    p.add_argument(
+        "--max-train",
+        type=int,
+        default=None,
+        help="train both models on this many examples (default: all); timings do not depend on it, accuracy does",
+    )
     p.add_argument("--rounds", type=int, default=7, help="timing rounds per batch size (median reported)")
     p.add_argument("--out", default=None, help="result JSON (default benchmarks/results/quantize[-quick].json)")
     args = p.parse_args(argv)
@@ -140,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = Path(args.runs_dir or ROOT / "runs" / f"quantize{suffix}").resolve()
     runs.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    teacher = teacher_run(runs, args.teacher, args.quick)
-    student = student_run(runs, teacher, args.quick)
+    teacher = teacher_run(runs, args.teacher, args.quick, args.max_train)
+    student = student_run(runs, teacher, args.quick, args.max_train)
     trained_s = time.perf_counter() - start
     teacher_q, student_q = quantize_run(teacher), quantize_run(student)
     texts = labelled_texts(student, "validation")[0][:64]  # the run's own texts, as export times them
@@ -154,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         "train_s": round(trained_s, 1),
         "total_s": round(time.perf_counter() - start, 1),
         "quick": args.quick,
+        "max_train_examples": args.max_train,
     }
     out = Path(args.out) if args.out else RESULTS / f"quantize{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
