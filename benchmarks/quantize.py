@@ -73,6 +73,7 @@ def student_run(runs: Path, teacher: Path, quick: bool, max_train: int | None = 
         cfg.training.checkpoint_every_steps = 0
         cfg.distill.temperature, cfg.distill.alpha = 2.0, 0.5
         cfg.data.max_train_examples = max_train
+        cfg.allow_weak_teacher = bool(max_train)  # a teacher fine-tuned on few examples may be near chance
         if quick:
             cfg.data.max_train_examples, cfg.data.max_eval_examples = 96, 48
             cfg.training.epochs = 1
