@@ -57,14 +57,15 @@ def quantize_onnx(folder: Path) -> Path:
 
 
 def _preprocessed(source: Path, scratch: Path) -> Path:
-    """ONNX Runtime's recommended pre-processing (shape inference and its graph optimiser, which folds
-    constant sub-graphs into initializers) written into `scratch`; the source itself where it fails
-    (symbolic shape inference does not know every op), so quantisation still runs, as before."""
+    """ONNX Runtime's recommended pre-processing (its graph optimiser, which folds constant sub-graphs
+    into initializers, and ONNX shape inference) written into `scratch`; the source itself where it
+    fails, so quantisation still runs, as before. Symbolic shape inference is skipped: it gave up on the
+    dynamo-exported transformers and then wrote `sym_shape_infer_temp.onnx` into the working directory."""
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     target = scratch / "preprocessed.onnx"
     try:
-        quant_pre_process(str(source), str(target))
+        quant_pre_process(str(source), str(target), skip_symbolic_shape=True)
     except Exception:  # noqa: BLE001 - pre-processing is an optimisation, never a reason to fail
         return source
     return target if target.is_file() else source
