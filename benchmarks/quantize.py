@@ -3,6 +3,7 @@
     python -m benchmarks.quantize                    # fine-tunes a first-run teacher, distils a BiLSTM (~10 min)
     python -m benchmarks.quantize --teacher RUN_DIR  # reuse a finished teacher run
     python -m benchmarks.quantize --quick            # smoke-sized (tiny data; numbers mean nothing)
+    python -m benchmarks.quantize --max-train 1500   # both models trained on fewer examples (a busy machine)
 
 The teacher is the `first-run` preset's fine-tuned MiniLM; the student is the BiLSTM family with its
 own training settings (the engine's family defaults: pruned vocabulary, lr 2e-3, 4 epochs), distilled with T = 2, alpha = 0.5.
@@ -15,7 +16,8 @@ texts and threads, so the ratios compare like with like on a noisy machine.
 The last line printed is one JSON object: `bilstm_int8_vs_teacher_b1` (batch-1 latency of the fp32
 PyTorch teacher over the int8 BiLSTM), `int8_vs_fp32_onnx_b1` (same student, fp32 ONNX over int8),
 `points_lost` (test accuracy, fp32 ONNX minus int8, in points), `size_ratio` (int8 file / fp32 file),
-and the teacher's own int8 figures for comparison. It is also written to benchmarks/results/quantize.json.
+`student_int8_ops` (the int8 node kinds in the student's graph: its LSTMs must be DynamicQuantizeLSTM, or
+the int8 file is smaller but no faster) and the teacher's own int8 figures for comparison. It is also written to benchmarks/results/quantize.json.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def _run_cli(args: list[str], runs: Path) -> None:
     subprocess.run([sys.executable, "-m", "workbench", *args], cwd=ROOT, env=env, check=True)
 
 
-def teacher_run(runs: Path, teacher: str | None, quick: bool) -> Path:
+def teacher_run(runs: Path, teacher: str | None, quick: bool, max_train: int | None = None) -> Path:
     """A finished teacher run: the one given, or the `first-run` preset's, fine-tuned here."""
     from workbench.config import dump_config, preset
 
@@ -50,6 +52,7 @@ def teacher_run(runs: Path, teacher: str | None, quick: bool) -> Path:
     if not (folder / "model").is_dir():
         cfg = preset("first-run")
         cfg.name = "quantize-teacher"
+        cfg.data.max_train_examples = max_train
         if quick:
             cfg.data.max_train_examples, cfg.data.max_eval_examples = 96, 48
         dump_config(cfg, runs / "teacher.yaml")
@@ -57,7 +60,7 @@ def teacher_run(runs: Path, teacher: str | None, quick: bool) -> Path:
     return folder
 
 
-def student_run(runs: Path, teacher: Path, quick: bool) -> Path:
+def student_run(runs: Path, teacher: Path, quick: bool, max_train: int | None = None) -> Path:
     """The BiLSTM student distilled from `teacher` (pruned vocabulary, its family's training settings)."""
     from workbench.config import apply_family_defaults, dump_config, preset
 
@@ -69,6 +72,8 @@ def student_run(runs: Path, teacher: Path, quick: bool) -> Path:
         apply_family_defaults(cfg, "bilstm")  # the family's own training settings, as Setup applies them
         cfg.training.checkpoint_every_steps = 0
         cfg.distill.temperature, cfg.distill.alpha = 2.0, 0.5
+        cfg.data.max_train_examples = max_train
+        cfg.allow_weak_teacher = bool(max_train)  # a teacher fine-tuned on few examples may be near chance
         if quick:
             cfg.data.max_train_examples, cfg.data.max_eval_examples = 96, 48
             cfg.training.epochs = 1
@@ -112,6 +117,7 @@ def summary(teacher_q: dict[str, Any], student_q: dict[str, Any], ms: dict[str, 
         "size_ratio": round(student_q["size_bytes"] / student_q["fp32_size_bytes"], 3),
         "student_test_fp32": student_q["accuracy"]["test"]["fp32"],
         "student_test_int8": student_q["accuracy"]["test"]["int8"],
+        "student_int8_ops": student_q.get("int8_ops"),  # DynamicQuantizeLSTM present: the LSTMs really are int8
         "teacher_int8_vs_pytorch_b1": round(b1("teacher_pytorch") / b1("teacher_int8"), 2),
         "teacher_int8_vs_fp32_onnx_b1": round(b1("teacher_onnx") / b1("teacher_int8"), 2),
         "teacher_points_lost": lost(teacher_q),
@@ -126,6 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--teacher", default=None, help="a finished teacher run folder (default: fine-tune one)")
     p.add_argument("--runs-dir", default=None, help="where the runs go (default runs/quantize[-quick])")
     p.add_argument("--quick", action="store_true", help="smoke-sized data: checks the path, not the numbers")
+    p.add_argument(
+        "--max-train",
+        type=int,
+        default=None,
+        help="train both models on this many examples (default: all); timings do not depend on it, accuracy does",
+    )
     p.add_argument("--rounds", type=int, default=7, help="timing rounds per batch size (median reported)")
     p.add_argument("--out", default=None, help="result JSON (default benchmarks/results/quantize[-quick].json)")
     args = p.parse_args(argv)
@@ -138,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = Path(args.runs_dir or ROOT / "runs" / f"quantize{suffix}").resolve()
     runs.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    teacher = teacher_run(runs, args.teacher, args.quick)
-    student = student_run(runs, teacher, args.quick)
+    teacher = teacher_run(runs, args.teacher, args.quick, args.max_train)
+    student = student_run(runs, teacher, args.quick, args.max_train)
     trained_s = time.perf_counter() - start
     teacher_q, student_q = quantize_run(teacher), quantize_run(student)
     texts = labelled_texts(student, "validation")[0][:64]  # the run's own texts, as export times them
@@ -152,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         "train_s": round(trained_s, 1),
         "total_s": round(time.perf_counter() - start, 1),
         "quick": args.quick,
+        "max_train_examples": args.max_train,
     }
     out = Path(args.out) if args.out else RESULTS / f"quantize{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

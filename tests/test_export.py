@@ -55,6 +55,25 @@ def test_onnx_export_matches_pytorch(tiny_bert, tmp_path, kind):
 
 
 @pytest.mark.slowish
+def test_two_bilstm_exports_in_one_process_keep_their_axes_free(tiny_bert, tmp_path):
+    """The dynamo exporter's second BiLSTM export in a process fixed the sequence axis; the BiLSTM's
+    exporter must not, and its LSTMs stay single ONNX LSTM nodes over initializer weights (what int8 needs)."""
+    import onnx
+
+    teacher = load_classifier("local", str(tiny_bert), LABELS)
+    for i in range(2):
+        cfg = StudentConfig(kind="bilstm", embedding_size=16, lstm_hidden_size=8)
+        save_model(build_student(cfg, teacher, LABELS, POSITIVE + NEGATIVE), tmp_path / str(i) / "model")
+        export_onnx(tmp_path / str(i))
+        _, got, expected = _onnx_vs_torch(tmp_path / str(i) / "model", NEW_TEXTS)  # lengths unlike the example's
+        np.testing.assert_allclose(got, expected, atol=1e-4, rtol=0)
+        graph = onnx.load(str(tmp_path / str(i) / "model" / "model.onnx")).graph
+        lstms = [n for n in graph.node if n.op_type == "LSTM"]
+        weights = {t.name for t in graph.initializer}
+        assert len(lstms) == 2 and all(n.input[1] in weights and n.input[2] in weights for n in lstms)
+
+
+@pytest.mark.slowish
 def test_export_records_onnx_writes_a_card_whose_code_runs_and_measuring_again_keeps_it(tiny_config, capsys):
     from workbench.cli import main
     from workbench.runs import execute, prepare_run_dir, read_report, read_status
