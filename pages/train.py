@@ -8,7 +8,15 @@ from pathlib import Path
 import streamlit as st
 
 from ui.guard import ensure_navigation
-from ui.guided import compare_button, last_shown, open_compare, remember_shown, show_steps, use_teacher, use_teacher_button
+from ui.guided import (
+    compare_button,
+    last_shown,
+    open_compare,
+    remember_shown,
+    show_steps,
+    use_teacher,
+    use_teacher_button,
+)
 from ui.readiness import start_problem
 from ui.runview import history_frame, render_run, resume_button, waiting_rows
 from ui.setup_models import best_checkpoint_settings

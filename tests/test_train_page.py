@@ -139,3 +139,24 @@ def test_a_stopped_runs_card_says_why_it_cannot_resume(runs_dir):
     assert not at.exception
     assert not any(b.label.startswith("Resume") for b in at.button)
     assert "cannot be resumed: it ended before it saved any progress" in texts(at.caption)
+
+
+def test_a_finished_distillations_own_card_leads_to_compare(runs_dir):
+    """The run a demo-giver just watched ends: its card under Current run offers the comparison (before, only
+    History did, and History may have another run open)."""
+    from tests.fakeruns import make_finished_distill
+
+    from tests.test_guided_ui import app
+
+    run = make_finished_distill(runs_dir)
+    at = app().run()
+    at.session_state[LAST_SHOWN_KEY] = str(run)
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    assert "This is the last run you watched" in texts(at.caption)
+    button = at.button(key="compare_last")
+    assert button.label == "Compare teacher and student"
+    button.click().run()
+    assert not at.exception
+    assert at.title[0].value == "Compare"
+    assert at.selectbox(key="cmp_run").value == run.name

@@ -86,9 +86,10 @@ def use_teacher_button(cfg: RunConfig, info: RunInfo, key: str) -> None:
 def compare_button(info: RunInfo, key: str) -> None:
     """'Compare teacher and student' under a distillation that ended with a report (finished, or stopped
     with its last checkpoint measured): the card a demo-giver looks at should lead to the comparison."""
-    if info.kind == "distill" and info.state in ("finished", "stopped") and info.report:
-        if st.button("Compare teacher and student", key=f"compare_{key}", icon=":material/compare_arrows:"):
-            open_compare(info.id)
+    if not (info.kind == "distill" and info.state in ("finished", "stopped") and info.report):
+        return
+    if st.button("Compare teacher and student", key=f"compare_{key}", icon=":material/compare_arrows:"):
+        open_compare(info.id)
 
 
 def step_line(i: int, role: str, info: RunInfo | None) -> str:
