@@ -145,7 +145,6 @@ def test_a_finished_distillations_own_card_leads_to_compare(runs_dir):
     """The run a demo-giver just watched ends: its card under Current run offers the comparison (before, only
     History did, and History may have another run open)."""
     from tests.fakeruns import make_finished_distill
-
     from tests.test_guided_ui import app
 
     run = make_finished_distill(runs_dir)
