@@ -40,6 +40,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from workbench.core import describe_machine
+from workbench.evaluation import read_config
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 SDIST = "vaderSentiment==3.3.2"
@@ -125,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("run_dir", help="a finished distillation run folder (with model/ and report.json)")
     p.add_argument("--sdist", default=None, help=f"{SDIST_FILE} already on this machine (default: pip download)")
     p.add_argument("--max-examples", type=int, default=None, help="a seeded sample of at most N texts per set")
+    p.add_argument("--out", default=None, help="also write the last line's JSON object to this file")
     args = p.parse_args(argv)
     run_dir = Path(args.run_dir)
     report_path = run_dir / "report.json"
@@ -138,7 +142,12 @@ def main(argv: list[str] | None = None) -> int:
         t_acc, s_acc = r["teacher"]["accuracy"], r["student"]["accuracy"]
         print(f"{name:15s} n={r['n']:5d}  teacher {t_acc:.3f}  student {s_acc:.3f}  kept {kept}")
     kept = [r["kept"] for r in results.values() if r["kept"] is not None]
-    print(json.dumps({"run": run_dir.name, "sets": results, "min_kept": min(kept) if kept else None}))
+    summary = {"run": run_dir.name, "sets": results, "min_kept": min(kept) if kept else None}
+    summary["student"] = read_config(run_dir).get("student", {}).get("kind")
+    summary["machine"] = describe_machine()
+    if args.out:
+        Path(args.out).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(summary))
     return 0
 
 

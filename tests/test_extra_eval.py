@@ -363,8 +363,10 @@ def test_other_domains_command_measures_a_finished_run(tiny_config, tmp_path, mo
     monkeypatch.setattr(other_domains, "SDIST_SHA256", other_domains._sha256(sdist))
     code, run_dir = _run("distill", tiny_config)
     assert code == 0
-    assert other_domains.main([str(run_dir), "--sdist", str(sdist)]) == 0
+    out = tmp_path / "other_domains.json"
+    assert other_domains.main([str(run_dir), "--sdist", str(sdist), "--out", str(out)]) == 0
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert json.loads(out.read_text()) == last and last["student"] == tiny_config.student.kind
     assert set(last["sets"]) == {"tweets", "amazon_reviews", "nyt_editorials"}
     assert all(r["n"] == 2 and set(r) == {"n", "teacher", "student", "kept"} for r in last["sets"].values())
     kept = [r["kept"] for r in last["sets"].values() if r["kept"] is not None]
