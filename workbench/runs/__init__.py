@@ -14,7 +14,7 @@ from workbench.runs.baseline import (
 from workbench.runs.guided import accuracy_on_test, launch_first_run, main_cli
 from workbench.runs.jobs import refresh
 from workbench.runs.lineup import Lineup, candidates, default_pick, is_baseline, lineup, unique_names
-from workbench.runs.processes import create_time, process_alive, spawn_cli
+from workbench.runs.processes import create_time, process_alive, process_identity, spawn_cli
 from workbench.runs.queries import (
     InLine,
     best_teacher_run,
@@ -54,6 +54,7 @@ __all__ = [
     "candidates",
     "cli_run_dir",
     "create_time",
+    "process_identity",
     "default_pick",
     "distilled_steps",
     "distinct_name",

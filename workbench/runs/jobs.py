@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from workbench.config import RunConfig
-from workbench.runs.processes import create_time, process_alive, refresh, spawn_cli
+from workbench.runs.processes import process_alive, process_identity, refresh, spawn_cli
 from workbench.runs.store import ACTIVE_STATES, KINDS, list_runs, read_status, runs_root, write_status
 
 
@@ -128,7 +128,7 @@ def _start_after_training(run_dir: Path, command_name: str, key: str, *options: 
 def _spawn(args: list[str], run_dir: Path, root: Path) -> None:
     """Start the CLI as a child process, output appended to the run's log.txt; record its pid."""
     pid = spawn_cli(args, run_dir / "log.txt", root)
-    write_status(run_dir, pid=pid, pid_created=create_time(pid))
+    write_status(run_dir, **process_identity(pid))
 
 
 def stop(run_dir: Path) -> None:

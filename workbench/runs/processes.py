@@ -27,11 +27,31 @@ children: dict[int, subprocess.Popen] = {}
 
 
 def create_time(pid: int) -> float | None:
-    """The start time of process `pid` (with the pid, it identifies a process: pids are recycled)."""
+    """The start time of process `pid`, seconds since the epoch (for people; see `process_identity`)."""
     try:
         return psutil.Process(pid).create_time()
     except psutil.Error:
         return None
+
+
+def _since_boot(pid: int) -> float | None:
+    """When process `pid` started, in seconds since boot (`starttime` in /proc/PID/stat): the same in
+    every process and whatever the wall clock does. psutil's `create_time` adds the boot time, which
+    moves when the clock is stepped or slewed: under load on a CI machine one process read a sibling's
+    start 3 s off, and a live teacher was taken for dead. None where there is no /proc (not Linux)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            fields = f.read().rsplit(")", 1)[1].split()  # after "pid (comm)": field 3 (state) onwards
+        return int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22, starttime, in clock ticks
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def process_identity(pid: int) -> dict[str, float | int | None]:
+    """What a status records to recognise process `pid` later (pids are recycled): the pid, its start
+    in seconds since boot (`pid_started`, what `process_alive` compares) and since the epoch (`pid_created`,
+    for older readers and for people)."""
+    return {"pid": pid, "pid_created": create_time(pid), "pid_started": _since_boot(pid)}
 
 
 def spawn_cli(args: list[str], log_path: Path, root: Path) -> int:
@@ -64,7 +84,10 @@ def process_alive(status: dict) -> bool:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:
             return False
-        created = status.get("pid_created")
+        started = status.get("pid_started")
+        if started is not None and (now := _since_boot(pid)) is not None:
+            return abs(now - started) < 0.05  # clock ticks of 10 ms: the same process reads the same
+        created = status.get("pid_created")  # a status written before `pid_started` existed
         return created is None or abs(proc.create_time() - created) < 1.0
     except psutil.Error:
         return False

@@ -21,7 +21,7 @@ from typing import Any
 
 from workbench.config import RunConfig, dump_config
 from workbench.core import WorkbenchError, write_text_atomic
-from workbench.runs.processes import create_time, process_alive, training_slot
+from workbench.runs.processes import process_alive, process_identity, training_slot
 from workbench.runs.store import KINDS, MetricsLog, distinct_name, new_run_dir, read_metrics, write_status
 from workbench.training import StopFlag, checkpoint
 
@@ -46,7 +46,7 @@ def own_pid() -> dict[str, float | int | None]:
     """This process's pid *and* start time: a status holding a pid without its start time would be
     checked against the start time of whichever process wrote the pid before (a resume typed in a
     shell was then shown as failed while it trained)."""
-    return {"pid": os.getpid(), "pid_created": create_time(os.getpid())}
+    return process_identity(os.getpid())
 
 
 def prepare_run_dir(cfg: RunConfig, kind: str, run_dir: str | Path | None) -> Path:

@@ -19,7 +19,7 @@ from typing import Any
 
 from workbench.config import RunConfig, dump_config
 from workbench.core import WorkbenchError, read_json, write_json_atomic
-from workbench.runs import create_time, process_alive, runs_root, slug, spawn_cli
+from workbench.runs import process_alive, process_identity, runs_root, slug, spawn_cli
 
 
 def sweep_folder(study: str, root: Path | None = None) -> Path:
@@ -41,7 +41,7 @@ def launch_sweep(cfg: RunConfig, study: str, root: Path | None = None) -> Path:
     pid = spawn_cli(args, folder / "log.txt", root)
     write_json_atomic(
         folder / "status.json",
-        {"study": study, "state": "queued", "created": time.time(), "pid": pid, "pid_created": create_time(pid)},
+        {"study": study, "state": "queued", "created": time.time(), **process_identity(pid)},
     )
     return folder
 

@@ -358,7 +358,7 @@ def _search_params(trial: Any, cfg: RunConfig) -> dict[str, Any]:
 
 def start_sweep_here(cfg: RunConfig, study_name: str, url: str, root: Path | None = None) -> dict[str, Any]:
     """`workbench sweep`: create or continue the study, then work on it in this process."""
-    from workbench.runs import create_time
+    from workbench.runs import process_identity
 
     root = (root or runs_root()).resolve()
     create_sweep(cfg, study_name, url)
@@ -368,8 +368,8 @@ def start_sweep_here(cfg: RunConfig, study_name: str, url: str, root: Path | Non
     dump_config(cfg, folder / "config.yaml")  # what the Experiments page reads, however the sweep started
     write_json_atomic(
         folder / "status.json",
-        {"study": study_name, "storage": _redact(url), "state": "running", "pid": os.getpid(),
-         "pid_created": create_time(os.getpid()), "started": time.time()},
+        {"study": study_name, "storage": _redact(url), "state": "running", **process_identity(os.getpid()),
+         "started": time.time()},
     )  # fmt: skip
     try:
         result = run_worker(study_name, url, root)
