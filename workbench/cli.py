@@ -31,7 +31,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.core import WorkbenchError
+from workbench.core import WorkbenchError, leave_process_group
 
 if TYPE_CHECKING:
     from workbench.config import ExtraEvalSet
@@ -229,7 +229,10 @@ def _train(args: argparse.Namespace) -> int:
         dump_config(cfg, run_dir / "config.yaml")
     if is_main:
         print(f"run folder: {run_dir}", flush=True)
-    return execute(args.command, cfg, run_dir, is_main=is_main)
+    try:
+        return execute(args.command, cfg, run_dir, is_main=is_main)
+    finally:
+        leave_process_group()
 
 
 def _first_run(args: argparse.Namespace) -> int:
@@ -244,7 +247,10 @@ def _resume(args: argparse.Namespace) -> int:
     run_dir = resolve_run(args.run_dir)
     kind, cfg = resumable(run_dir)
     is_main = int(os.environ.get("RANK", "0")) == 0
-    return execute(kind, cfg, run_dir, is_main=is_main, resume=True)
+    try:
+        return execute(kind, cfg, run_dir, is_main=is_main, resume=True)
+    finally:
+        leave_process_group()
 
 
 def _evaluate(args: argparse.Namespace) -> int:

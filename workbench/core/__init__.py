@@ -4,7 +4,7 @@ It knows nothing of models, data or runs; every other subpackage may import it.
 """
 
 from workbench.core import hub
-from workbench.core.distributed import gather_rows, is_distributed, shard_indices
+from workbench.core.distributed import gather_rows, is_distributed, leave_process_group, shard_indices
 from workbench.core.errors import WorkbenchError
 from workbench.core.files import (
     files_stamp,
@@ -35,6 +35,7 @@ __all__ = [
     "gather_rows",
     "hub",
     "is_distributed",
+    "leave_process_group",
     "progress",
     "read_json",
     "resolve_device",

@@ -30,3 +30,17 @@ def gather_rows(accelerator: Any, indices: list[int], rows: torch.Tensor, n: int
     for idx, part in gather_object([(indices, rows.tolist())]):
         out[torch.tensor(idx, dtype=torch.long)] = torch.tensor(part)
     return out
+
+
+def leave_process_group() -> None:
+    """Destroy the process group, if this process joined one, before the interpreter exits.
+
+    Left to interpreter teardown, gloo's threads can outlive their process group: a rank that ended while
+    its peer was still writing the report died with "terminate called without an active exception"
+    (SIGABRT), and `accelerate launch` then failed a run that had stopped cleanly. No barrier first: a peer
+    that crashed would keep this rank waiting for the collective timeout.
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
