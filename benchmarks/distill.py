@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import Spec
+from benchmarks.flops import encoder_forward_flops, measured_peaks, share
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -168,8 +169,48 @@ def run_variant(variant: Variant, spec: Spec, workdir: Path, env: dict[str, str]
     return result
 
 
+def work_shapes(spec: Spec) -> dict[str, Any]:
+    """What the FLOP count needs: each split's token counts under the teacher's tokenizer (the student
+    shares it), the teacher's config and the student's layer count."""
+    from benchmarks.common import load_data, load_teacher_and_student
+
+    data = load_data(spec)
+    teacher, student = load_teacher_and_student(spec, data.label_names)
+    lengths = {
+        name: [
+            len(ids) for ids in teacher.tokenizer(split.texts, truncation=True, max_length=spec.max_length)["input_ids"]
+        ]
+        for name, split in (("train", data.train), ("validation", data.validation), ("test", data.test))
+    }
+    return {
+        "config": teacher.model.config,
+        "student_layers": student.model.config.num_hidden_layers,
+        "lengths": lengths,
+    }
+
+
+def phase_shares(result: dict[str, Any], shapes: dict[str, Any], peaks: dict[str, Any]) -> dict[str, Any]:
+    """A workbench run's teacher pass and optimizer steps as achieved FLOP/s and their share of the
+    machine's best measured matmul peak (benchmarks/flops.py says how both are counted)."""
+    peak = peaks[peaks["best"]]
+    cfg, lengths = shapes["config"], shapes["lengths"]
+    computed = [i for i in result["extra"]["teacher_logits"] if not i["cached"]]
+    teacher_flops = sum(encoder_forward_flops(cfg, lengths[i["split"]]) for i in computed)
+    teacher_s = sum(i["seconds"] for i in computed)
+    student_flops = 3 * encoder_forward_flops(cfg, lengths["train"], layers=shapes["student_layers"])
+    student_flops *= result["epochs"]
+    steps_s = result["extra"]["steps_s"]
+    return {
+        "peak": peaks["best"],
+        "teacher_pass_gflops": teacher_flops / teacher_s / 1e9 if computed and teacher_s > 0 else None,
+        "teacher_pass_share": share(teacher_flops, teacher_s, peak) if computed else None,
+        "student_step_gflops": student_flops / steps_s / 1e9 if steps_s > 0 else None,
+        "student_step_share": share(student_flops, steps_s, peak),
+    }
+
+
 def ratios(results: dict[str, dict[str, Any]]) -> dict[str, float | None]:
-    """The headline numbers: speed ratios, accuracy gap, cache reuse."""
+    """The headline numbers: speed ratios on the same work, accuracy gap, cache reuse, shares of the peak."""
     wb = results["workbench"]
 
     def speed(other: str) -> float | None:
@@ -179,6 +220,14 @@ def ratios(results: dict[str, dict[str, Any]]) -> dict[str, float | None]:
         "vs_article": speed("article"),
         "vs_trainer": speed("hf_trainer_tuned"),  # the honest anchor: what a competent Trainer user runs
         "vs_trainer_default": speed("hf_trainer"),
+        # a second run (another T or alpha) against the tuned Trainer, which has no cache: its rerun costs the same
+        "vs_trainer_warm": (
+            results["workbench_T4"]["examples_per_s"] / results["hf_trainer_tuned"]["examples_per_s"]
+            if {"workbench_T4", "hf_trainer_tuned"} <= set(results)
+            else None
+        ),
+        "teacher_pass_peak_share": (wb.get("flops") or {}).get("teacher_pass_share"),
+        "student_step_peak_share": (wb.get("flops") or {}).get("student_step_share"),
         "acc_delta_points_vs_fp32_nocache": None,
         "cache_reuse_teacher_share": None,
         "workbench_examples_per_s": wb["examples_per_s"],
@@ -216,6 +265,7 @@ def targets(r: dict[str, float | None], size: str) -> list[tuple[str, bool | Non
     def check(value: float | None, ok) -> bool | None:
         return None if value is None else bool(ok(value))
 
+    cold = 1.3 if size == "quick" else 1.5  # issue 19: full split >= 1.5x, the quick benchmark >= 1.3x
     return [
         (
             "workbench >= 4x the article loop (examples/s)",
@@ -223,9 +273,24 @@ def targets(r: dict[str, float | None], size: str) -> list[tuple[str, bool | Non
             f"{r['vs_article']}x",
         ),
         (
-            "workbench >= 1.5x the tuned HF Trainer (examples/s)",
-            check(r["vs_trainer"], lambda v: v >= 1.5),
+            f"workbench >= {cold}x the tuned HF Trainer on the same work, cold cache",
+            check(r["vs_trainer"], lambda v: v >= cold),
             f"{r['vs_trainer']}x",
+        ),
+        (
+            "a second run (another T) >= 2.5x the tuned HF Trainer",
+            check(r["vs_trainer_warm"], lambda v: v >= 2.5),
+            f"{r['vs_trainer_warm']}x",
+        ),
+        (
+            "teacher pass >= 50% of the machine's measured matmul peak",
+            check(r["teacher_pass_peak_share"], lambda v: v >= 0.5),
+            f"{r['teacher_pass_peak_share']}",
+        ),
+        (
+            "student optimizer steps >= 45% of the machine's measured matmul peak",
+            check(r["student_step_peak_share"], lambda v: v >= 0.45),
+            f"{r['student_step_peak_share']}",
         ),
         (
             "fast path within 0.5 points of fp32 without cache (validation accuracy)",
@@ -262,6 +327,30 @@ def markdown(doc: dict[str, Any]) -> str:
             f"{r['process_s']:.1f} | {r['peak_rss_mb']:.0f} | {r['val_accuracy']:.4f} | {r['precision']} | "
             f"{r['batch_size']} | {lb[0]:.2f} -> {la[0]:.2f} |"
         )
+    lines += ["", "What each variant did, in seconds:", ""]
+    for name, r in res.items():
+        phases = r["extra"].get("phases")
+        if phases:
+            lines.append(f"- {name}: " + "; ".join(f"{k} {v:.1f}" for k, v in phases.items()))
+    peaks = doc.get("matmul_peak_flops")
+    if peaks:
+        lines += [
+            "",
+            f"Measured matmul peak on {peaks['threads']} threads: fp32 {peaks['fp32'] / 1e9:.1f} GFLOP/s, "
+            f"bf16 {peaks['bf16'] / 1e9:.1f} GFLOP/s; the machine's limit is the faster ({peaks['best']}).",
+            "",
+        ]
+        for name, r in res.items():
+            f = r.get("flops")
+            if f:
+                parts = []
+                if f["teacher_pass_share"] is not None:
+                    parts.append(f"teacher pass {f['teacher_pass_gflops']:.1f} GFLOP/s ({f['teacher_pass_share']:.0%})")
+                if f["student_step_share"] is not None:
+                    parts.append(
+                        f"optimizer steps {f['student_step_gflops']:.1f} GFLOP/s ({f['student_step_share']:.0%})"
+                    )
+                lines.append(f"- {name}: " + ", ".join(parts))
     lines += ["", "Ratios (measured side by side in this run):", ""]
     lines += [f"- `{k}`: {v}" for k, v in doc["ratios"].items()]
     lines += ["", "Targets:", ""]
@@ -270,9 +359,14 @@ def markdown(doc: dict[str, Any]) -> str:
         lines.append(f"- {text}: {value} ({mark})")
     lines += [
         "",
-        "examples/s = training examples x epochs / (teacher-logit time + training-loop time); the HF Trainer runs the "
-        "teacher inside its loop, so its loop time includes the teacher. Workbench teacher time counts validation, "
-        "train and test logits. Wall s is the whole process (imports, loading, tokenising, evaluation, saving). "
+        "examples/s = training examples x epochs / the time of the same work on both sides: the teacher labels the "
+        "training texts and is measured on validation and test, the student is evaluated on validation 4 times an "
+        "epoch and the best weights are kept. For the workbench that is its teacher-logit time (validation, train, "
+        "test) plus its training loop; for the HF Trainer, its `train()` (the teacher runs inside the loop; "
+        "evaluations, checkpoint saves, the best reloaded) plus `Trainer.predict` of the teacher on validation and "
+        "test. The article loop does less (one evaluation, no teacher measurement). "
+        "Wall s is the whole process (imports, loading, tokenising, the student's test evaluation, saving). "
+        "FLOP/s count the matmuls of the real tokens, without padding (benchmarks/flops.py). "
         "`vs_trainer` is against the tuned Trainer, `vs_trainer_default` against its defaults; both Trainer "
         "variants use the same code and TrainingArguments but for bf16, the sampler and the optimizer name.",
     ]
@@ -331,7 +425,19 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [
             v for v in VARIANTS if sizes & set(v.sizes) and (only is None or v.name in only or v.name == "workbench")
         ]
+        # the machine's limit, measured while it is quiet, before any variant runs
+        peaks = measured_peaks()
+        print(
+            f"matmul peak: fp32 {peaks['fp32'] / 1e9:.1f} GFLOP/s, bf16 {peaks['bf16'] / 1e9:.1f} GFLOP/s "
+            f"({peaks['threads']} threads)",
+            file=sys.stderr,
+            flush=True,
+        )
+        shapes = work_shapes(spec)
         results = {v.name: run_variant(v, spec, work, env) for v in chosen}
+        for name, result in results.items():
+            if name.startswith("workbench"):
+                result["flops"] = phase_shares(result, shapes, peaks)
 
     from dataclasses import asdict
 
@@ -341,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         "size": size,
         "created": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         "machine": machine(),
+        "matmul_peak_flops": peaks,
         "teacher": teacher_desc,
         "train_examples": any_result["train_examples"],
         "epochs": spec.epochs,

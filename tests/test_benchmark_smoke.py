@@ -35,7 +35,10 @@ def test_benchmark_smoke(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     last = json.loads(proc.stdout.strip().splitlines()[-1])  # the ratios, as one JSON line last
-    assert {"vs_article", "vs_trainer", "vs_trainer_default", "cache_reuse_teacher_share"} <= set(last)
+    assert {"vs_article", "vs_trainer", "vs_trainer_default", "vs_trainer_warm", "cache_reuse_teacher_share"} <= set(
+        last
+    )
+    assert {"teacher_pass_peak_share", "student_step_peak_share"} <= set(last)
     doc = json.loads((tmp_path / "distill-smoke.json").read_text())
     assert set(doc["results"]) == {"article", "hf_trainer", "hf_trainer_tuned", "workbench", "workbench_T4"}
     res = doc["results"]
@@ -57,6 +60,25 @@ def test_benchmark_smoke(tmp_path):
     for r in doc["results"].values():
         assert r["examples_per_s"] > 0 and r["peak_rss_mb"] > 0 and 0 <= r["val_accuracy"] <= 1
         assert len(r["load_before"]) == 3 and len(r["load_after"]) == 3
+    # the same work on both sides: as many validation passes, the teacher measured on validation and test
+    wb_run, tuned_run = res["workbench"], res["hf_trainer_tuned"]
+    assert wb_run["extra"]["evaluations"] == tuned_run["extra"]["evaluations"] >= 1
+    assert (
+        set(wb_run["extra"]["teacher_accuracy"])
+        == set(tuned_run["extra"]["teacher_accuracy"])
+        == {
+            "validation",
+            "test",
+        }
+    )
+    assert abs(tuned_run["examples_per_s"] - 48 / tuned_run["extra"]["work_s"]) < 1e-6
+    assert abs(wb_run["examples_per_s"] - 48 / wb_run["extra"]["work_s"]) < 1e-6
+    # how close to the hardware: a measured peak, and each workbench phase as a share of it
+    peaks = doc["matmul_peak_flops"]
+    assert peaks["fp32"] > 0 and peaks["bf16"] > 0 and peaks["best"] in ("fp32", "bf16")
+    assert 0 < wb_run["flops"]["teacher_pass_share"] < 2 and 0 < wb_run["flops"]["student_step_share"] < 2
+    assert res["workbench_T4"]["flops"]["teacher_pass_share"] is None  # cached: no teacher pass to measure
+    assert "What each variant did" in (tmp_path / "distill-smoke.md").read_text()
     assert doc["results"]["workbench"]["extra"]["teacher_cached"] is False
     assert doc["results"]["workbench_T4"]["extra"]["teacher_cached"] is True
     table = (tmp_path / "distill-smoke.md").read_text()

@@ -20,6 +20,7 @@ import contextlib
 import io
 import logging
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,14 @@ class _LogitsOnly(nn.Module):
         return self.model(input_ids=input_ids, attention_mask=attention_mask, **extra).logits  # (bs, C)
 
 
+@dataclass
+class _Output:
+    """What `OnnxClassifier` returns: an object with `.logits`, like a transformers model's output (one
+    class, not a new one made on every call inside the timed path)."""
+
+    logits: torch.Tensor  # (bs, C)
+
+
 class OnnxClassifier(nn.Module):
     """An onnxruntime session dressed as a classifier, so `measure_latency` can time it beside the
     PyTorch model: takes the same tensors, returns an object with `.logits`."""
@@ -77,7 +86,7 @@ class OnnxClassifier(nn.Module):
         given = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
         feeds = {n: given[n].cpu().numpy() for n in self.input_names}
         logits = torch.from_numpy(self.session.run(["logits"], feeds)[0])  # (bs, C)
-        return type("Output", (), {"logits": logits})()
+        return _Output(logits)
 
 
 def model_folder(path: str | Path) -> Path:

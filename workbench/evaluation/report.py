@@ -163,6 +163,9 @@ def training_info(result: Any) -> dict[str, Any]:
         "stopped_early_at": result.stopped_early_at,
         "patience": result.patience,
         "seconds": result.train_seconds,
+        # of those, validation passes and checkpoints: the rest is the optimizer steps' time
+        "eval_seconds": result.eval_seconds,
+        "checkpoint_seconds": result.checkpoint_seconds,
         "examples_per_s": result.examples_seen / max(result.train_seconds, 1e-9),
     }
 

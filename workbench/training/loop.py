@@ -75,6 +75,10 @@ class LoopResult:
     evaluations: int = 0  # validation passes made
     stopped_early_at: int | None = None  # the step early stopping ended the run at
     patience: int = 0  # the early-stopping patience it ran with (0 = off)
+    # of train_seconds, the time on validation passes and checkpoints (this session's, not before a resume):
+    # train_seconds minus these is the optimizer steps' time, what a speed benchmark divides the work by
+    eval_seconds: float = 0.0
+    checkpoint_seconds: float = 0.0
 
 
 @dataclass
@@ -120,6 +124,8 @@ class _Progress:
     best_step: int = 0
     evaluations: int = 0  # validation passes so far
     evals_since_best: int = 0  # validation passes since the best one (what early stopping counts)
+    eval_seconds: float = 0.0  # time on validation passes since this session started
+    checkpoint_seconds: float = 0.0  # time saving checkpoints since this session started
     best_state: dict[str, torch.Tensor] | None = None  # CPU copy of the best weights
     start: float = 0.0  # perf_counter at the start, moved back by the time trained before a resume
     last_log_time: float = 0.0
@@ -356,6 +362,7 @@ def _log(t: _Trainer, p: _Progress) -> None:
 def _evaluate(t: _Trainer, p: _Progress) -> None:
     """Validation accuracy and macro-F1 as an eval event; counts passes since the best, and keeps a CPU
     copy of the weights when they are the best (with `keep_best`; a tie is not better: the earlier step stays)."""
+    start = time.perf_counter()
     logits_val = predict_sharded(t.accelerator, t.unwrapped, t.val_enc, t.tc.eval_batch_size, t.precision)  # (n, C)
     m = classification_metrics(t.val_enc.labels, logits_val.argmax(-1), t.num_labels)
     t.emit(
@@ -366,8 +373,11 @@ def _evaluate(t: _Trainer, p: _Progress) -> None:
             "split": "validation",
             "accuracy": m["accuracy"],
             "macro_f1": m["macro_f1"],
+            # the loop's time on this pass: a benchmark tells the optimizer steps' speed apart from evaluation's
+            "seconds": time.perf_counter() - start,
         }
     )
+    p.eval_seconds += time.perf_counter() - start
     p.evaluations += 1
     if m["accuracy"] > p.best_acc:
         p.best_acc, p.best_step, p.evals_since_best = m["accuracy"], p.step, 0
@@ -383,9 +393,11 @@ def _save_checkpoint(t: _Trainer, p: _Progress, batch_no: int) -> None:
     pos = checkpoint.Position(
         p.step, p.epoch, batch_no + 1, p.best_acc, p.best_step, elapsed, p.seen, p.evaluations, p.evals_since_best
     )
+    start = time.perf_counter()
     checkpoint.save(
         t.checkpoint_dir, t.accelerator, t.model, t.optimizer, t.scheduler, pos, p.best_state, t.extra_modules
     )
+    p.checkpoint_seconds += time.perf_counter() - start
 
 
 def _finish(t: _Trainer, p: _Progress, state: str, early: bool = False) -> LoopResult:
@@ -398,4 +410,5 @@ def _finish(t: _Trainer, p: _Progress, state: str, early: bool = False) -> LoopR
         state, p.step, t.plan.total_steps, p.best_acc, p.best_step, time.perf_counter() - p.start, p.seen,
         best_epoch=round(p.best_step / t.plan.updates_per_epoch, 4), kept_step=kept, evaluations=p.evaluations,
         stopped_early_at=p.step if early else None, patience=t.tc.early_stopping_patience,
+        eval_seconds=p.eval_seconds, checkpoint_seconds=p.checkpoint_seconds,
     )  # fmt: skip
