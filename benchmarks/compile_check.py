@@ -34,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "compile_check.json"))
     args = p.parse_args(argv)
 
+    import tempfile
+
+    # a fresh Inductor cache: the compile time is what a first run pays, not a replay of an earlier run's cache
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="inductor-")
     import torch
     import torch.nn.functional as F
 

@@ -355,8 +355,10 @@ def markdown(doc: dict[str, Any]) -> str:
     lines += [f"- `{k}`: {v}" for k, v in doc["ratios"].items()]
     lines += ["", "Targets:", ""]
     for text, ok, value in doc["targets"]:
-        mark = "n/a" if ok is None else ("met" if ok else "NOT met")
-        lines.append(f"- {text}: {value} ({mark})")
+        if ok is None:  # that variant did not run
+            lines.append(f"- {text}: not measured in this run")
+            continue
+        lines.append(f"- {text}: {value} ({'met' if ok else 'NOT met'})")
     lines += [
         "",
         "examples/s = training examples x epochs / the time of the same work on both sides: the teacher labels the "

@@ -83,7 +83,9 @@ def student_run(runs: Path, teacher: Path, quick: bool, max_train: int | None = 
     return folder
 
 
-def time_all(teacher: Path, student: Path, texts: list[str], rounds: int) -> dict[str, dict[str, float]]:
+def time_all(
+    teacher: Path, student: Path, texts: list[str], rounds: int, per_round: int = 32
+) -> dict[str, dict[str, float]]:
     """ms per example at batch 1 and 32 for the six variants, interleaved in one measurement."""
     import torch
 
@@ -96,7 +98,9 @@ def time_all(teacher: Path, student: Path, texts: list[str], rounds: int) -> dic
         models[f"{who}_pytorch"] = (loaded.model.float().eval(), loaded.tokenizer)
         models[f"{who}_onnx"] = (OnnxClassifier(run / "model" / ONNX_FILE), loaded.tokenizer)
         models[f"{who}_int8"] = (OnnxClassifier(run / "model" / INT8_FILE), loaded.tokenizer)
-    measured = measure_latency(models, texts, 128, torch.device("cpu"), "fp32", (1, 32), rounds=rounds)
+    measured = measure_latency(
+        models, texts, 128, torch.device("cpu"), "fp32", (1, 32), examples_per_round=per_round, rounds=rounds
+    )
     out = {m: {k: v["median"] for k, v in measured["models"][m].items()} for m in models}
     out["busy"] = measured["busy"]  # type: ignore[assignment]
     return out
@@ -139,6 +143,12 @@ def main(argv: list[str] | None = None) -> int:
         help="train both models on this many examples (default: all); timings do not depend on it, accuracy does",
     )
     p.add_argument("--rounds", type=int, default=7, help="timing rounds per batch size (median reported)")
+    p.add_argument(
+        "--per-round",
+        type=int,
+        default=128,
+        help="examples each model predicts per round: a sub-millisecond student needs many to time steadily",
+    )
     p.add_argument("--out", default=None, help="result JSON (default benchmarks/results/quantize[-quick].json)")
     args = p.parse_args(argv)
 
@@ -154,8 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     student = student_run(runs, teacher, args.quick, args.max_train)
     trained_s = time.perf_counter() - start
     teacher_q, student_q = quantize_run(teacher), quantize_run(student)
-    texts = labelled_texts(student, "validation")[0][:64]  # the run's own texts, as export times them
-    ms = time_all(teacher, student, texts, args.rounds)
+    texts = labelled_texts(student, "validation")[0][: max(64, args.per_round)]  # the run's own texts
+    ms = time_all(teacher, student, texts, args.rounds, args.per_round)
     result = {
         **summary(teacher_q, student_q, ms),
         "machine": describe_machine(),
