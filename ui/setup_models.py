@@ -13,7 +13,15 @@ from ui.guided import teacher_label
 from ui.sections import section
 from ui.state import bind
 from ui.summary import human_count
-from ui.wording import STUDENT_KINDS, TEACHER_SOURCES, family_line, kept_line, plain_problem, training_line
+from ui.wording import (
+    STUDENT_KINDS,
+    TEACHER_SOURCES,
+    TRAIN_PAGE_LINE,
+    family_line,
+    kept_line,
+    plain_problem,
+    training_line,
+)
 from workbench.config import ModelConfig, RunConfig, TrainConfig, apply_family_defaults
 from workbench.core import WorkbenchError
 from workbench.models import default_layers
@@ -185,7 +193,9 @@ def pick_family(cfg: RunConfig, kind: str) -> None:
         for key in FAMILY_WIDGETS.get(field, ()):
             st.session_state.pop(key, None)
     line = family_line(kind, cfg.training.learning_rate, cfg.training.epochs)
-    st.session_state[FAMILY_NOTE_KEY] = " ".join(x for x in (line, kept_line(change.kept)) if x)
+    # with the values it states: while they are still the config's, the caption below need not repeat them
+    said = (cfg.training.learning_rate, cfg.training.epochs)
+    st.session_state[FAMILY_NOTE_KEY] = (" ".join(x for x in (line, kept_line(change.kept)) if x), said)
 
 
 def _on_kind_change(cfg: RunConfig) -> None:
@@ -205,10 +215,13 @@ def student_section(cfg: RunConfig) -> None:
         on_change=_on_kind_change,
         args=(cfg,),
     )
-    note = st.session_state.get(FAMILY_NOTE_KEY)
+    stored = st.session_state.get(FAMILY_NOTE_KEY)
+    note, said = stored if isinstance(stored, tuple) else (stored or "", None)
     if note:
         st.info(note, icon=":material/tune:")
-    st.caption(training_line(cfg.training.learning_rate, cfg.training.epochs))
+    now = (cfg.training.learning_rate, cfg.training.epochs)
+    # one statement of the numbers: the note's, while they hold, else the caption's (changed on Train since)
+    st.caption(TRAIN_PAGE_LINE if note and said == now else training_line(*now))
     if s.kind in STUDENT_FORMS:
         STUDENT_FORMS[s.kind](cfg)
     if s.kind in ("scratch", "bilstm"):

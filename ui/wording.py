@@ -242,6 +242,9 @@ def kept_line(kept: dict[str, object]) -> str:
     return f"Your {' and '.join(shown)} {'stay' if len(shown) > 1 else 'stays'}." if shown else ""
 
 
+TRAIN_PAGE_LINE = "Change the learning rate and the passes on the Train page."
+
+
 def training_line(rate: float, epochs: float) -> str:
     """Under the student choice: what it will train at (the Train page is where to change it)."""
     return f"Trains at learning rate {plain_rate(rate)} for {passes(epochs)}; change them on the Train page."
