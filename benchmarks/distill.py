@@ -170,22 +170,21 @@ def run_variant(variant: Variant, spec: Spec, workdir: Path, env: dict[str, str]
 
 
 def work_shapes(spec: Spec) -> dict[str, Any]:
-    """What the FLOP count needs: each split's token counts under the teacher's tokenizer (the student
-    shares it), the teacher's config and the student's layer count."""
-    from benchmarks.common import load_data, load_teacher_and_student
+    """What the FLOP count needs: each split's token counts as the engine tokenises it (`models.tokenise`
+    with the teacher's tokenizer, which the student shares), the teacher's config and the student's layer
+    count (the default cut, `models.default_layers`, as every variant's student)."""
+    from benchmarks.common import load_data
+    from workbench.config import ModelConfig
+    from workbench.models import default_layers, load_teacher, tokenise
 
     data = load_data(spec)
-    teacher, student = load_teacher_and_student(spec, data.label_names)
-    lengths = {
-        name: [
-            len(ids) for ids in teacher.tokenizer(split.texts, truncation=True, max_length=spec.max_length)["input_ids"]
-        ]
-        for name, split in (("train", data.train), ("validation", data.validation), ("test", data.test))
-    }
+    teacher = load_teacher(ModelConfig(source="run", name=spec.teacher_dir), data.label_names)
+    encoded = tokenise(teacher, data, spec.max_length).encoded
+    config = teacher.model.config
     return {
-        "config": teacher.model.config,
-        "student_layers": student.model.config.num_hidden_layers,
-        "lengths": lengths,
+        "config": config,
+        "student_layers": len(default_layers(config.num_hidden_layers)),
+        "lengths": {name: encoded[name].lengths for name in ("train", "validation", "test")},
     }
 
 

@@ -14,7 +14,7 @@ from workbench.runs.baseline import (
 from workbench.runs.guided import accuracy_on_test, launch_first_run, main_cli
 from workbench.runs.jobs import refresh
 from workbench.runs.lineup import Lineup, candidates, default_pick, is_baseline, lineup, unique_names
-from workbench.runs.processes import create_time, process_alive, process_identity, spawn_cli
+from workbench.runs.processes import process_alive, process_identity, spawn_cli
 from workbench.runs.queries import (
     InLine,
     best_teacher_run,
@@ -53,8 +53,6 @@ __all__ = [
     "best_teacher_run",
     "candidates",
     "cli_run_dir",
-    "create_time",
-    "process_identity",
     "default_pick",
     "distilled_steps",
     "distinct_name",
@@ -74,6 +72,7 @@ __all__ = [
     "new_run_dir",
     "prepare_run_dir",
     "process_alive",
+    "process_identity",
     "read_metrics",
     "read_report",
     "read_status",
