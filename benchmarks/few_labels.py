@@ -37,14 +37,9 @@ RESULTS = Path(__file__).parent / "results"
 BUDGETS = ("16", "32", "64", "256", "all")
 
 
-def configs(budget: str, seed: int, quick: bool, knobs: argparse.Namespace) -> Any:
-    """The run config of one budget and seed (the student's run points its teacher at the teacher's run)."""
-    from workbench.config import apply_few_labels, preset
-
-    cfg = preset("first-run")
-    cfg.seed = cfg.data.seed = seed
-    if budget != "all":
-        apply_few_labels(cfg, int(budget))  # the recipe Setup's "How many labels do you have?" applies
+def knobs_on(cfg: Any, quick: bool, knobs: argparse.Namespace) -> Any:
+    """The benchmark's own settings on top of the curve's config: pairs, pool size, threads, quick."""
+    if cfg.few_labels.teacher_method == "setfit":
         cfg.few_labels.pair_iterations = knobs.pair_iterations
     cfg.transfer.max_examples = knobs.pool_max
     for tc in (cfg.teacher_training, cfg.training):
@@ -59,10 +54,13 @@ def configs(budget: str, seed: int, quick: bool, knobs: argparse.Namespace) -> A
 
 
 def run_budget(budget: str, seed: int, quick: bool, root: Path, knobs: argparse.Namespace) -> dict[str, Any]:
-    """Teacher, then the distilled student, for one budget and seed -> a row of the table."""
+    """Teacher, then the distilled student, for one budget and seed -> a row of the table.
+
+    The configs are the Experiments page's label curve's (`runs.curve_configs` on the first-run preset)."""
+    from workbench.config import preset
+    from workbench.runs import curve_configs, parse_budget
     from workbench.training import run_distill, run_teacher
 
-    cfg = configs(budget, seed, quick, knobs)
     never = lambda: False  # noqa: E731
 
     def quiet(event: dict[str, Any]) -> None:  # phases only, on stderr: where a long run is
@@ -70,12 +68,12 @@ def run_budget(budget: str, seed: int, quick: bool, root: Path, knobs: argparse.
             print(f"[{time.strftime('%H:%M:%S')}] {budget}/{seed}: {event['phase']}", file=sys.stderr, flush=True)
 
     t_dir, s_dir = root / f"teacher-{budget}-{seed}", root / f"student-{budget}-{seed}"
+    base = preset("first-run")
+    teacher_cfg, student_cfg = curve_configs(base, parse_budget(budget), seed, "benchmark", t_dir)
     start = time.perf_counter()
-    teacher = run_teacher(cfg, t_dir, quiet, never)
+    teacher = run_teacher(knobs_on(teacher_cfg, quick, knobs), t_dir, quiet, never)
     teacher_s = time.perf_counter() - start
-    cfg.teacher.source, cfg.teacher.name = "run", str(t_dir)
-    cfg.allow_weak_teacher = True  # the curve wants a number at every budget, weak teachers included
-    student = run_distill(cfg, s_dir, quiet, never)
+    student = run_distill(knobs_on(student_cfg, quick, knobs), s_dir, quiet, never)
     row = {
         "labels_per_class": budget,
         "seed": seed,

@@ -10,6 +10,7 @@ import streamlit as st
 
 from ui.experiments import effect_sentence, heatmap, pareto_chart, seed_dots
 from ui.guard import ensure_navigation
+from ui.label_curve import label_curve_section
 from ui.state import bind, get_cfg
 from ui.summary import human_seconds
 from workbench.config import load_config, validate_values
@@ -228,6 +229,10 @@ else:
         _live(pick)
     else:
         _render(chosen_sweep)
+
+# --------------------------------------------------------------------------- labels
+st.divider()
+label_curve_section(cfg)
 
 # --------------------------------------------------------------------------- frontier
 st.divider()

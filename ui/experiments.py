@@ -170,3 +170,40 @@ def _accuracy_range(values: list[float]) -> list[float] | None:
     lo, hi = min(values), max(values)
     pad = max(0.01, (hi - lo) * 0.15)
     return [max(0.0, lo - pad), min(1.0, hi + pad)]
+
+
+def label_curve_chart(summary: list[dict[str, Any]], rows: list[dict[str, Any]]) -> go.Figure:
+    """Test accuracy against labels per class: teacher and distilled student, mean over seeds with
+    their spread as error bars, and every finished seed as a faint dot. Budgets are categories
+    (16, 32, 64, 256, all), so "all" sits at the end however many labels it was."""
+    fig = go.Figure()
+    for who, name, colour in (("teacher", "teacher", "#636EFA"), ("student", "distilled student", "#EF553B")):
+        fig.add_trace(
+            go.Scatter(
+                x=[p["budget"] for p in summary],
+                y=[p[f"{who}_test"] for p in summary],
+                error_y={"type": "data", "array": [p[f"{who}_test_sd"] for p in summary], "visible": True},
+                mode="lines+markers",
+                name=f"{name} (mean)",
+                line={"color": colour},
+                text=[f"{p['seeds']} seed(s)" for p in summary],
+            )
+        )
+        done = [r for r in rows if r.get(f"{who}_test") is not None]
+        fig.add_trace(
+            go.Scatter(
+                x=[r["budget"] for r in done],
+                y=[r[f"{who}_test"] for r in done],
+                mode="markers",
+                name=f"{name}, each seed",
+                marker={"color": colour, "opacity": 0.35, "size": 7},
+                text=[f"seed {r['seed']}" for r in done],
+                showlegend=False,
+            )
+        )
+    order = [p["budget"] for p in summary]
+    fig.update_layout(title="Test accuracy by labels per class", xaxis_title="labelled texts per class")
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=order)
+    values = [r[k] for r in rows for k in ("teacher_test", "student_test") if r.get(k) is not None]
+    fig.update_yaxes(title="test accuracy", tickformat=".0%", range=_accuracy_range(values))
+    return _tidy(fig, height=380)

@@ -13,6 +13,16 @@ from workbench.runs.baseline import (
 )
 from workbench.runs.guided import accuracy_on_test, launch_first_run, main_cli
 from workbench.runs.jobs import refresh
+from workbench.runs.label_curve import BUDGETS as CURVE_BUDGETS
+from workbench.runs.label_curve import (
+    budget_name,
+    curve_configs,
+    curve_rows,
+    curve_summary,
+    launch_curve,
+    list_curves,
+    parse_budget,
+)
 from workbench.runs.lineup import Lineup, candidates, default_pick, is_baseline, lineup, unique_names
 from workbench.runs.processes import process_alive, process_identity, spawn_cli
 from workbench.runs.queries import (
@@ -43,6 +53,7 @@ from workbench.runs.store import (
 
 __all__ = [
     "ACTIVE_STATES",
+    "CURVE_BUDGETS",
     "InLine",
     "KINDS",
     "Lineup",
@@ -50,6 +61,10 @@ __all__ = [
     "RunInfo",
     "baseline_config",
     "baseline_steps",
+    "budget_name",
+    "curve_configs",
+    "curve_rows",
+    "curve_summary",
     "best_teacher_run",
     "candidates",
     "cli_run_dir",
@@ -65,12 +80,15 @@ __all__ = [
     "guided_group",
     "is_baseline",
     "jobs",
+    "launch_curve",
     "launch_first_run",
+    "list_curves",
     "lineup",
     "list_runs",
     "main_cli",
     "new_run_dir",
     "prepare_run_dir",
+    "parse_budget",
     "process_alive",
     "process_identity",
     "read_metrics",

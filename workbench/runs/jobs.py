@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from workbench.config import RunConfig
+from workbench.runs.chain import mark_group
 from workbench.runs.processes import process_alive, process_identity, refresh, spawn_cli
 from workbench.runs.store import ACTIVE_STATES, KINDS, list_runs, read_status, runs_root, write_status
 
@@ -50,6 +51,7 @@ def launch(cfg: RunConfig, kind: str, root: Path | None = None) -> Path:
         cfg.name = name
     run_dir = prepare_run_dir(cfg, kind, new_run_dir(kind, cfg.name, root))
     write_status(run_dir, state="queued", kind=kind, name=cfg.name, created=time.time(), error=None)
+    mark_group(cfg, run_dir)  # now, not when the child starts: a list read in between sees the group already
     _spawn(command(kind, run_dir / "config.yaml", run_dir), run_dir, root)
     return run_dir
 

@@ -11,6 +11,7 @@ import yaml
 
 from workbench.config import DataConfig, load_config, to_dict
 from workbench.core import WorkbenchError
+from workbench.runs.label_curve import GROUP_PREFIX as CURVE_PREFIX
 from workbench.runs.store import RunInfo, list_runs, read_status
 
 
@@ -56,7 +57,7 @@ def guided_group(root: Path | None = None) -> dict[str, RunInfo]:
     groups: dict[str, dict[str, RunInfo]] = {}
     for info in list_runs(root):  # newest first
         group, role = info.status.get("group"), info.status.get("role")
-        if group and role:
+        if group and role and not group.startswith(CURVE_PREFIX):  # a label curve is no first run
             groups.setdefault(group, {}).setdefault(role, info)
     if not groups:
         return {}
@@ -71,7 +72,7 @@ def first_run_wall_seconds(root: Path | None = None) -> tuple[float, int] | None
     groups: dict[str, dict[str, RunInfo]] = {}
     for info in list_runs(root):
         group, role = info.status.get("group"), info.status.get("role")
-        if group and role and info.state == "finished":
+        if group and role and info.state == "finished" and not group.startswith(CURVE_PREFIX):
             groups.setdefault(group, {})[role] = info
     for runs in groups.values():
         if set(runs) != {"teacher", "distilled", "baseline"}:

@@ -1,0 +1,155 @@
+"""The label-efficiency curve: its configs, a real background curve on tiny models, and the page section.
+
+The curve is chained runs (teacher, then a student waiting for it) per budget and seed, read back from
+the run folders; the benchmark builds the same configs, so a drift between the two would show here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.fakeruns import make_run
+from workbench.config import load_config
+from workbench.runs import (
+    curve_configs,
+    curve_rows,
+    curve_summary,
+    guided_group,
+    launch_curve,
+    list_curves,
+    refresh,
+    write_status,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_a_budget_sets_the_few_label_recipe_on_both_runs(tiny_config):
+    teacher, student = curve_configs(tiny_config, 16, 43, group="label-curve-x", teacher_dir="/runs/t")
+    assert (teacher.data.labels_per_class, teacher.data.unlabelled_pool) == (16, "rest-of-train")
+    assert teacher.few_labels.teacher_method == "setfit"
+    assert teacher.seed == teacher.data.seed == student.seed == student.data.seed == 43
+    assert (teacher.group, teacher.role, student.group, student.role) == (
+        "label-curve-x",
+        "teacher",
+        "label-curve-x",
+        "distilled",
+    )
+    assert teacher.after is None and student.after == "/runs/t"
+    assert (student.teacher.source, student.teacher.name) == ("run", "/runs/t")
+    assert student.data == teacher.data  # the student sees the teacher's labelled few and pool
+    assert tiny_config.data.labels_per_class is None  # the base config is left as it was
+
+
+def test_every_label_is_the_ordinary_recipe(tiny_config):
+    teacher, _ = curve_configs(tiny_config, None, 42)
+    assert teacher.data.labels_per_class is None and teacher.data.unlabelled_pool is None
+    assert teacher.few_labels.teacher_method == "finetune"
+    assert teacher.group.startswith("label-curve-")
+
+
+def test_a_base_config_pointing_at_a_teacher_run_trains_from_that_run_s_model(tiny_config, tmp_path):
+    first, _ = curve_configs(tiny_config, 16, 42)
+    run = tmp_path / "teacher-run"
+    run.mkdir()
+    from workbench.config import dump_config
+
+    dump_config(first, run / "config.yaml")
+    tiny_config.teacher.source, tiny_config.teacher.name = "run", str(run)
+    teacher, _ = curve_configs(tiny_config, 16, 42)
+    assert (teacher.teacher.source, teacher.teacher.name) == ("local", first.teacher.name)
+
+
+def _wait(root: Path, group: str, timeout: float = 600) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        curve = next(c for c in list_curves(root) if c["group"] == group)
+        if not curve["active"]:
+            return
+        for run in root.iterdir():
+            if (run / "status.json").exists():
+                refresh(run)
+        time.sleep(0.5)
+    raise AssertionError("the curve's runs did not end")
+
+
+@pytest.mark.slowish  # four tiny runs in the background
+def test_a_curve_runs_in_the_background_and_reads_back(tiny_config, tmp_path):
+    tiny_config.few_labels.pair_iterations = 2
+    tiny_config.teacher_training.epochs = tiny_config.training.epochs = 1
+    root = tmp_path / "runs"
+    group = launch_curve(tiny_config, [None, 8], 1, root)
+    _wait(root, group)
+    rows = curve_rows(group, root)
+    assert [(r["budget"], r["seed"]) for r in rows] == [("8", 42), ("all", 42)]  # budgets ascending, "all" last
+    for r in rows:
+        assert (r["teacher_state"], r["student_state"]) == ("finished", "finished"), r
+        assert 0 <= r["teacher_test"] <= 1 and 0 <= r["student_test"] <= 1
+        assert r["student_kept"] == pytest.approx(r["student_test"] / r["teacher_test"])
+    few = next(run for run in root.iterdir() if run.name.endswith("-8-s42-student"))
+    cfg = load_config(few / "config.yaml")
+    assert cfg.data.labels_per_class == 8 and Path(cfg.teacher.name).name.endswith("-8-s42-teacher")
+    report = json.loads((few / "report.json").read_text())
+    assert report["transfer"]["unlabelled"] > 0  # the pool, labelled by the few-label teacher
+    summary = curve_summary(rows)
+    assert [p["budget"] for p in summary] == ["8", "all"] and all(p["seeds"] == 1 for p in summary)
+    assert guided_group(root) == {}  # a curve is not a guided first run
+
+
+def _fake_curve(root: Path, group: str) -> None:
+    """A finished point (16 labels, seed 42) and one still training (every label), written by hand."""
+    from workbench.config import dump_config
+
+    points = [("16", "finished", "finished", 0.7, 0.68), ("all", "running", "queued", None, None)]
+    for i, (budget, t_state, s_state, t_acc, s_acc) in enumerate(points):
+        for kind, role, who, state, acc in (
+            ("teacher", "teacher", "teacher", t_state, t_acc),
+            ("distill", "distilled", "student", s_state, s_acc),
+        ):
+            d = make_run(
+                root, f"20261204-10{i}{int(kind == 'distill')}00-{kind}-curve-{budget}", kind=kind, state=state
+            )
+            cfg = load_config(d / "config.yaml")
+            cfg.data.labels_per_class = None if budget == "all" else int(budget)
+            dump_config(cfg, d / "config.yaml")
+            write_status(d, group=group, role=role)
+            if acc is not None:
+                (d / "report.json").write_text(json.dumps({"kind": kind, who: {"test": {"accuracy": acc}}}))
+
+
+def test_the_page_draws_a_curve_from_run_folders(tiny_config):
+    root = Path(os.environ["WORKBENCH_RUNS_DIR"])
+    _fake_curve(root, "label-curve-20261204-1-abcd")
+    at = AppTest.from_file(str(ROOT / "pages" / "experiments.py"), default_timeout=60)
+    at.session_state["wb_cfg"] = tiny_config
+    at.run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    curve = next(s for s in specs if s["layout"]["title"]["text"] == "Test accuracy by labels per class")
+    means = [t for t in curve["data"] if t["name"].endswith("(mean)")]
+    assert [t["y"] for t in means] == [[0.7], [0.68]]
+    table = next(d.value for d in at.dataframe if "labels per class" in d.value.columns)
+    assert list(table["labels per class"]) == ["16", "all"]
+    assert list(table["teacher"]) == ["finished", "running"]
+    assert "1 of 2 points finished" in at.get("progress")[0].proto.text
+
+
+def test_the_start_button_queues_the_chosen_budgets(monkeypatch, tiny_config):
+    calls = []
+    fake = lambda cfg, budgets, seeds, root=None: calls.append((budgets, seeds)) or "label-curve-z"  # noqa: E731
+    monkeypatch.setattr("ui.label_curve.launch_curve", fake)
+    at = AppTest.from_file(str(ROOT / "pages" / "experiments.py"), default_timeout=60)
+    at.session_state["wb_cfg"] = tiny_config
+    at.run()
+    at.multiselect(key="lc_budgets").set_value(["64", "all"])
+    at.number_input(key="lc_seeds").set_value(3)
+    at.run()
+    assert "**12 runs**" in "\n".join(m.value for m in at.markdown)
+    next(b for b in at.button if b.label == "Run the label curve").click().run()
+    assert calls == [([64, None], 3)]
