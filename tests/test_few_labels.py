@@ -93,6 +93,9 @@ def test_contrastive_pairs_pair_same_and_other_classes():
         assert (labels[i] == labels[j]) == (target == 1.0)
         assert target == 0.0 or i != j
     assert contrastive_pairs(labels, 3, seed=0) == pairs
+    capped = contrastive_pairs(labels, 3, seed=0, max_pairs=10)
+    assert capped == pairs[:10]  # the cap keeps a shuffled prefix: both kinds of pair, still seeded
+    assert {t for _, _, t in capped} == {0.0, 1.0}
 
 
 def test_mean_pool_ignores_padding():
@@ -192,7 +195,9 @@ def test_apply_few_labels_sets_and_undoes_the_recipe():
         32, "rest-of-train", "setfit"
     )  # fmt: skip
     assert cfg.teacher_training.batch_size == 16 and cfg.teacher_training.epochs > RunConfig().teacher_training.epochs
+    assert cfg.teacher_training.evals_per_epoch == 1  # an 8-step pass validated 4 times costs more than it learns
     validate_values(cfg)
     apply_few_labels(cfg, None)
     assert cfg.data.unlabelled_pool is None and cfg.few_labels.teacher_method == "finetune"
     assert cfg.teacher_training.epochs == RunConfig().teacher_training.epochs
+    assert cfg.teacher_training.evals_per_epoch == RunConfig().teacher_training.evals_per_epoch

@@ -125,7 +125,7 @@ def _fake_curve(root: Path, group: str) -> None:
 
 def test_the_page_draws_a_curve_from_run_folders(tiny_config):
     root = Path(os.environ["WORKBENCH_RUNS_DIR"])
-    _fake_curve(root, "label-curve-20261204-1-abcd")
+    _fake_curve(root, "label-curve-20261204-000000-abcd")
     at = AppTest.from_file(str(ROOT / "pages" / "experiments.py"), default_timeout=60)
     at.session_state["wb_cfg"] = tiny_config
     at.run()
@@ -137,7 +137,10 @@ def test_the_page_draws_a_curve_from_run_folders(tiny_config):
     table = next(d.value for d in at.dataframe if "labels per class" in d.value.columns)
     assert list(table["labels per class"]) == ["16", "all"]
     assert list(table["teacher"]) == ["finished", "running"]
+    assert list(table["teacher test"]) == ["70.0%", "–"] and list(table["student keeps"]) == ["97.1%", "–"]
     assert "1 of 2 points finished" in at.get("progress")[0].proto.text
+    pick = at.selectbox(key="lc_pick")
+    assert pick.format_func(pick.value) == "started 2026-12-04 00:00 (abcd)"
 
 
 def test_the_start_button_queues_the_chosen_budgets(monkeypatch, tiny_config):

@@ -58,7 +58,13 @@ def label_curve_section(cfg: RunConfig) -> None:
         return
     groups = [c["group"] for c in curves]
     opened = st.session_state.get("lc_open")
-    pick = st.selectbox("Curve", groups, index=groups.index(opened) if opened in groups else 0, key="lc_pick")
+    pick = st.selectbox(
+        "Curve",
+        groups,
+        index=groups.index(opened) if opened in groups else 0,
+        format_func=curve_title,
+        key="lc_pick",
+    )
     if next(c for c in curves if c["group"] == pick)["active"]:
         _live(pick)
     else:
@@ -95,16 +101,25 @@ def _render(group: str) -> None:
                     "seed": r["seed"],
                     "teacher": STATES.get(r.get("teacher_state"), r.get("teacher_state") or "?"),
                     "student": STATES.get(r.get("student_state"), r.get("student_state") or "?"),
-                    "teacher test": r.get("teacher_test"),
-                    "student test": r.get("student_test"),
-                    "student keeps": r.get("student_kept"),
+                    "teacher test": _percent(r.get("teacher_test")),
+                    "student test": _percent(r.get("student_test")),
+                    "student keeps": _percent(r.get("student_kept")),
                 }
                 for r in rows
             ]
         ),
         hide_index=True,
-        column_config={
-            k: st.column_config.NumberColumn(format="percent")
-            for k in ("teacher test", "student test", "student keeps")
-        },
     )
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def curve_title(group: str) -> str:
+    """'label-curve-20261204-153000-ab12' -> 'started 2026-12-04 15:30 (ab12)'."""
+    parts = group.removeprefix("label-curve-").split("-")
+    if len(parts) == 3 and len(parts[0]) == 8 and len(parts[1]) == 6:
+        day, clock, tag = parts
+        return f"started {day[:4]}-{day[4:6]}-{day[6:]} {clock[:2]}:{clock[2:4]} ({tag})"
+    return group

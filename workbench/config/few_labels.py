@@ -22,3 +22,8 @@ class FewLabelsConfig:
     pair_batch_size: int = option(16, "setfit: pairs per contrastive step")
     pair_learning_rate: float = option(2e-5, "setfit: AdamW learning rate of the contrastive stage")
     pair_epochs: int = option(1, "setfit: passes over the pairs")
+    max_pairs: int = option(
+        5120,
+        "setfit: at most this many pairs a pass (SetFit's max_steps): 64 labels per class x 2 classes x 20 pairs "
+        "x 2 fills it; larger budgets draw as many, so 256 per class costs what 64 does",
+    )

@@ -158,9 +158,13 @@ def apply_few_labels(cfg: RunConfig, per_class: int | None) -> None:
         d.unlabelled_pool = None if d.unlabelled_pool == "rest-of-train" else d.unlabelled_pool
         cfg.few_labels.teacher_method = "finetune"
         t.epochs, t.batch_size, t.learning_rate = base.epochs, base.batch_size, base.learning_rate
+        t.evals_per_epoch = base.evals_per_epoch
         return
     d.labels_per_class = per_class
     d.unlabelled_pool = d.unlabelled_pool or "rest-of-train"
     cfg.few_labels.teacher_method = "setfit"
     t.epochs, t.batch_size, t.learning_rate = FEW_LABEL_TEACHER_EPOCHS, 16, base.learning_rate
+    # 128 labelled texts are 8 steps a pass: 4 validation passes an epoch would validate every 2 steps,
+    # and validating 1,276 texts 40 times costs more than the 80 steps that learn
+    t.evals_per_epoch = 1
     t.freeze_word_embeddings = False

@@ -353,7 +353,7 @@ def _check_label_budget(cfg: RunConfig) -> None:
         )
     _choose("few_labels.teacher_method", f.teacher_method, TEACHER_METHODS, f"few_labels.teacher_method must be "
             f"{' or '.join(TEACHER_METHODS)}, got {f.teacher_method!r}")  # fmt: skip
-    for name in ("pair_iterations", "pair_batch_size", "pair_epochs"):
+    for name in ("pair_iterations", "pair_batch_size", "pair_epochs", "max_pairs"):
         if getattr(f, name) < 1:
             raise _out_of_range(f"few_labels.{name} must be at least 1", f"few_labels.{name}", getattr(f, name), low=1)
     if not f.pair_learning_rate > 0:

@@ -30,9 +30,13 @@ from workbench.core import Emit, progress
 from workbench.data import Encoded, collate, model_inputs
 
 
-def contrastive_pairs(labels: list[int], iterations: int, seed: int) -> list[tuple[int, int, float]]:
+def contrastive_pairs(
+    labels: list[int], iterations: int, seed: int, max_pairs: int | None = None
+) -> list[tuple[int, int, float]]:
     """SetFit's sampling: for every labelled text, `iterations` times, one same-class partner (target 1.0)
-    and one other-class partner (target 0.0). -> [(i, j, target)], shuffled, seeded."""
+    and one other-class partner (target 0.0). -> [(i, j, target)], shuffled, seeded; the first
+    `max_pairs` of them when there are more (SetFit's max_steps: past a few thousand pairs the
+    encoder has learned what pairs can teach it, and each further one costs as much)."""
     rng = random.Random(f"{seed}-pairs")
     by_class: dict[int, list[int]] = {}
     for i, y in enumerate(labels):
@@ -46,7 +50,7 @@ def contrastive_pairs(labels: list[int], iterations: int, seed: int) -> list[tup
             if others[y]:
                 pairs.append((i, rng.choice(others[y]), 0.0))
     rng.shuffle(pairs)
-    return pairs
+    return pairs[:max_pairs] if max_pairs else pairs
 
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -80,7 +84,7 @@ def train_contrastive(
     """
     body = model.base_model
     model.to(device).train()
-    pairs = contrastive_pairs(enc.labels, fl.pair_iterations, seed)
+    pairs = contrastive_pairs(enc.labels, fl.pair_iterations, seed, fl.max_pairs)
     steps = fl.pair_epochs * math.ceil(len(pairs) / fl.pair_batch_size)
     emit({"type": "phase", "phase": "contrastive", "pairs": len(pairs), "steps": steps})
     optimizer = torch.optim.AdamW(body.parameters(), lr=fl.pair_learning_rate)
