@@ -156,3 +156,23 @@ def test_the_start_button_queues_the_chosen_budgets(monkeypatch, tiny_config):
     assert "**12 runs**" in "\n".join(m.value for m in at.markdown)
     next(b for b in at.button if b.label == "Run the label curve").click().run()
     assert calls == [([64, None], 3)]
+
+
+@pytest.mark.slowish  # two tiny runs in this process
+def test_the_benchmark_measures_a_point_with_the_page_s_configs(tiny_config, tmp_path, monkeypatch):
+    """benchmarks.few_labels builds its runs with curve_configs (on the first-run preset, here the tiny
+    config): the labelled few, the pool labelled by the teacher, SetFit pairs, the row's numbers."""
+    import argparse
+    import copy
+
+    import benchmarks.few_labels as bench
+    import workbench.config as config
+
+    monkeypatch.setattr(config, "preset", lambda name: copy.deepcopy(tiny_config))
+    knobs = argparse.Namespace(pair_iterations=2, pool_max=None, threads=1)
+    row = bench.run_budget("8", 42, False, tmp_path, knobs)
+    assert row["labelled_examples"] == 16  # 8 per class, 2 classes
+    assert row["transfer_examples"] > 0  # the rest of train, labelled by the few-label teacher
+    assert row["contrastive"]["method"] == "setfit" and row["contrastive"]["pairs"] == 16 * 2 * 2
+    assert row["student_kept"] == pytest.approx(row["student_test"] / row["teacher_test"])
+    assert (tmp_path / "teacher-8-42" / "model").is_dir() and (tmp_path / "student-8-42" / "model").is_dir()
