@@ -4,6 +4,7 @@
     python -m benchmarks.few_labels --only 64       one budget (the README's headline), one seed
     python -m benchmarks.few_labels --seeds 3       more seeds per budget (mean and spread)
     python -m benchmarks.few_labels --quick         smoke run: tiny budget and pool, a minute or two
+    python -m benchmarks.few_labels --first-seed 43 --append    more seeds later: the earlier rows are kept
 
 Each budget N keeps N labelled train texts per class (seeded, `data.labels_per_class`); the rest of
 the bundled train split is the unlabelled pool, labels hidden (`data.unlabelled_pool: rest-of-train`).
@@ -91,6 +92,20 @@ def run_budget(budget: str, seed: int, quick: bool, root: Path, knobs: argparse.
     return row
 
 
+def budget_order(row: dict[str, Any]) -> tuple[float, int]:
+    b = row["labels_per_class"]
+    return (float("inf") if b == "all" else int(b), row["seed"])
+
+
+def earlier_rows(path: Path, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of an earlier result file whose (budget, seed) this run did not measure again."""
+    if not path.exists():
+        return []
+    measured = {(r["labels_per_class"], r["seed"]) for r in new}
+    old = json.loads(path.read_text(encoding="utf-8")).get("runs", [])
+    return [r for r in old if (r["labels_per_class"], r["seed"]) not in measured]
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     """Mean and spread over seeds per budget."""
     out: dict[str, dict[str, float]] = {}
@@ -125,9 +140,13 @@ def markdown(result: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---:|",
     ]
     for budget, s in result["curve"].items():
-        sd = f" ± {s['teacher_test_sd']:.1%}" if s["seeds"] > 1 else ""
+
+        def cell(key: str, s: dict[str, float] = s) -> str:
+            sd = f" ± {s[key + '_sd']:.1%}" if s["seeds"] > 1 else ""
+            return f"{s[key]:.1%}{sd}"
+
         lines.append(
-            f"| {budget} | {s['seeds']} | {s['teacher_test']:.1%}{sd} | {s['student_test']:.1%} | {s['student_kept']:.1%} |"
+            f"| {budget} | {s['seeds']} | {cell('teacher_test')} | {cell('student_test')} | {cell('student_kept')} |"
         )
     lines.append("")
     lines.append(
@@ -141,6 +160,12 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--only", default=None, help="comma-separated budgets, e.g. 64 or 16,64,all")
     p.add_argument("--seeds", type=int, default=1, help="seeds per budget (42, 43, ...)")
+    p.add_argument("--first-seed", type=int, default=42, help="the first of the seeds")
+    p.add_argument(
+        "--append",
+        action="store_true",
+        help="keep the earlier result file's rows of other (budget, seed) pairs: a curve grown over several sittings",
+    )
     p.add_argument("--quick", action="store_true", help="smoke run: 16 labels, tiny pool and evaluation")
     p.add_argument("--pair-iterations", type=int, default=20, help="setfit pairs per labelled text (SetFit: 20)")
     p.add_argument("--pool-max", type=int, default=None, help="keep at most N pool texts (default: all)")
@@ -155,8 +180,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="few-labels-") as tmp:
         for budget in budgets:
             for k in range(args.seeds):
-                rows.append(run_budget(budget, 42 + k, args.quick, Path(tmp), args))
-    summary = summarise(rows)
+                row = run_budget(budget, args.first_seed + k, args.quick, Path(tmp), args)
+                row["settings"] = {
+                    "pair_iterations": args.pair_iterations,
+                    "pool_max": args.pool_max,
+                    "quick": args.quick,
+                }
+                rows.append(row)
+    if args.append:
+        rows = earlier_rows(Path(args.out).with_suffix(".json"), rows) + rows
+    summary = summarise(sorted(rows, key=budget_order))
     head = "64" if "64" in summary else next(iter(summary))
     full, source = full_data_teacher(summary)
     result = {
