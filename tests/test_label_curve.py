@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from workbench.runs import (
     guided_group,
     launch_curve,
     list_curves,
+    read_status,
     refresh,
     write_status,
 )
@@ -67,14 +69,17 @@ def test_a_base_config_pointing_at_a_teacher_run_trains_from_that_run_s_model(ti
 
 
 def _wait(root: Path, group: str, timeout: float = 600) -> None:
+    """Until the curve has ended; all along, at most one of its runs has a live process (one driver
+    starts them in turn: no pile of waiting processes)."""
+    from workbench.runs.processes import process_alive
+
     deadline = time.time() + timeout
     while time.time() < deadline:
         curve = next(c for c in list_curves(root) if c["group"] == group)
         if not curve["active"]:
             return
-        for run in root.iterdir():
-            if (run / "status.json").exists():
-                refresh(run)
+        statuses = [refresh(run) for run in root.iterdir() if (run / "status.json").exists()]
+        assert sum(process_alive(s) for s in statuses) <= 1
         time.sleep(0.5)
     raise AssertionError("the curve's runs did not end")
 
@@ -100,6 +105,48 @@ def test_a_curve_runs_in_the_background_and_reads_back(tiny_config, tmp_path):
     summary = curve_summary(rows)
     assert [p["budget"] for p in summary] == ["8", "all"] and all(p["seeds"] == 1 for p in summary)
     assert guided_group(root) == {}  # a curve is not a guided first run
+
+
+def test_a_run_stopped_before_its_turn_never_starts_and_its_student_says_why(tiny_config, tmp_path):
+    from workbench.runs import label_curve
+
+    root = tmp_path / "runs"
+    plan = label_curve.prepare_curve(tiny_config, [8], 1, root)
+    teacher_dir, student_dir = (Path(r["run_dir"]) for r in json.loads(plan.read_text())["runs"])
+    group = json.loads(plan.read_text())["group"]
+    assert [r["teacher_state"] for r in curve_rows(group, root)] == ["queued"]  # the whole curve shows at once
+    label_curve.stop_curve(group, root)  # nothing runs yet: both get a STOP file, no process is signalled
+    assert label_curve.drive(plan) == 2
+    assert read_status(teacher_dir)["state"] == read_status(student_dir)["state"] == "stopped"
+    assert not (teacher_dir / "report.json").exists()
+
+
+def test_runs_left_by_a_dead_driver_end_failed_with_one_line(tiny_config, tmp_path):
+    import subprocess
+
+    from workbench.runs import label_curve
+
+    root = tmp_path / "runs"
+    plan = label_curve.prepare_curve(tiny_config, [8, None], 1, root)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    label_curve.note_driver(plan, gone.pid)
+    curves = list_curves(root)
+    assert curves[0]["active"] == 0
+    for r in json.loads(plan.read_text())["runs"]:
+        status = read_status(Path(r["run_dir"]))
+        assert (
+            status["state"] == "failed" and status["error"] == "the label curve's process ended before this run's turn"
+        )
+
+
+def test_the_cli_refuses_bad_budgets_in_one_line(capsys):
+    from workbench.cli import main
+
+    assert main(["label-curve", "--budgets", "16,lots"]) == 2
+    assert (
+        capsys.readouterr().err.strip() == "error: --budgets must be numbers or 'all', comma-separated; got '16,lots'"
+    )
 
 
 def _fake_curve(root: Path, group: str) -> None:
@@ -141,6 +188,8 @@ def test_the_page_draws_a_curve_from_run_folders(tiny_config):
     assert "1 of 2 points finished" in at.get("progress")[0].proto.text
     pick = at.selectbox(key="lc_pick")
     assert pick.format_func(pick.value) == "started 2026-12-04 00:00 (abcd)"
+    at.button(key="lc_stop").click().run()  # the unfinished point's runs are asked to stop; the finished are left
+    assert sorted(p.parent.name.split("-curve-")[1] for p in root.glob("*/STOP")) == ["all", "all"]
 
 
 def test_the_start_button_queues_the_chosen_budgets(monkeypatch, tiny_config):
@@ -176,3 +225,23 @@ def test_the_benchmark_measures_a_point_with_the_page_s_configs(tiny_config, tmp
     assert row["contrastive"]["method"] == "setfit" and row["contrastive"]["pairs"] == 16 * 2 * 2
     assert row["student_kept"] == pytest.approx(row["student_test"] / row["teacher_test"])
     assert (tmp_path / "teacher-8-42" / "model").is_dir() and (tmp_path / "student-8-42" / "model").is_dir()
+
+
+@pytest.mark.slowish  # two tiny runs
+def test_the_cli_runs_a_curve_in_the_foreground(tiny_config, tmp_path, capsys):
+    from workbench.cli import main
+    from workbench.config import dump_config
+
+    tiny_config.few_labels.pair_iterations = 1
+    tiny_config.teacher_training.epochs = tiny_config.training.epochs = 1
+    dump_config(tiny_config, tmp_path / "tiny.yaml")
+    assert main(["label-curve", str(tmp_path / "tiny.yaml"), "--budgets", "8", "--seeds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "teacher: " in out and "distill: " in out
+    assert re.search(
+        r"^8 labels per class \(1 seed\(s\)\): teacher 0\.\d{3}, student 0\.\d{3} \(\d+\.\d% of the teacher\)$",
+        out,
+        re.M,
+    ), out
+    runs = list_curves(Path(os.environ["WORKBENCH_RUNS_DIR"]))
+    assert len(runs) == 1 and runs[0]["runs"] == 2 and runs[0]["active"] == 0

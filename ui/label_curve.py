@@ -15,7 +15,16 @@ from ui.state import bind
 from ui.wording import RUN_STATES
 from workbench.config import RunConfig
 from workbench.core import WorkbenchError
-from workbench.runs import CURVE_BUDGETS, budget_name, curve_rows, curve_summary, launch_curve, list_curves, runs_root
+from workbench.runs import (
+    CURVE_BUDGETS,
+    budget_name,
+    curve_rows,
+    curve_summary,
+    launch_curve,
+    list_curves,
+    runs_root,
+    stop_curve,
+)
 
 POLL_SECONDS = 5.0
 STATES = RUN_STATES | {"queued": "waiting"}  # a table cell has no room for the sentence
@@ -66,6 +75,9 @@ def label_curve_section(cfg: RunConfig) -> None:
         key="lc_pick",
     )
     if next(c for c in curves if c["group"] == pick)["active"]:
+        if st.button("Stop the curve", key="lc_stop", icon=":material/stop:"):
+            stop_curve(pick, runs_root())
+            st.rerun()
         _live(pick)
     else:
         _render(pick)

@@ -64,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
         _few_label_flags(sp)
     fr = sub.add_parser("first-run", help="teacher, distilled student and its no-distillation baseline, in turn")
     fr.add_argument("config", nargs="?", default=None, help="base config (default: the first-run preset)")
+    lc = sub.add_parser("label-curve", help="teacher and distilled student at several label budgets, in turn")
+    lc.add_argument("config", nargs="?", default=None, help="base config (default: the first-run preset)")
+    lc.add_argument(
+        "--budgets", default="16,32,64,256,all", help="labels per class, comma-separated; all = every label"
+    )
+    lc.add_argument("--seeds", type=int, default=1, help="seeds per budget (the config's seed, +1, ...)")
+    lc.add_argument("--plan", default=None, help="run a curve prepared by the app (its .curves/GROUP.json)")
     re_ = sub.add_parser("resume", help="continue an interrupted run from its last checkpoint")
     re_.add_argument("run_dir")
     ev = sub.add_parser("evaluate", help="re-evaluate a finished run and rewrite its report")
@@ -307,6 +314,36 @@ def _print_int8(int8: dict) -> None:
     )
 
 
+def _label_curve(args: argparse.Namespace) -> int:
+    """Run a label curve in this process: the app's prepared plan, or a new one from a config."""
+    from workbench.config import load_config, preset, validate_values
+    from workbench.runs import label_curve
+
+    if args.plan:
+        plan = Path(args.plan)
+    else:
+        cfg = load_config(args.config) if args.config else preset("first-run")
+        validate_values(cfg)
+        try:
+            budgets = [label_curve.parse_budget(b.strip()) for b in args.budgets.split(",") if b.strip()]
+        except ValueError:
+            raise WorkbenchError(f"--budgets must be numbers or 'all', comma-separated; got {args.budgets!r}") from None
+        if not budgets or args.seeds < 1:
+            raise WorkbenchError("a curve needs at least one budget (--budgets) and one seed (--seeds)")
+        plan = label_curve.prepare_curve(cfg, budgets, args.seeds)
+        label_curve.note_driver(plan, os.getpid())
+        print(f"curve {plan.stem}: {plan}", flush=True)
+    failed = label_curve.drive(plan, echo=lambda line: print(line, flush=True))
+    group = json.loads(plan.read_text(encoding="utf-8"))["group"]
+    for p in label_curve.curve_summary(label_curve.curve_rows(group, plan.parent.parent)):
+        print(
+            f"{p['budget']} labels per class ({p['seeds']} seed(s)): teacher {p['teacher_test']:.3f}, "
+            f"student {p['student_test']:.3f} ({p['student_kept']:.1%} of the teacher)",
+            flush=True,
+        )
+    return 1 if failed else 0
+
+
 def _runs(args: argparse.Namespace) -> int:
     from workbench.runs import list_runs
 
@@ -338,6 +375,7 @@ _COMMANDS = {
     "teacher": _train,
     "distill": _train,
     "first-run": _first_run,
+    "label-curve": _label_curve,
     "resume": _resume,
     "evaluate": _evaluate,
     "export": _export,

@@ -2,7 +2,7 @@
 baselines, the guided first run and queries over past runs, and several students side by side.
 """
 
-from workbench.runs import guided, jobs
+from workbench.runs import guided, jobs, label_curve
 from workbench.runs.baseline import (
     baseline_config,
     baseline_steps,
@@ -22,6 +22,7 @@ from workbench.runs.label_curve import (
     launch_curve,
     list_curves,
     parse_budget,
+    stop_curve,
 )
 from workbench.runs.lineup import Lineup, candidates, default_pick, is_baseline, lineup, unique_names
 from workbench.runs.processes import process_alive, process_identity, spawn_cli
@@ -80,6 +81,7 @@ __all__ = [
     "guided_group",
     "is_baseline",
     "jobs",
+    "label_curve",
     "launch_curve",
     "launch_first_run",
     "list_curves",
@@ -99,6 +101,7 @@ __all__ = [
     "resumable",
     "runs_root",
     "slug",
+    "stop_curve",
     "spawn_cli",
     "training_line",
     "unique_names",

@@ -32,9 +32,9 @@ def command(kind: str, config_path: Path, run_dir: Path) -> list[str]:
     return [sys.executable, "-m", "workbench", kind, str(config_path), "--run-dir", str(run_dir)]
 
 
-def launch(cfg: RunConfig, kind: str, root: Path | None = None) -> Path:
-    """Prepare a fresh run folder (the only step that does, for a run started here) and start the run in
-    the background; returns its folder at once.
+def prepare(cfg: RunConfig, kind: str, root: Path | None = None) -> Path:
+    """Prepare a fresh run folder, queued, with nothing started yet (the only step that does, for a
+    run started here): `launch` starts it at once, a label curve's driver later.
 
     A name another run in `root` has already is made distinct (`store.distinct_name`: "bilstm-2"), so
     two runs never share a name silently; the run's config.yaml and status.json hold the name it got
@@ -52,8 +52,19 @@ def launch(cfg: RunConfig, kind: str, root: Path | None = None) -> Path:
     run_dir = prepare_run_dir(cfg, kind, new_run_dir(kind, cfg.name, root))
     write_status(run_dir, state="queued", kind=kind, name=cfg.name, created=time.time(), error=None)
     mark_group(cfg, run_dir)  # now, not when the child starts: a list read in between sees the group already
-    _spawn(command(kind, run_dir / "config.yaml", run_dir), run_dir, root)
     return run_dir
+
+
+def launch(cfg: RunConfig, kind: str, root: Path | None = None) -> Path:
+    """Prepare a fresh run folder (`prepare`) and start the run in the background; returns its folder at once."""
+    run_dir = prepare(cfg, kind, root)
+    start(kind, run_dir)
+    return run_dir
+
+
+def start(kind: str, run_dir: Path) -> int:
+    """Start a prepared run's process in the background; returns its pid."""
+    return _spawn(command(kind, run_dir / "config.yaml", run_dir), run_dir, run_dir.parent)
 
 
 def resume(run_dir: Path) -> Path:
@@ -127,10 +138,11 @@ def _start_after_training(run_dir: Path, command_name: str, key: str, *options: 
     return run_dir
 
 
-def _spawn(args: list[str], run_dir: Path, root: Path) -> None:
+def _spawn(args: list[str], run_dir: Path, root: Path) -> int:
     """Start the CLI as a child process, output appended to the run's log.txt; record its pid."""
     pid = spawn_cli(args, run_dir / "log.txt", root)
     write_status(run_dir, **process_identity(pid))
+    return pid
 
 
 def stop(run_dir: Path) -> None:

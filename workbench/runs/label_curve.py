@@ -6,7 +6,8 @@ rest of train becomes the unlabelled pool, the teacher learns with SetFit-style 
 distils from it over the labelled few plus the pool the teacher labelled. The pairs are chained runs,
 like the guided first run (`guided.py`): each student waits `after:` its teacher, and every run carries
 the curve's `group` id ("label-curve-...") and a `role`, so the curve is read back from the run folders
-alone, by any page or process. The Experiments page launches it; `benchmarks/few_labels.py` builds the
+alone, by any page or process; one driver process (`drive`, `python -m workbench label-curve`) starts
+them in turn. The Experiments page launches it; `benchmarks/few_labels.py` builds the
 same configs with `curve_configs`, so its numbers are the page's.
 
 A seed moves the data split and the labelled sample together (`data.seed`), so the spread over seeds
@@ -18,12 +19,15 @@ from __future__ import annotations
 import copy
 import secrets
 import statistics
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from workbench.config import RunConfig, apply_few_labels
-from workbench.runs.store import list_runs
+from workbench.core import read_json, write_json_atomic
+from workbench.runs.store import list_runs, read_status, write_status
 
 GROUP_PREFIX = "label-curve-"
 BUDGETS: tuple[int | None, ...] = (16, 32, 64, 256, None)  # None: every label
@@ -82,24 +86,116 @@ def _origin_model(run_dir: Path) -> Any:
 
 
 def launch_curve(base_cfg: RunConfig, budgets: list[int | None], seeds: int, root: Path | None = None) -> str:
-    """Queue every (budget, seed) pair in the background, teacher then student; returns the curve's id.
+    """Prepare the curve's runs (`prepare_curve`) and start one driver process that runs them in turn
+    (`drive`, as `python -m workbench label-curve --plan PLAN`); returns the curve's id at once.
 
-    Runs train one at a time (the training slot), in the order queued: the smallest budget first, so
-    the cheap end of the curve shows up first.
+    One driver rather than a process per run: a waiting CLI process holds ~440 MB (torch and
+    transformers imported), so a 5-budget x 3-seed curve would park 30 of them, 13 GB, on a 24 GB machine.
     """
-    from workbench.runs.jobs import launch
+    from workbench.runs.processes import spawn_cli
 
-    if not budgets:
-        raise ValueError("choose at least one budget")
+    plan = prepare_curve(base_cfg, budgets, seeds, root)
+    args = [sys.executable, "-m", "workbench", "label-curve", "--plan", str(plan)]
+    note_driver(plan, spawn_cli(args, plan.with_suffix(".log"), plan.parent.parent))
+    return read_json(plan)["group"]
+
+
+def prepare_curve(base_cfg: RunConfig, budgets: list[int | None], seeds: int, root: Path | None = None) -> Path:
+    """Prepare every (budget, seed) pair's teacher and student run folders, queued, and write the plan
+    that lists them in order; -> the plan's path. The smallest budget goes first, so the cheap end of
+    the curve shows up first."""
+    from workbench.runs.jobs import prepare
+    from workbench.runs.store import runs_root
+
+    if not budgets or seeds < 1:
+        raise ValueError("a curve needs at least one budget and one seed")
+    root = (root or runs_root()).resolve()
     group = new_curve_id()
-    order = sorted(budgets, key=lambda b: float("inf") if b is None else b)
-    for budget in order:
+    runs: list[dict[str, str]] = []
+    for budget in sorted(budgets, key=lambda b: float("inf") if b is None else b):
         for k in range(seeds):
             teacher_cfg, _ = curve_configs(base_cfg, budget, base_cfg.seed + k, group)
-            teacher_dir = launch(teacher_cfg, "teacher", root)
+            teacher_dir = prepare(teacher_cfg, "teacher", root)
             _, student_cfg = curve_configs(base_cfg, budget, base_cfg.seed + k, group, teacher_dir)
-            launch(student_cfg, "distill", root)
-    return group
+            runs += [
+                {"kind": "teacher", "run_dir": str(teacher_dir)},
+                {"kind": "distill", "run_dir": str(prepare(student_cfg, "distill", root))},
+            ]
+    plan = plan_path(group, root)
+    plan.parent.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(plan, {"group": group, "runs": runs})
+    return plan
+
+
+def note_driver(plan: Path, pid: int) -> None:
+    """Record which process drives the curve, so runs left waiting for a dead one can be ended."""
+    from workbench.runs.processes import process_identity
+
+    write_json_atomic(plan, {**read_json(plan), "driver": process_identity(pid)})
+
+
+def plan_path(group: str, root: Path) -> Path:
+    """Where a curve's plan lives: the runs in order, and its driver's process."""
+    return root / ".curves" / f"{group}.json"
+
+
+def drive(plan: Path, echo: Callable[[str], None] = lambda line: None) -> int:
+    """Run a curve's prepared runs in turn, each in its own process, waiting for each to end.
+
+    A run asked to stop before its turn (its STOP file) ends `stopped` without starting; a student
+    whose teacher did not finish starts and fails at once with the chain's one-line reason. Returns
+    the number of runs that did not finish.
+    """
+    from workbench.runs.jobs import start
+    from workbench.runs.processes import children, refresh
+
+    not_finished = 0
+    for entry in read_json(plan, default={}).get("runs", []):
+        run_dir = Path(entry["run_dir"])
+        status = read_status(run_dir)
+        if status.get("state") != "queued" or status.get("pid"):
+            continue  # ended already, or started by someone else
+        if (run_dir / "STOP").exists():
+            write_status(run_dir, state="stopped", error=None, ended=time.time())
+            not_finished += 1
+            continue
+        echo(f"{entry['kind']}: {run_dir.name}")
+        children[start(entry["kind"], run_dir)].wait()
+        state = refresh(run_dir).get("state")
+        not_finished += state != "finished"
+        echo(f"{entry['kind']}: {run_dir.name} {state}")
+    return not_finished
+
+
+def orphaned(group: str, root: Path | None = None) -> int:
+    """Runs of a curve that wait for a driver that is gone (killed, machine restarted) end `failed`
+    with a one-line reason instead of waiting forever; -> how many."""
+    from workbench.runs.processes import process_alive
+    from workbench.runs.store import runs_root
+
+    root = (root or runs_root()).resolve()
+    plan = read_json(plan_path(group, root), default=None)
+    if not plan or "driver" not in plan or process_alive(plan["driver"]):
+        return 0
+    n = 0
+    for entry in plan["runs"]:
+        run_dir = Path(entry["run_dir"])
+        status = read_status(run_dir)
+        if status.get("state") == "queued" and not status.get("pid"):
+            reason = "the label curve's process ended before this run's turn"
+            write_status(run_dir, state="failed", error=reason, ended=time.time())
+            n += 1
+    return n
+
+
+def stop_curve(group: str, root: Path | None = None) -> None:
+    """Stop the run in progress and every run still to come (each gets its STOP file)."""
+    from workbench.runs.jobs import stop
+    from workbench.runs.store import ACTIVE_STATES
+
+    for info in list_runs(root):
+        if info.status.get("group") == group and info.state in ACTIVE_STATES:
+            stop(info.run_dir)
 
 
 def _accuracy(report: dict | None, who: str) -> float | None:
@@ -157,6 +253,10 @@ def list_curves(root: Path | None = None) -> list[dict[str, Any]]:
     from workbench.runs.store import ACTIVE_STATES
 
     curves: dict[str, dict[str, Any]] = {}
+    groups = {info.status.get("group") or "" for info in list_runs(root)}
+    for group in groups:
+        if group.startswith(GROUP_PREFIX):
+            orphaned(group, root)
     for info in list_runs(root):  # newest first
         group = info.status.get("group") or ""
         if not group.startswith(GROUP_PREFIX):
