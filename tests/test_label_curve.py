@@ -115,6 +115,7 @@ def test_a_run_stopped_before_its_turn_never_starts_and_its_student_says_why(tin
     teacher_dir, student_dir = (Path(r["run_dir"]) for r in json.loads(plan.read_text())["runs"])
     group = json.loads(plan.read_text())["group"]
     assert [r["teacher_state"] for r in curve_rows(group, root)] == ["queued"]  # the whole curve shows at once
+    assert read_status(student_dir)["queued_since"]  # the Train page says "waiting", not "starting"
     label_curve.stop_curve(group, root)  # nothing runs yet: both get a STOP file, no process is signalled
     assert label_curve.drive(plan) == 2
     assert read_status(teacher_dir)["state"] == read_status(student_dir)["state"] == "stopped"

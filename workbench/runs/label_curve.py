@@ -117,10 +117,10 @@ def prepare_curve(base_cfg: RunConfig, budgets: list[int | None], seeds: int, ro
             teacher_cfg, _ = curve_configs(base_cfg, budget, base_cfg.seed + k, group)
             teacher_dir = prepare(teacher_cfg, "teacher", root)
             _, student_cfg = curve_configs(base_cfg, budget, base_cfg.seed + k, group, teacher_dir)
-            runs += [
-                {"kind": "teacher", "run_dir": str(teacher_dir)},
-                {"kind": "distill", "run_dir": str(prepare(student_cfg, "distill", root))},
-            ]
+            student_dir = prepare(student_cfg, "distill", root)
+            for run_dir in (teacher_dir, student_dir):  # waiting for its turn, not a process getting ready
+                write_status(run_dir, queued_since=time.time())
+            runs += [{"kind": "teacher", "run_dir": str(teacher_dir)}, {"kind": "distill", "run_dir": str(student_dir)}]
     plan = plan_path(group, root)
     plan.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(plan, {"group": group, "runs": runs})
