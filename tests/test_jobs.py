@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from workbench.runs import jobs, processes, read_metrics, read_status, runs_root
+from workbench.runs import jobs, process_identity, processes, read_metrics, read_status, runs_root, write_status
 
 
 def wait_for(predicate, timeout=120.0, every=0.2):
@@ -76,6 +76,21 @@ def test_killed_process_is_marked_failed(tiny_config):
     assert wait_for(lambda: jobs.refresh(run_dir)["state"] == "failed", timeout=30)
     status = read_status(run_dir)
     assert "ended unexpectedly after step" in status["error"]
+
+
+def test_a_run_stopped_while_its_process_was_starting_reads_stopped(tmp_path):
+    """A SIGTERM that lands while the child still imports torch kills it before its handler exists:
+    the person asked for a stop, so the run reads stopped, not failed "ended unexpectedly"."""
+    import subprocess
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    write_status(run_dir, state="queued", kind="teacher", **process_identity(gone.pid))
+    (run_dir / "STOP").touch()
+    status = jobs.refresh(run_dir)
+    assert (status["state"], status["error"]) == ("stopped", None)
 
 
 @pytest.mark.slowish

@@ -127,7 +127,10 @@ def refresh(run_dir: Path) -> dict:
     if status.get("state") in ACTIVE_STATES and status.get("pid") and not process_alive(status):
         # the process may have finished between our two reads
         status = read_status(run_dir)
-        if status.get("state") in ACTIVE_STATES:
+        if status.get("state") in ACTIVE_STATES and (Path(run_dir) / "STOP").exists():
+            # asked to stop, and the SIGTERM came before the process had its handler (still importing)
+            status = write_status(run_dir, state="stopped", error=None, ended=time.time())
+        elif status.get("state") in ACTIVE_STATES:
             steps = [e for e in read_metrics(run_dir) if e.get("type") == "step"]
             last = f" after step {steps[-1]['step']}" if steps else " before its first step"
             reason = f"the training process ended unexpectedly{last} (see log.txt)"
