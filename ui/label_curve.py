@@ -35,8 +35,8 @@ INTRO = (
 )
 COST = (
     "**{n} runs**: a teacher and a student for each of {budgets} label budget(s) × {seeds} seed(s), one after "
-    "another in the background, queued with other runs. On 2 CPU cores a small budget takes about 10 minutes a "
-    "point; every label takes longest. The smallest budget comes first, so the curve fills in from the left."
+    "another in the background, queued with other runs. On a 2-core computer a point takes 5 to 25 minutes (more "
+    "labels and more unlabelled texts take longer). The smallest budget comes first, so the curve fills in from the left."
 )
 
 
