@@ -23,15 +23,20 @@ def test_history_frame_of_mixed_runs_converts_to_arrow(tmp_path):
     config["data"]["max_train_examples"] = None  # "all"
     (everything / "config.yaml").write_text(yaml.safe_dump(config))
     make_run(tmp_path, "20261127-120000-distill-broken", state="failed", error="out of memory")
+    few = make_run(tmp_path, "20261127-140000-teacher-few", kind="teacher")
+    config = yaml.safe_load((few / "config.yaml").read_text())
+    config["data"]["labels_per_class"] = 16
+    (few / "config.yaml").write_text(yaml.safe_dump(config))
     (tmp_path / "20261127-130000-distill-noconfig").mkdir()
     (tmp_path / "20261127-130000-distill-noconfig" / "status.json").write_text('{"state": "failed"}')
 
     frame = history_frame(list_runs(tmp_path))
     table = pa.Table.from_pandas(frame)  # raised ArrowTypeError/ArrowInvalid on the mixed column
-    assert table.num_rows == 4
+    assert table.num_rows == 5
     examples = dict(zip(frame["run"], frame["train examples"], strict=True))
     assert examples["20261127-110000-teacher-all"] == "all"
     assert examples["20261127-100000-distill-demo"] == "64"
+    assert examples["20261127-140000-teacher-few"] == "16 per class"
     assert frame["test accuracy"].dtype.kind == "f"  # numbers stay numbers where they are all numbers
 
 

@@ -362,6 +362,13 @@ def thin(rows: list[dict[str, Any]], max_points: int = 200) -> list[dict[str, An
     return out
 
 
+def _train_examples(data: dict[str, Any]) -> Any:
+    """'all', a cap (64), or a label budget ('64 per class': a few-label run; its pool is not counted)."""
+    if data.get("labels_per_class"):
+        return f"{data['labels_per_class']} per class"
+    return data.get("max_train_examples") or "all"
+
+
 def history_row(run_id: str, status: dict[str, Any], report: dict[str, Any] | None, config: dict[str, Any] | None):
     """A row of the history table: what ran, with which settings, and how it went."""
     report = report or {}
@@ -380,7 +387,7 @@ def history_row(run_id: str, status: dict[str, Any], report: dict[str, Any] | No
         "T": (config.get("distill") or {}).get("temperature") if kind == "distill" else None,
         "alpha": (config.get("distill") or {}).get("alpha") if kind == "distill" else None,
         "epochs": tc.get("epochs"),
-        "train examples": data.get("max_train_examples") or "all",
+        "train examples": _train_examples(data),
         "test accuracy": None if acc is None else round(acc, 4),
         "result": headline(report) if report else (status.get("error") or ""),
     }
