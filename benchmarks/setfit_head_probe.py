@@ -34,7 +34,7 @@ def main() -> None:
     from workbench.config import apply_few_labels, preset
     from workbench.data import collate, load_data, model_inputs
     from workbench.models import load_teacher, tokenise
-    from workbench.training.few_labels import mean_pool, train_contrastive
+    from workbench.training import mean_pool, train_contrastive
 
     torch.manual_seed(args.seed)
     cfg = preset("first-run")

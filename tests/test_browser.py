@@ -129,7 +129,7 @@ def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
     _wait_idle(page)
     page.get_by_role("button", name="Distil the student").click()
     # the live panel: polled by a fragment, no reload
-    expect(page.get_by_role("button", name="Stop", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop", exact=True)).to_be_visible()
     # a second tab is a fresh session with nothing in session_state: it finds the run on disk
     run_id = next(runs.glob("*-distill-*")).name
     other = page.context.browser.new_page()  # its own context: no shared cookies or storage
@@ -140,7 +140,7 @@ def _flow(page, url: str, runs: Path, shots: Path, expect) -> None:
     deadline = time.time() + 150
     chart_seen_live = False
     while time.time() < deadline:
-        live = page.get_by_role("button", name="Stop", exact=True).count() > 0
+        live = page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop", exact=True).count() > 0
         if live:
             bar = page.get_by_test_id("stProgress")
             if bar.count():

@@ -99,7 +99,7 @@ def _replay(page, url: str, runs: Path, expect, tmp_path: Path) -> None:
     page.get_by_role("button", name="Use this teacher").first.click()
     _wait_idle(page)
     _student_run(page, expect, "layers", epochs=20)
-    stop = page.get_by_role("button", name="Stop", exact=True)
+    stop = page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop", exact=True)
     expect(stop).to_be_visible()
     expect(page.get_by_text(re.compile(r"Step [1-9]\d* of \d+")).first).to_be_visible(timeout=300_000)
     stop.click()

@@ -6,6 +6,7 @@ It knows nothing of run folders beyond the one it is given, nor of sweeps or the
 from workbench.training import checkpoint
 from workbench.training.accelerate_setup import _param_groups, make_accelerator
 from workbench.training.checkpoint import saved_position
+from workbench.training.few_labels import mean_pool, train_contrastive
 from workbench.training.loop import train_loop
 from workbench.training.pipeline import evaluate_run, run_distill, run_teacher
 from workbench.training.preflight import run_preflight
@@ -18,6 +19,7 @@ __all__ = [
     "checkpoint",
     "evaluate_run",
     "make_accelerator",
+    "mean_pool",
     "planned_steps",
     "run_distill",
     "run_preflight",
@@ -26,5 +28,6 @@ __all__ = [
     "steps_per_epoch",
     "stop_agreed",
     "total_steps",
+    "train_contrastive",
     "train_loop",
 ]
