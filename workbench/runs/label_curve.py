@@ -249,15 +249,15 @@ def curve_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def list_curves(root: Path | None = None) -> list[dict[str, Any]]:
-    """Every label curve in the run folder, newest first: {group, runs, active, created}."""
+    """Every label curve in the run folder, newest first: {group, runs, active}."""
     from workbench.runs.store import ACTIVE_STATES
 
+    infos = list_runs(root)  # newest first; read again only when a dead driver's runs were just ended
+    groups = {g for info in infos if (g := info.status.get("group") or "").startswith(GROUP_PREFIX)}
+    if sum(orphaned(group, root) for group in groups):
+        infos = list_runs(root)
     curves: dict[str, dict[str, Any]] = {}
-    groups = {info.status.get("group") or "" for info in list_runs(root)}
-    for group in groups:
-        if group.startswith(GROUP_PREFIX):
-            orphaned(group, root)
-    for info in list_runs(root):  # newest first
+    for info in infos:
         group = info.status.get("group") or ""
         if not group.startswith(GROUP_PREFIX):
             continue
