@@ -59,6 +59,7 @@ def run_budget(budget: str, seed: int, quick: bool, root: Path, knobs: argparse.
 
     The configs are the Experiments page's label curve's (`runs.curve_configs` on the first-run preset)."""
     from workbench.config import preset
+    from workbench.evaluation import model_name
     from workbench.runs import curve_configs, parse_budget
     from workbench.training import run_distill, run_teacher
 
@@ -78,6 +79,8 @@ def run_budget(budget: str, seed: int, quick: bool, root: Path, knobs: argparse.
     row = {
         "labels_per_class": budget,
         "seed": seed,
+        "teacher_model": model_name(teacher_cfg.teacher.source, teacher_cfg.teacher.name),
+        "student_model": student_model(student_cfg),
         "labelled_examples": teacher["data"]["sizes"]["train"],
         "teacher_validation": teacher["teacher"]["validation"]["accuracy"],
         "teacher_test": teacher["teacher"]["test"]["accuracy"],
@@ -92,18 +95,42 @@ def run_budget(budget: str, seed: int, quick: bool, root: Path, knobs: argparse.
     return row
 
 
+def student_model(cfg: Any) -> str:
+    """The student in words: the bundled MiniLM, or "3 of the teacher's layers"."""
+    from workbench.evaluation import model_name
+    from workbench.models import default_layers
+
+    s = cfg.student
+    if s.kind == "pretrained":
+        return model_name(s.source, s.name)
+    if s.kind == "layers":
+        return f"{len(s.layers or default_layers(6))} of the teacher's layers"
+    return s.kind
+
+
 def budget_order(row: dict[str, Any]) -> tuple[float, int]:
     b = row["labels_per_class"]
     return (float("inf") if b == "all" else int(b), row["seed"])
 
 
 def earlier_rows(path: Path, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows of an earlier result file whose (budget, seed) this run did not measure again."""
+    """The rows of an earlier result file whose (budget, seed) this run did not measure again; at a budget
+    this run measured, only rows with the same teacher and student (seeds of one recipe, not a mix)."""
     if not path.exists():
         return []
     measured = {(r["labels_per_class"], r["seed"]) for r in new}
+    models = {r["labels_per_class"]: _models(r) for r in new}
     old = json.loads(path.read_text(encoding="utf-8")).get("runs", [])
-    return [r for r in old if (r["labels_per_class"], r["seed"]) not in measured]
+    return [
+        r
+        for r in old
+        if (r["labels_per_class"], r["seed"]) not in measured
+        and models.get(r["labels_per_class"], _models(r)) == _models(r)
+    ]
+
+
+def _models(row: dict[str, Any]) -> tuple[str | None, str | None]:
+    return row.get("teacher_model"), row.get("student_model")
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
@@ -111,7 +138,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for budget in dict.fromkeys(r["labels_per_class"] for r in rows):
         mine = [r for r in rows if r["labels_per_class"] == budget]
-        out[budget] = {"seeds": len(mine)}
+        out[budget] = {"seeds": len(mine), "teacher_model": mine[0].get("teacher_model", "?")}
+        out[budget]["student_model"] = mine[0].get("student_model", "?")
         for key in ("teacher_test", "student_test", "student_kept"):
             vals = [r[key] for r in mine]
             out[budget][key] = statistics.mean(vals)
@@ -136,8 +164,8 @@ def full_data_teacher(summary: dict[str, dict[str, float]]) -> tuple[float | Non
 
 def markdown(result: dict[str, Any]) -> str:
     lines = [
-        "| labels per class | seeds | teacher test | student test | student keeps |",
-        "|---|---:|---:|---:|---:|",
+        "| labels per class | teacher -> student | seeds | teacher test | student test | student keeps |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     for budget, s in result["curve"].items():
 
@@ -146,7 +174,7 @@ def markdown(result: dict[str, Any]) -> str:
             return f"{s[key]:.1%}{sd}"
 
         lines.append(
-            f"| {budget} | {s['seeds']} | {cell('teacher_test')} | {cell('student_test')} | {cell('student_kept')} |"
+            f"| {budget} | {s['teacher_model']} -> {s['student_model']} | {s['seeds']} | {cell('teacher_test')} | {cell('student_test')} | {cell('student_kept')} |"
         )
     lines.append("")
     lines.append(

@@ -2,6 +2,7 @@
 
     python -m benchmarks.setfit_head_probe                    64 labels per class, seed 42, 8 pair iterations
     python -m benchmarks.setfit_head_probe --iterations 0     the encoder as it ships (no pairs)
+    python -m benchmarks.setfit_head_probe --iterations 0 --model all-mpnet-base-v2    another bundled encoder
 
 SetFit proper fits a logistic regression on mean-pooled sentence embeddings; the workbench instead
 fine-tunes the model's own classification head (`training.few_labels`), so the saved teacher is a plain
@@ -26,6 +27,7 @@ def main() -> None:
     p.add_argument("--labels-per-class", type=int, default=64)
     p.add_argument("--iterations", type=int, default=8, help="SetFit pair iterations; 0 = no contrastive stage")
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--model", default="", help="bundled model name (default: all-MiniLM-L6-v2)")
     args = p.parse_args()
 
     import torch
@@ -39,11 +41,13 @@ def main() -> None:
     torch.manual_seed(args.seed)
     cfg = preset("first-run")
     apply_few_labels(cfg, args.labels_per_class)
+    cfg.teacher.source, cfg.teacher.name = "bundled", args.model  # the encoder probed, whatever the recipe picks
     cfg.seed = cfg.data.seed = args.seed
     data = load_data(cfg.data)
     teacher = tokenise(load_teacher(cfg.teacher, data.label_names), data, cfg.teacher_training.max_length)
     model, enc = teacher.loaded.model, teacher.encoded
-    result: dict = {"labels_per_class": args.labels_per_class, "iterations": args.iterations, "seed": args.seed}
+    result: dict = {"model": args.model or "all-MiniLM-L6-v2", "labels_per_class": args.labels_per_class}
+    result |= {"iterations": args.iterations, "seed": args.seed}
     if args.iterations:
         cfg.few_labels.pair_iterations = args.iterations
         start = time.perf_counter()

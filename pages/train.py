@@ -156,7 +156,8 @@ def start(kind: str) -> None:
 st.divider()
 st.header("Start a run")
 st.markdown(
-    f"Teacher: **{TEACHER_SOURCE_NOUNS.get(cfg.teacher.source, cfg.teacher.source)}** {Path(cfg.teacher.name).name if cfg.teacher.name else ''} · "
+    f"Teacher: **{TEACHER_SOURCE_NOUNS.get(cfg.teacher.source, cfg.teacher.source)}** "
+    f"{Path(cfg.teacher.name).name if cfg.teacher.name else ('all-MiniLM-L6-v2' if cfg.teacher.source == 'bundled' else '')} · "
     f"student: **{cfg.student.kind}** · data: **{cfg.data.source}** "
     f"({cfg.data.max_train_examples or 'all'} training examples). Change these on **Setup**."
 )
@@ -172,7 +173,7 @@ if best is not None:
 col_t, col_d = st.columns(2, gap="large")
 with col_t:
     st.subheader(f"1 · {STEPS['teacher']}")
-    st.caption("Teaches the teacher the task first, so its soft targets mean something. Needed for the bundled MiniLM.")
+    st.caption("Teaches the teacher the task first, so its soft targets mean something. Needed for a bundled model.")
     train_settings(cfg.teacher_training, "tt")
     problem = start_problem(cfg)
     if st.button(

@@ -163,13 +163,22 @@ def test_setup_asks_how_many_labels_and_sets_the_recipe():
     at.number_input(key="setup_labels_per_class").set_value(8).run()
     cfg = at.session_state["wb_cfg"]
     assert (cfg.data.labels_per_class, cfg.data.unlabelled_pool) == (8, "rest-of-train")
-    assert cfg.few_labels.teacher_method == "setfit"
+    assert cfg.few_labels.teacher_method == "finetune"  # the bundled MPNet needs no pairs
     assert not at.exception
+    # the recipe swapped the models, and the Teacher and Student columns above show the swap
+    assert (cfg.teacher.source, cfg.teacher.name, cfg.student.kind) == ("bundled", "all-mpnet-base-v2", "pretrained")
+    assert at.selectbox(key="setup_teacher_bundled").value == "all-mpnet-base-v2"
+    assert at.radio(key="setup_student_kind").value == "pretrained"
+    assert any("The bundled all-mpnet-base-v2 learns from 8 labelled texts" in c.value for c in at.caption)
+    at.run()  # a later rerun keeps the swap (the widgets hold it now)
+    assert at.session_state["wb_cfg"].teacher.name == "all-mpnet-base-v2"
     at.radio(key="setup_label_budget").set_value("all").run()
     cfg = at.session_state["wb_cfg"]
     assert (cfg.data.labels_per_class, cfg.data.unlabelled_pool, cfg.few_labels.teacher_method) == (
         None, None, "finetune"
     )  # fmt: skip
+    assert (cfg.teacher.name, cfg.student.kind) == ("", "layers")
+    assert at.selectbox(key="setup_teacher_bundled").value == ""
 
 
 def test_cli_flags_set_the_budget_pool_and_method():
@@ -192,12 +201,32 @@ def test_apply_few_labels_sets_and_undoes_the_recipe():
     cfg = RunConfig()
     apply_few_labels(cfg, 32)
     assert (cfg.data.labels_per_class, cfg.data.unlabelled_pool, cfg.few_labels.teacher_method) == (
-        32, "rest-of-train", "setfit"
-    )  # fmt: skip
+        32,
+        "rest-of-train",
+        "finetune",
+    )  # fmt: skip (MPNet needs no pairs)
     assert cfg.teacher_training.batch_size == 16 and cfg.teacher_training.epochs > RunConfig().teacher_training.epochs
     assert cfg.teacher_training.evals_per_epoch == 1  # an 8-step pass validated 4 times costs more than it learns
+    # the bundled MPNet teaches, the bundled MiniLM learns (a cut of MPNet would be larger than MiniLM)
+    assert (cfg.teacher.source, cfg.teacher.name) == ("bundled", "all-mpnet-base-v2")
+    assert (cfg.student.kind, cfg.student.source, cfg.student.name) == ("pretrained", "bundled", "")
     validate_values(cfg)
+    apply_few_labels(cfg, 64)  # another budget: the pair stays
+    assert (cfg.teacher.name, cfg.student.kind) == ("all-mpnet-base-v2", "pretrained")
     apply_few_labels(cfg, None)
+    assert cfg.teacher == RunConfig().teacher and cfg.student == RunConfig().student
     assert cfg.data.unlabelled_pool is None and cfg.few_labels.teacher_method == "finetune"
     assert cfg.teacher_training.epochs == RunConfig().teacher_training.epochs
     assert cfg.teacher_training.evals_per_epoch == RunConfig().teacher_training.evals_per_epoch
+
+
+def test_apply_few_labels_keeps_a_teacher_a_person_picked():
+    from workbench.config import apply_few_labels
+
+    cfg = RunConfig()
+    cfg.teacher.source, cfg.teacher.name = "hub", "bert-base-uncased"
+    apply_few_labels(cfg, 16)
+    assert (cfg.teacher.source, cfg.teacher.name, cfg.student.kind) == ("hub", "bert-base-uncased", "layers")
+    assert cfg.few_labels.teacher_method == "setfit"  # pairs for any teacher but the bundled MPNet
+    apply_few_labels(cfg, None)
+    assert (cfg.teacher.source, cfg.teacher.name, cfg.student.kind) == ("hub", "bert-base-uncased", "layers")

@@ -30,8 +30,10 @@ POLL_SECONDS = 5.0
 STATES = RUN_STATES | {"queued": "waiting"}  # a table cell has no room for the sentence
 INTRO = (
     "Labelling is the expensive part. This trains a teacher from 16, 32, 64 or 256 labelled texts per class "
-    "(SetFit pairs; the other training texts become unlabelled texts it labels for the student), distils the "
-    "student from it, and draws test accuracy against the number of labels, with every label as the reference."
+    "(the other training texts become unlabelled texts it labels for the student), distils the student from it, "
+    "and draws test accuracy against the number of labels, with every label as the reference. With the bundled "
+    "models the few-label points use the few-label recipe of Setup (the larger all-mpnet-base-v2 teaches the "
+    "bundled MiniLM) and “all” the ordinary one (MiniLM teaches its 3-layer cut): the table names each teacher."
 )
 COST = (
     "**{n} runs**: a teacher and a student for each of {budgets} label budget(s) × {seeds} seed(s), one after "
@@ -111,6 +113,7 @@ def _render(group: str) -> None:
                 {
                     "labels per class": r["budget"],
                     "seed": r["seed"],
+                    "teacher model": r.get("teacher_model", "?"),
                     "teacher": STATES.get(r.get("teacher_state"), r.get("teacher_state") or "?"),
                     "student": STATES.get(r.get("student_state"), r.get("student_state") or "?"),
                     "teacher test": _percent(r.get("teacher_test")),

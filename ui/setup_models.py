@@ -14,6 +14,7 @@ from ui.sections import section
 from ui.state import bind
 from ui.summary import human_count
 from ui.wording import (
+    BUNDLED_CHOICES,
     STUDENT_KINDS,
     TEACHER_SOURCES,
     TRAIN_PAGE_LINE,
@@ -68,6 +69,13 @@ def teacher_section(cfg: RunConfig) -> None:
     elif source == "run":
         name = _teacher_run(cfg)
     else:
+        current = cfg.teacher.name if cfg.teacher.source == "bundled" and cfg.teacher.name in BUNDLED_CHOICES else ""
+        name = st.selectbox(
+            "Bundled model",
+            list(BUNDLED_CHOICES),
+            format_func=BUNDLED_CHOICES.get,
+            key=bind("setup_teacher_bundled", current),
+        )
         st.caption(
             "Ships with the workbench, works offline. Its classification head starts untrained: fine-tune it first on the Train page."
         )

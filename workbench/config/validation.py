@@ -53,7 +53,7 @@ from __future__ import annotations
 from typing import Any
 
 from workbench.config.few_labels import TEACHER_METHODS
-from workbench.config.model import STUDENT_KINDS
+from workbench.config.model import BUNDLED_MODEL_NAMES, STUDENT_KINDS
 from workbench.config.run import RunConfig
 from workbench.config.sweep import SweepConfig
 from workbench.config.training import TrainConfig
@@ -371,12 +371,24 @@ def _check_teacher(cfg: RunConfig) -> None:
         ("bundled", "hub", "local", "run"),
         f"teacher.source must be bundled, hub, local or run, got {t.source!r}",
     )
+    _check_bundled_name("teacher.name", t.source, t.name)
     if t.source != "bundled" and not t.name:
         raise WorkbenchError(
             f"teacher.name is required when teacher.source is {t.source}",
             code="model.name_missing",
             field="teacher.name",
             source=t.source,
+        )
+
+
+def _check_bundled_name(field: str, source: str, name: str) -> None:
+    """A bundled model is named by its model name ("" = the default MiniLM)."""
+    if source == "bundled" and name:
+        _choose(
+            field,
+            name,
+            BUNDLED_MODEL_NAMES,
+            f"no bundled model {name!r}; choose one of {', '.join(BUNDLED_MODEL_NAMES)}",
         )
 
 
@@ -394,6 +406,8 @@ def _check_student(cfg: RunConfig) -> None:
                 kind=s.kind,
                 fields=[f"student.{n}" for n, v in sizes.items() if v <= 0],
             )
+    if s.kind == "pretrained":
+        _check_bundled_name("student.name", s.source, s.name)
     if s.kind == "pretrained" and s.source != "bundled" and not s.name:
         raise WorkbenchError(
             "student.name is required for a pretrained student",

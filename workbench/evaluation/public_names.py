@@ -20,7 +20,7 @@ def model_name(source: str | None, name: str | None) -> str:
     """A model by its source: the bundled model's name, a hub id, `run ID`, `local folder NAME`."""
     name = str(name or "")
     if source == "bundled" or (not source and not name):
-        return BUNDLED_NAME
+        return f"bundled {name}" if source == "bundled" and name else BUNDLED_NAME
     if source == "hub":
         return name
     if source == "run":

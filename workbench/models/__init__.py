@@ -6,6 +6,7 @@ It knows nothing of losses or training: a model here is something that maps toke
 
 from workbench.models import reuse
 from workbench.models.bilstm import BiLSTMConfig, BiLSTMForSequenceClassification
+from workbench.models.bundled import BUNDLED_MODELS, DEFAULT_BUNDLED, bundled_model_path, bundled_name
 from workbench.models.configs import model_layer_count, model_tokenizer
 from workbench.models.fingerprints import texts_fingerprint
 from workbench.models.footprint import accepted_inputs, describe, folder_size, param_breakdown, weight_bytes
@@ -13,7 +14,7 @@ from workbench.models.inference import classify, predict_logits, predict_sharded
 from workbench.models.layers import default_layers
 from workbench.models.loaded import LoadedModel
 from workbench.models.loading import load_classifier, load_teacher, load_tokenizer
-from workbench.models.locations import bundled_model_path, resolve_location
+from workbench.models.locations import resolve_location
 from workbench.models.prepared import Prepared, encode_unlabelled, tokenise, truncation_note
 from workbench.models.saving import save_model
 from workbench.models.sizing import (
@@ -26,6 +27,8 @@ from workbench.models.sizing import (
 from workbench.models.students import build_student
 
 __all__ = [
+    "BUNDLED_MODELS",
+    "DEFAULT_BUNDLED",
     "BiLSTMConfig",
     "BiLSTMForSequenceClassification",
     "LoadedModel",
@@ -33,6 +36,7 @@ __all__ = [
     "accepted_inputs",
     "build_student",
     "bundled_model_path",
+    "bundled_name",
     "classify",
     "count_texts",
     "default_layers",

@@ -18,6 +18,7 @@ from typing import Any
 
 from workbench.config import ModelConfig
 from workbench.core import WorkbenchError, hub
+from workbench.models.bundled import bundled_name
 from workbench.models.loaded import HEAD_PREFIXES, LoadedModel
 from workbench.models.locations import resolve_location
 
@@ -100,7 +101,7 @@ def load_classifier(source: str, name: str, label_names: list[str] | None = None
         if [h.lower() for h in have] != [n.lower() for n in label_names]:
             raise WorkbenchError(f"model {location!r} predicts labels {have} but the data's labels are {label_names}")
     tokenizer = load_tokenizer(location)
-    desc = "bundled all-MiniLM-L6-v2" if source == "bundled" else location
+    desc = f"bundled {bundled_name(name)}" if source == "bundled" else location
     return LoadedModel(model, tokenizer, location, desc, head_trained)
 
 

