@@ -8,9 +8,10 @@
 
 Each budget N keeps N labelled train texts per class (seeded, `data.labels_per_class`); the rest of
 the bundled train split is the unlabelled pool, labels hidden (`data.unlabelled_pool: rest-of-train`).
-The teacher learns from the N labels with SetFit-style contrastive pairs (`few_labels.teacher_method:
-setfit`); the student (the first-run preset's 3-layer cut) distils over the labelled few plus the
-pool labelled by that teacher. "all" fine-tunes the teacher on every label, the ordinary way.
+The few-label recipe (`config.apply_few_labels`) makes the bundled all-mpnet-base-v2 the teacher,
+fine-tuned on the N labels, and the bundled all-MiniLM-L6-v2 the student, which distils over the
+labelled few plus the pool labelled by that teacher. "all" is the first-run preset's ordinary recipe:
+MiniLM fine-tuned on every label teaches its own 3-layer cut. Each row names its teacher and student.
 Every run goes through the engine's own `run_teacher` / `run_distill`: the numbers are the app's.
 
 The last line printed is a JSON object (also written to benchmarks/results/few_labels.json, with a

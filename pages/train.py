@@ -159,7 +159,12 @@ st.markdown(
     f"Teacher: **{TEACHER_SOURCE_NOUNS.get(cfg.teacher.source, cfg.teacher.source)}** "
     f"{Path(cfg.teacher.name).name if cfg.teacher.name else ('all-MiniLM-L6-v2' if cfg.teacher.source == 'bundled' else '')} · "
     f"student: **{cfg.student.kind}** · data: **{cfg.data.source}** "
-    f"({cfg.data.max_train_examples or 'all'} training examples). Change these on **Setup**."
+    + (
+        f"({cfg.data.labels_per_class} labelled texts per class, the other training texts unlabelled). "
+        if cfg.data.labels_per_class
+        else f"({cfg.data.max_train_examples or 'all'} training examples). "
+    )
+    + "Change these on **Setup**."
 )
 untrained = cfg.teacher.source == "bundled"  # hub and local models may be fine-tuned already
 best = best_teacher_run(cfg.data) if untrained else None

@@ -207,9 +207,11 @@ def test_apply_few_labels_sets_and_undoes_the_recipe():
     )  # fmt: skip (MPNet needs no pairs)
     assert cfg.teacher_training.batch_size == 16 and cfg.teacher_training.epochs > RunConfig().teacher_training.epochs
     assert cfg.teacher_training.evals_per_epoch == 1  # an 8-step pass validated 4 times costs more than it learns
+    assert cfg.teacher_training.early_stopping_patience == 3 and cfg.teacher_training.keep_best
     # the bundled MPNet teaches, the bundled MiniLM learns (a cut of MPNet would be larger than MiniLM)
     assert (cfg.teacher.source, cfg.teacher.name) == ("bundled", "all-mpnet-base-v2")
     assert (cfg.student.kind, cfg.student.source, cfg.student.name) == ("pretrained", "bundled", "")
+    assert cfg.training.epochs == 3  # the student distils 3 passes over the pool the teacher labelled
     validate_values(cfg)
     apply_few_labels(cfg, 64)  # another budget: the pair stays
     assert (cfg.teacher.name, cfg.student.kind) == ("all-mpnet-base-v2", "pretrained")
@@ -218,6 +220,7 @@ def test_apply_few_labels_sets_and_undoes_the_recipe():
     assert cfg.data.unlabelled_pool is None and cfg.few_labels.teacher_method == "finetune"
     assert cfg.teacher_training.epochs == RunConfig().teacher_training.epochs
     assert cfg.teacher_training.evals_per_epoch == RunConfig().teacher_training.evals_per_epoch
+    assert cfg.teacher_training.early_stopping_patience == RunConfig().teacher_training.early_stopping_patience
 
 
 def test_apply_few_labels_keeps_a_teacher_a_person_picked():

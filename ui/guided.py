@@ -32,6 +32,24 @@ def measured_file(student: str = "layers") -> Path:
     return MEASURED if student == "layers" else MEASURED.with_name(f"first_run_{student}.json")
 
 
+def few_labels_estimate_text() -> str:
+    """The few-label story's time: the few-label benchmark's teacher + student on the whole pool, measured
+    on an idle 2-core machine (`benchmarks/results/few_labels.json`); the baseline learns from the labelled
+    few alone and adds a minute or two."""
+    try:
+        runs = json.loads(MEASURED.with_name("few_labels.json").read_text(encoding="utf-8"))["runs"]
+        minutes = [(r["teacher_seconds"] + r["student_seconds"]) / 60 for r in runs]
+    except (OSError, ValueError, KeyError, TypeError):
+        minutes = []
+    if not minutes:
+        return "**half an hour or more** on a 2-core laptop: the teacher labels every unlabelled text."
+    low, high = math.floor(min(minutes)), math.ceil(max(minutes)) + 2
+    return (
+        f"About **{low}-{high} minutes** on an idle 2-core laptop (measured by `benchmarks.few_labels`): "
+        "the teacher labels every unlabelled text for the student."
+    )
+
+
 def estimate_text(n_train: int | None, measured: tuple[float, int] | None, student: str = "layers") -> str:
     """How long the three runs take, said before they start, and how sure that figure is.
 

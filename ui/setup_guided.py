@@ -6,7 +6,7 @@ import copy
 
 import streamlit as st
 
-from ui.guided import estimate_text, remember_open
+from ui.guided import estimate_text, few_labels_estimate_text, remember_open
 from ui.setup_models import pick_family
 from ui.state import bind, save_cfg
 from ui.wording import GUIDED_STUDENTS, STUDENT_KINDS, plain_problem
@@ -16,7 +16,7 @@ from workbench.runs import ACTIVE_STATES, best_teacher_run, first_run_wall_secon
 
 STORY = (
     "One click trains three models, one after the other, on the data below:\n"
-    "1. **Fine-tune the teacher**: the bundled MiniLM learns the task (it starts untrained).\n"
+    "1. **Fine-tune the teacher**: {teacher} learns the task (it starts untrained).\n"
     "2. **Distil the student**: a smaller model learns from the teacher's answers.\n"
     "3. **Train the same student without the teacher**, so you can see what the teacher added.\n\n"
     "Then **Compare** shows how much of the teacher's accuracy the student kept, and how much faster it is."
@@ -67,11 +67,18 @@ def guided_box(cfg: RunConfig, problem: str | None) -> bool:
         return False
     with st.container(border=True):
         st.subheader("New here? Run the whole story")
-        st.markdown(STORY)
+        bundled = cfg.teacher.source == "bundled"
+        teacher = f"the bundled {cfg.teacher.name or 'MiniLM'}" if bundled else "the teacher"
+        if cfg.data.labels_per_class:
+            teacher += f" ({cfg.data.labels_per_class} labelled texts per class)"
+        st.markdown(STORY.format(teacher=teacher))
         student = story_student(cfg)
-        # a run measured on this machine is of the student cut from the teacher unless said otherwise
-        measured = first_run_wall_seconds() if student == "layers" else None
-        st.markdown("Time: " + estimate_text(cfg.data.max_train_examples, measured, student or "layers"))
+        if cfg.data.labels_per_class:
+            st.markdown("Time: " + few_labels_estimate_text())
+        else:
+            # a run measured on this machine is of the student cut from the teacher unless said otherwise
+            measured = first_run_wall_seconds() if student == "layers" else None
+            st.markdown("Time: " + estimate_text(cfg.data.max_train_examples, measured, student or "layers"))
         if st.button(
             "Run the whole story (teacher, student, comparison)",
             type="primary",

@@ -102,8 +102,8 @@ TEACHER_SOURCE_NOUNS = {  # the same choices inside a sentence ("Teacher: the bu
     "run": "fine-tuned teacher from run",
 }
 BUNDLED_CHOICES = {  # workbench.models.BUNDLED_MODELS, as a person picks them
-    "": "all-MiniLM-L6-v2: 23M parameters, quick to fine-tune (the default)",
-    "all-mpnet-base-v2": "all-mpnet-base-v2: 110M parameters, ~6x slower, much better with few labels",
+    "": "all-MiniLM-L6-v2 (23M, quick)",
+    "all-mpnet-base-v2": "all-mpnet-base-v2 (110M, for few labels)",
 }
 STUDENT_KINDS = {
     "layers": "Cut from the teacher (keep some of its layers)",
