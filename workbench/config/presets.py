@@ -174,10 +174,9 @@ def apply_few_labels(cfg: RunConfig, per_class: int | None) -> None:
         return
     d.labels_per_class = per_class
     d.unlabelled_pool = d.unlabelled_pool or "rest-of-train"
-    _few_label_models(cfg, True)
+    mpnet = _few_label_models(cfg, True)
     # MPNet needs no pairs: plain fine-tuning of it on 64 per class scored 85.5% test (seed 42), SetFit's
     # pairs would add ~15 minutes; a smaller encoder such as MiniLM gains from them (73.4% vs 69.0%)
-    mpnet = (cfg.teacher.source, cfg.teacher.name) == ("bundled", FEW_LABEL_TEACHER)
     cfg.few_labels.teacher_method = "finetune" if mpnet else "setfit"
     t.epochs, t.batch_size, t.learning_rate = FEW_LABEL_TEACHER_EPOCHS, 16, base.learning_rate
     # 128 labelled texts are 8 steps a pass: 4 validation passes an epoch would validate every 2 steps,
@@ -189,11 +188,11 @@ def apply_few_labels(cfg: RunConfig, per_class: int | None) -> None:
     t.early_stopping_patience = FEW_LABEL_PATIENCE
 
 
-def _few_label_models(cfg: RunConfig, few: bool) -> None:
+def _few_label_models(cfg: RunConfig, few: bool) -> bool:
     """Few labels: the bundled MPNet teaches the bundled MiniLM; every label: back to MiniLM and its cut.
 
     Only the bundled defaults are swapped, so a hub, local or earlier-run teacher a person picked stays;
-    going back restores MiniLM only while the pair is still the one this set."""
+    going back restores MiniLM only while the pair is still the one this set. -> the teacher is the bundled MPNet."""
     t, s = cfg.teacher, cfg.student
     minilm = t.source == "bundled" and t.name in ("", BUNDLED_MODEL_NAMES[0])
     mpnet = t.source == "bundled" and t.name == FEW_LABEL_TEACHER
@@ -208,3 +207,4 @@ def _few_label_models(cfg: RunConfig, few: bool) -> None:
         s.kind, s.source = "layers", StudentConfig().source
         if cfg.training.epochs == FEW_LABEL_STUDENT_EPOCHS:
             cfg.training.epochs = FAMILY_DEFAULTS["layers"]["training"]["epochs"]
+    return (t.source, t.name) == ("bundled", FEW_LABEL_TEACHER)
