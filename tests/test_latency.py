@@ -8,7 +8,7 @@ import time
 import pytest
 import torch
 
-from workbench.evaluation.latency import measure_latency
+from workbench.evaluation.latency import measure_fastest, measure_latency, thread_counts
 from workbench.runs import execute, prepare_run_dir, read_report
 
 
@@ -37,6 +37,52 @@ def test_measure_latency_ratio_and_fields(bundled_tokenizer):
             assert spread["min"] <= spread["p25"] <= spread["median"] <= spread["p75"] <= spread["max"]
         assert slow["median"] / fast["median"] == pytest.approx(4.0, rel=0.2)
         assert 40.0 / per_call <= slow["median"] < 1.5 * 40.0 / per_call  # ms per example; sleeps only overshoot
+
+
+class ThreadSleeper(Sleeper):
+    """Costs `ms[threads]` per call, reading torch's threads at call time (as a real model's kernels
+    do); a single text costs more on many threads, a batch less."""
+
+    def forward(self, input_ids, attention_mask=None):
+        many = torch.get_num_threads() > 1
+        per_text = {True: 8.0, False: 2.0} if input_ids.shape[0] == 1 else {True: 1.0, False: 4.0}
+        time.sleep(per_text[many] * input_ids.shape[0] / 1000)
+        return input_ids.float().sum(-1)
+
+
+def test_measure_fastest_keeps_each_batch_sizes_faster_thread_count(bundled_tokenizer):
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        made = []
+        model = ThreadSleeper(0.0)
+
+        def make(n):
+            made.append(n)
+            return model
+
+        out = measure_fastest(
+            {"m": (make, bundled_tokenizer)}, ["a short text", "another"], 16, (1, 4), examples_per_round=4
+        )
+        assert torch.get_num_threads() == 2  # restored after every timed block
+    finally:
+        torch.set_num_threads(before)
+    assert sorted(made) == [1, 2]
+    assert out["threads"]["m"] == {"batch_1": 1, "batch_4": 2}
+    by = out["by_threads"]["m"]
+    assert by[2]["batch_1"] / by[1]["batch_1"] == pytest.approx(4.0, rel=0.3)  # the threads were really set
+    assert out["latency_ms"]["m"] == {"batch_1": by[1]["batch_1"], "batch_4": by[2]["batch_4"]}
+
+
+def test_thread_counts_are_this_process_and_one():
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert thread_counts() == [1]
+        torch.set_num_threads(2)
+        assert thread_counts() == [2, 1]
+    finally:
+        torch.set_num_threads(before)
 
 
 @pytest.mark.slowish

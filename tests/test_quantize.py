@@ -49,6 +49,9 @@ def test_quantize_run_writes_an_int8_graph_checks_it_and_records_it(tiny_config,
         assert 0 <= acc["int8"] <= 1 and 0 <= acc["fp32"] <= 1
         assert 0 <= result["agreement"][split] <= 1
     assert result["latency_ms"]["batch_1"] > 0 and result["onnx_latency_ms"]["batch_1"] > 0
+    # each format timed on all cores and on one thread: the faster count is recorded per batch size
+    assert set(result["threads"]) == {"int8", "onnx", "pytorch"}
+    assert all(n >= 1 for per in result["threads"].values() for n in per.values()), result["threads"]
     assert result["size_bytes"] == path.stat().st_size
     recorded = read_report(run_dir)["student"]
     assert recorded["onnx"]["size_bytes"] == (run_dir / "model" / "model.onnx").stat().st_size
@@ -71,3 +74,21 @@ def test_export_int8_from_the_command_line_records_both_formats(tiny_config, cap
     assert "model.onnx:" in printed and "model.int8.onnx:" in printed and "test accuracy" in printed
     student = read_report(run_dir)["student"]
     assert student["onnx"]["size_bytes"] > 0 and student["int8"]["size_bytes"] > 0
+
+
+def test_speed_cells_and_the_int8_sentence_name_the_thread_count_that_was_kept():
+    from ui.deploy import int8_sentence
+    from workbench.evaluation.model_card import _ms, int8_lines
+
+    int8 = {
+        "latency_ms": {"batch_1": 0.25, "batch_32": 0.2}, "onnx_latency_ms": {"batch_1": 0.6, "batch_32": 0.3},
+        "threads": {"int8": {"batch_1": 1, "batch_32": 2}, "onnx": {"batch_1": 1, "batch_32": 2}},
+        "accuracy": {"test": {"int8": 0.8, "fp32": 0.8}}, "size_bytes": 1, "fp32_size_bytes": 4,
+    }  # fmt: skip
+    assert _ms(int8["latency_ms"], "batch_1", int8["threads"]["int8"]) == "0.25 (1 thread)"
+    assert _ms(int8["latency_ms"], "batch_32", int8["threads"]["int8"]) == "0.20 (2 threads)"
+    assert _ms(int8["latency_ms"], "batch_1") == "0.25"  # a report from before thread counts were timed
+    assert "| ONNX Runtime int8 (dynamic) | 0.25 (1 thread) | 0.20 (2 threads) |" in int8_lines(int8)
+    assert "on one CPU thread" in int8_sentence(int8) and "(2.4x)" in int8_sentence(int8)
+    int8["threads"]["int8"]["batch_1"] = 2
+    assert "thread" not in int8_sentence(int8)

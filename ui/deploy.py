@@ -57,7 +57,10 @@ def _onnx_done(run_dir: Path, run_id: str, onnx: dict[str, Any]) -> None:
 def int8_sentence(int8: dict[str, Any]) -> str:
     """What the int8 copy gains and costs, from the engine's measurement."""
     lat, fp32 = int8["latency_ms"], int8.get("onnx_latency_ms") or {}
-    speed = f"{lat['batch_1']:.1f} ms per sentence"
+    one_thread = ((int8.get("threads") or {}).get("int8") or {}).get("batch_1") == 1
+    speed = f"{lat['batch_1']:.1f} ms per sentence" + (
+        " on one CPU thread (faster here than on all)" if one_thread else ""
+    )
     if fp32.get("batch_1"):
         speed += f" against {fp32['batch_1']:.1f} ms for the fp32 file ({fp32['batch_1'] / lat['batch_1']:.1f}x)"
     test = (int8.get("accuracy") or {}).get("test") or {}

@@ -4,8 +4,8 @@
 inputs the model takes; one output, `logits`) with `torch.onnx.export` (the dynamo exporter, torch's
 default since 2.9, for transformers; the TorchScript one for the BiLSTM, see `_write_onnx`), runs it with onnxruntime on a few texts and refuses it (one-line error) when its
 logits differ from PyTorch's by more than 1e-4. It then times the ONNX model beside the PyTorch one,
-interleaved round by round through `latency.measure_latency` (tokenisation included, median of >= 5
-rounds, both on the same number of CPU threads), writes `model/README.md` saying what the model is
+interleaved round by round through `latency.measure_fastest` (tokenisation included, median of >= 5
+rounds, each at all cores and at one, keeping the faster per batch size), writes `model/README.md` saying what the model is
 and how to load each format, and records the result in report.json under `student.onnx` (or
 `teacher.onnx` for a teacher run).
 
@@ -29,7 +29,7 @@ from torch import nn
 
 from workbench.core import WorkbenchError, read_json
 from workbench.data import MODEL_INPUTS, tokenize
-from workbench.evaluation.latency import measure_latency
+from workbench.evaluation.latency import measure_fastest
 from workbench.evaluation.model_card import write_model_card
 from workbench.evaluation.report_file import write_report
 from workbench.models import BiLSTMForSequenceClassification, accepted_inputs, load_classifier, resolve_location
@@ -223,13 +223,16 @@ def onnx_latency(
     rounds: int = 5,
 ) -> dict[str, Any]:
     """ms per example of the ONNX model (onnxruntime, CPU) and, interleaved with it, of the PyTorch
-    model (fp32, CPU, same thread count), tokenisation included: `latency.measure_latency`'s result
-    with models "onnx" and "pytorch"."""
+    model (fp32, CPU), tokenisation included, each at its faster thread count per batch size:
+    `latency.measure_fastest`'s result with models "onnx" and "pytorch"."""
     folder = model_folder(model_dir)
     loaded = load_classifier("run", str(folder))
     model = loaded.model.float().eval().to("cpu")
-    models = {"onnx": (OnnxClassifier(folder / ONNX_FILE), loaded.tokenizer), "pytorch": (model, loaded.tokenizer)}
-    return measure_latency(models, texts, max_length, torch.device("cpu"), "fp32", batch_sizes, rounds=rounds)
+    makers = {
+        "onnx": (lambda n: OnnxClassifier(folder / ONNX_FILE, n), loaded.tokenizer),
+        "pytorch": (lambda n: model, loaded.tokenizer),
+    }
+    return measure_fastest(makers, texts, max_length, batch_sizes, rounds=rounds)
 
 
 def _sample_texts(run_dir: Path) -> list[str]:
@@ -248,7 +251,7 @@ def _sample_texts(run_dir: Path) -> list[str]:
 def export_run(run_dir: str | Path) -> dict[str, Any]:
     """Export, verify and time a run's model, write its card, and record `onnx` in report.json.
 
-    -> {"latency_ms": {"batch_1", "batch_32"}, "pytorch_latency_ms": {...}, "max_abs_diff",
+    -> {"latency_ms": {"batch_1", "batch_32"}, "pytorch_latency_ms": {...}, "threads", "max_abs_diff",
         "size_bytes", "busy"}
     """
     run_dir = Path(run_dir)
@@ -258,8 +261,9 @@ def export_run(run_dir: str | Path) -> dict[str, Any]:
     path, diff = export_and_verify(folder, texts[:16])
     measured = onnx_latency(folder, texts)
     onnx = {
-        "latency_ms": {k: v["median"] for k, v in measured["models"]["onnx"].items()},
-        "pytorch_latency_ms": {k: v["median"] for k, v in measured["models"]["pytorch"].items()},
+        "latency_ms": measured["latency_ms"]["onnx"],
+        "pytorch_latency_ms": measured["latency_ms"]["pytorch"],
+        "threads": measured["threads"],  # {"onnx"/"pytorch": {"batch_1": n, ...}}: the faster count, timed
         "max_abs_diff": diff,
         "size_bytes": path.stat().st_size,
         "busy": measured["busy"],

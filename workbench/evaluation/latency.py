@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psutil
@@ -68,6 +69,7 @@ def measure_latency(
     rounds: int = 5,
     busy_share: float = 0.25,
     on_round: Callable[[int, int], None] | None = None,
+    threads: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """Milliseconds per example for each model at each batch size, tokenisation included, all of them
     in one stated `precision` (fp32, or bf16 / fp16 autocast).
@@ -82,7 +84,9 @@ def measure_latency(
     share of the machine's CPU time (all cores) that *other* processes used while we measured, and
     `busy` is set when it exceeds `busy_share`. `on_round(done, total)` is called after each round
     (every model timed once at one batch size) out of `len(batch_sizes) * rounds`. (The load average is kept for information only: it
-    is a one-minute average that still counts the training that ran just before.)
+    is a one-minute average that still counts the training that ran just before.) `threads` sets
+    torch's intra-op threads while the named models run (an ONNX session's own are fixed when it is
+    made); `measure_fastest` uses it to time one model at several thread counts.
 
     -> {"precision", "rounds", "models": {name: {"batch_1": {"median", "min", "p25", "p75", "max"}, ...}},
         "others_cpu_share", "load_average", "cores", "busy"}
@@ -104,9 +108,11 @@ def measure_latency(
         with autocast(device, precision):
             model(**{k: v.to(device) for k, v in enc.items() if k in inputs})
 
-    for model, tokenizer in models.values():
+    threads = threads or {}
+    for name, (model, tokenizer) in models.items():
         model.eval()
-        run(model, tokenizer, pool[: max(batch_sizes)])  # warm-up
+        with _torch_threads(threads.get(name)):
+            run(model, tokenizer, pool[: max(batch_sizes)])  # warm-up
     wall0, busy0, own0 = time.perf_counter(), _busy_cpu_seconds(), _own_cpu_seconds()
     done, total = 0, len(batch_sizes) * rounds
     for bs in batch_sizes:
@@ -115,13 +121,14 @@ def measure_latency(
             for name, (model, tokenizer) in models.items():
                 if device.type == "cuda":
                     torch.cuda.synchronize()
-                start = time.perf_counter()
-                for chunk in chunks:
-                    run(model, tokenizer, chunk)
-                if device.type == "cuda":
-                    torch.cuda.synchronize()
-                ms = 1000.0 * (time.perf_counter() - start) / sum(len(c) for c in chunks)
-                times[name][f"batch_{bs}"].append(ms)
+                with _torch_threads(threads.get(name)):
+                    start = time.perf_counter()
+                    for chunk in chunks:
+                        run(model, tokenizer, chunk)
+                    if device.type == "cuda":
+                        torch.cuda.synchronize()
+                    ms = 1000.0 * (time.perf_counter() - start) / sum(len(c) for c in chunks)
+                    times[name][f"batch_{bs}"].append(ms)
             done += 1
             if on_round is not None:
                 on_round(done, total)
@@ -137,4 +144,83 @@ def measure_latency(
         "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "cores": cores,
         "busy": others_share > busy_share,
+    }
+
+
+@contextmanager
+def _torch_threads(n: int | None) -> Iterator[None]:
+    """torch's intra-op threads set to `n` inside the block (unchanged for None), restored after."""
+    if n is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def thread_counts() -> list[int]:
+    """The thread counts a deployable model is timed at: this process's (torch's setting), and 1.
+
+    At batch 1 a small model (a BiLSTM's sequential steps take microseconds each) loses more to
+    waking and syncing a second thread at every step than it gains: on 2 cores, ONNX Runtime ran the
+    int8 BiLSTM ~2-3x faster on 1 thread than on 2 (benchmarks/quantize.py). A transformer at batch
+    32 wins from every core. So a model is timed at both and each batch size keeps its faster, as a
+    person deploying it would set `intra_op_num_threads`."""
+    n = torch.get_num_threads()
+    return [n] if n <= 1 else [n, 1]
+
+
+def measure_fastest(
+    makers: dict[str, tuple[Callable[[int], torch.nn.Module], Any]],
+    texts: list[str],
+    max_length: int,
+    batch_sizes: tuple[int, ...] = (1, 32),
+    rounds: int = 5,
+    examples_per_round: int = 32,
+) -> dict[str, Any]:
+    """Each model timed on the CPU in fp32 at every `thread_counts()`, all of them interleaved in one
+    `measure_latency` call, keeping per batch size the faster thread count.
+
+    `makers` maps a name to (make(threads) -> model, tokenizer): an ONNX session is made per thread
+    count (its threads are fixed then), a PyTorch model is returned as is (torch's threads are set
+    around its calls). -> {"latency_ms": {name: {"batch_1": ms, ...}}, "threads": {name: {"batch_1": n,
+    ...}}, "by_threads": {name: {n: {"batch_1": ms, ...}}}, "busy", "others_cpu_share"}"""
+    models: dict[str, tuple[torch.nn.Module, Any]] = {}
+    threads: dict[str, int] = {}
+    timed_as: dict[tuple[str, int], str] = {}
+    for name, (make, tokenizer) in makers.items():
+        for n in thread_counts():
+            key = f"{name}@{n}"
+            models[key], threads[key], timed_as[(name, n)] = (make(n), tokenizer), n, key
+    measured = measure_latency(
+        models,
+        texts,
+        max_length,
+        torch.device("cpu"),
+        "fp32",
+        batch_sizes,
+        examples_per_round=examples_per_round,
+        rounds=rounds,
+        threads=threads,
+    )
+    by_threads = {
+        name: {n: {b: s["median"] for b, s in measured["models"][timed_as[(name, n)]].items()} for n in thread_counts()}
+        for name in makers
+    }
+    latency: dict[str, dict[str, float]] = {}
+    chosen: dict[str, dict[str, int]] = {}
+    for name, per in by_threads.items():
+        latency[name], chosen[name] = {}, {}
+        for b in (f"batch_{bs}" for bs in batch_sizes):
+            n = min(per, key=lambda k: per[k][b])  # noqa: B023 - used at once, inside this iteration
+            latency[name][b], chosen[name][b] = per[n][b], n
+    return {
+        "latency_ms": latency,
+        "threads": chosen,
+        "by_threads": by_threads,
+        "busy": measured["busy"],
+        "others_cpu_share": measured["others_cpu_share"],
     }

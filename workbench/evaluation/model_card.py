@@ -28,9 +28,13 @@ def _pct(x: Any) -> str:
     return f"{x:.1%}" if isinstance(x, (int, float)) else "?"
 
 
-def _ms(d: dict[str, Any] | None, key: str) -> str:
+def _ms(d: dict[str, Any] | None, key: str, threads: dict[str, Any] | None = None) -> str:
+    """A speed cell: "0.52", or "0.52 (1 thread)" where the faster of several thread counts was kept."""
     v = (d or {}).get(key)
-    return f"{v:.2f}" if isinstance(v, (int, float)) else "-"
+    if not isinstance(v, (int, float)):
+        return "-"
+    n = (threads or {}).get(key)
+    return f"{v:.2f} ({n} thread{'s' if n != 1 else ''})" if isinstance(n, int) else f"{v:.2f}"
 
 
 def _max_length(run_dir: Path, kind: str) -> int:
@@ -199,15 +203,25 @@ def usage_lines(run_dir: str | Path) -> list[str]:
     ]
     onnx = me.get("onnx") or {}
     if onnx:
+        on = (onnx.get("threads") or {}).get("onnx")
+        pt = (onnx.get("threads") or {}).get("pytorch")
         lines += [
-            f"| PyTorch fp32 (timed beside ONNX) | {_ms(onnx.get('pytorch_latency_ms'), 'batch_1')} | "
-            f"{_ms(onnx.get('pytorch_latency_ms'), 'batch_32')} |",
-            f"| ONNX Runtime (CPU) | {_ms(onnx.get('latency_ms'), 'batch_1')} | {_ms(onnx.get('latency_ms'), 'batch_32')} |",
+            f"| PyTorch fp32 (timed beside ONNX) | {_ms(onnx.get('pytorch_latency_ms'), 'batch_1', pt)} | "
+            f"{_ms(onnx.get('pytorch_latency_ms'), 'batch_32', pt)} |",
+            f"| ONNX Runtime (CPU) | {_ms(onnx.get('latency_ms'), 'batch_1', on)} | "
+            f"{_ms(onnx.get('latency_ms'), 'batch_32', on)} |",
             "",
             f"model.onnx: {onnx.get('size_bytes', 0):,} bytes; its logits differ from PyTorch's by at most "
             f"{onnx.get('max_abs_diff', float('nan')):.1e}.",
         ]
     lines += int8_lines(me.get("int8") or {})
+    if onnx.get("threads") or (me.get("int8") or {}).get("threads"):
+        lines += [
+            "",
+            "A cell that names threads is the faster of all cores and one thread, timed side by side: set "
+            "`intra_op_num_threads` in `ort.SessionOptions()` (or `torch.set_num_threads`) to the count shown "
+            "for the batch size you serve.",
+        ]
     lines += ["", "## Load with PyTorch", ""]
     if is_bilstm:
         lines.append(
@@ -251,13 +265,17 @@ def int8_lines(int8: dict[str, Any]) -> list[str]:
     )
     fp32_bytes = int8.get("fp32_size_bytes") or 0
     share = f" ({int8.get('size_bytes', 0) / fp32_bytes:.0%} of model.onnx)" if fp32_bytes else ""
-    return [
+    threads = int8.get("threads") or {}
+    q, f = threads.get("int8"), threads.get("onnx")
+    lines = [
         "",
         "| format | batch 1 | batch 32 |",
         "|---|---|---|",
-        f"| ONNX Runtime fp32 (timed beside int8) | {_ms(int8.get('onnx_latency_ms'), 'batch_1')} | "
-        f"{_ms(int8.get('onnx_latency_ms'), 'batch_32')} |",
-        f"| ONNX Runtime int8 (dynamic) | {_ms(int8.get('latency_ms'), 'batch_1')} | {_ms(int8.get('latency_ms'), 'batch_32')} |",
+        f"| ONNX Runtime fp32 (timed beside int8) | {_ms(int8.get('onnx_latency_ms'), 'batch_1', f)} | "
+        f"{_ms(int8.get('onnx_latency_ms'), 'batch_32', f)} |",
+        f"| ONNX Runtime int8 (dynamic) | {_ms(int8.get('latency_ms'), 'batch_1', q)} | "
+        f"{_ms(int8.get('latency_ms'), 'batch_32', q)} |",
         "",
         f"model.int8.onnx: {int8.get('size_bytes', 0):,} bytes{share}; {acc}.",
     ]
+    return lines

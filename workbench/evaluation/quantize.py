@@ -6,7 +6,8 @@ transformer and the BiLSTM students. Published figures (BERT-base, DistilBERT on
 fraction of a point, but a quantised model is never assumed good: `quantize_run` measures its
 accuracy on the run's validation and test texts (from predictions.csv, with the run's labels) beside
 the fp32 ONNX model's, and times int8 ONNX, fp32 ONNX and fp32 PyTorch interleaved round by round
-(`measure_latency`, tokenisation included, same threads). The result goes into report.json as
+(`latency.measure_fastest`, tokenisation included, each at its faster thread count per batch size:
+all cores or one, both timed). The result goes into report.json as
 `student.int8` (or `teacher.int8`).
 
 The int8 file needs only onnxruntime and `tokenizer.json`, like the fp32 one.
@@ -24,7 +25,7 @@ import torch
 
 from workbench.core import WorkbenchError
 from workbench.evaluation.export import ONNX_FILE, OnnxClassifier, _encode, export_and_verify, input_names
-from workbench.evaluation.latency import measure_latency
+from workbench.evaluation.latency import measure_fastest
 from workbench.evaluation.model_card import write_model_card
 from workbench.models import load_classifier
 
@@ -117,7 +118,7 @@ def quantize_run(run_dir: str | Path) -> dict[str, Any]:
     record `int8` in report.json.
 
     -> {"accuracy": {split: {"int8", "fp32"}}, "agreement": {split}, "latency_ms": {"batch_1", "batch_32"},
-        "onnx_latency_ms", "pytorch_latency_ms", "size_bytes", "fp32_size_bytes", "int8_ops", "busy"}
+        "onnx_latency_ms", "pytorch_latency_ms", "threads", "size_bytes", "fp32_size_bytes", "int8_ops", "busy"}
     """
     from workbench.evaluation.export import _sample_texts, model_folder, record_in_report
 
@@ -140,20 +141,20 @@ def quantize_run(run_dir: str | Path) -> dict[str, Any]:
         f = onnx_predictions(folder / ONNX_FILE, loaded.tokenizer, names, texts)
         accuracy[split] = {"int8": _accuracy(q, labels, id2label), "fp32": _accuracy(f, labels, id2label)}
         agreement[split] = sum(a == b for a, b in zip(q, f, strict=True)) / len(texts)
-    timing_texts = _sample_texts(run_dir)
-    models = {
-        "int8": (OnnxClassifier(int8_path), loaded.tokenizer),
-        "onnx": (OnnxClassifier(folder / ONNX_FILE), loaded.tokenizer),
-        "pytorch": (model, loaded.tokenizer),
+    makers = {
+        "int8": (lambda n: OnnxClassifier(int8_path, n), loaded.tokenizer),
+        "onnx": (lambda n: OnnxClassifier(folder / ONNX_FILE, n), loaded.tokenizer),
+        "pytorch": (lambda n: model, loaded.tokenizer),
     }
-    measured = measure_latency(models, timing_texts, 128, torch.device("cpu"), "fp32", (1, 32), rounds=5)
-    medians = {m: {k: v["median"] for k, v in measured["models"][m].items()} for m in models}
+    measured = measure_fastest(makers, _sample_texts(run_dir), 128, (1, 32), rounds=5)
+    medians = measured["latency_ms"]
     int8 = {
         "accuracy": accuracy,
         "agreement": agreement,
         "latency_ms": medians["int8"],
         "onnx_latency_ms": medians["onnx"],
         "pytorch_latency_ms": medians["pytorch"],
+        "threads": measured["threads"],  # each model's faster thread count per batch size, timed
         "size_bytes": int8_path.stat().st_size,
         "fp32_size_bytes": (folder / ONNX_FILE).stat().st_size,
         "int8_ops": quantized_ops(int8_path),
