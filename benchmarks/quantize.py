@@ -13,13 +13,15 @@ run's own validation and test splits. Then all six variants (teacher and student
 ONNX fp32, ONNX int8) are timed in one `measure_latency` call, interleaved round by round on the same
 texts, so the ratios compare like with like on a noisy machine. Each variant is timed on all cores
 and on one thread (`evaluation.latency.measure_fastest`) and keeps its faster per batch size, as a
-person deploying it would set its threads: at batch 1 the BiLSTM's sequential steps lose more to a
-second thread than they gain (on 2 cores, int8 ~2-3x faster on one), while the teacher at batch 1
-and everything at batch 32 wins from both cores. `threads` in the JSON says which count each kept.
+person deploying it would set its threads (`threads` in the JSON says which count each kept,
+`ms_by_threads` has both): on a quiet 2-core VM the int8 BiLSTM at batch 1 is a little faster on one
+thread, everything else on both.
 
 The last line printed is one JSON object: `bilstm_int8_vs_teacher_b1` (batch-1 latency of the fp32
 PyTorch teacher over the int8 BiLSTM), `int8_vs_fp32_onnx_b1` (same student, fp32 ONNX over int8),
-`points_lost` (test accuracy, fp32 ONNX minus int8, in points), `size_ratio` (int8 file / fp32 file),
+`points_lost` (test accuracy, fp32 ONNX minus int8, in points),
+`int8_vs_fp32_onnx_b1_session_only` (the same ratio for `session.run` alone on texts tokenised
+beforehand: the model's own speed-up, without the tokenisation both formats pay), `size_ratio` (int8 file / fp32 file),
 `student_int8_ops` (the int8 node kinds in the student's graph: its LSTMs must be DynamicQuantizeLSTM, or
 the int8 file is smaller but no faster) and the teacher's own int8 figures for comparison. It is also written to benchmarks/results/quantize.json.
 """
@@ -90,8 +92,7 @@ def student_run(runs: Path, teacher: Path, quick: bool, max_train: int | None = 
 def time_all(teacher: Path, student: Path, texts: list[str], rounds: int, per_round: int = 32) -> dict[str, Any]:
     """ms per example at batch 1 and 32 for the six variants, interleaved in one measurement, each at
     its faster thread count (all cores or one; `measure_fastest`) per batch size."""
-    from workbench.evaluation import INT8_FILE, ONNX_FILE, OnnxClassifier
-    from workbench.evaluation.latency import measure_fastest
+    from workbench.evaluation import INT8_FILE, ONNX_FILE, OnnxClassifier, measure_fastest
     from workbench.models import load_classifier
 
     makers: dict[str, Any] = {}
@@ -100,7 +101,10 @@ def time_all(teacher: Path, student: Path, texts: list[str], rounds: int, per_ro
         model = loaded.model.float().eval()
         makers[f"{who}_pytorch"] = (lambda n, m=model: m, loaded.tokenizer)
         for kind, file in (("onnx", ONNX_FILE), ("int8", INT8_FILE)):
-            makers[f"{who}_{kind}"] = (lambda n, p=run / "model" / file: OnnxClassifier(p, n), loaded.tokenizer)
+            makers[f"{who}_{kind}"] = (
+                lambda n, p=run / "model" / file, t=loaded.tokenizer: OnnxClassifier(p, n, t),
+                loaded.tokenizer,
+            )
     measured = measure_fastest(makers, texts, 128, (1, 32), rounds=rounds, examples_per_round=per_round)
     return {
         **measured["latency_ms"],
@@ -108,6 +112,34 @@ def time_all(teacher: Path, student: Path, texts: list[str], rounds: int, per_ro
         "threads": measured["threads"],
         "by_threads": measured["by_threads"],
     }
+
+
+def session_only(student: Path, texts: list[str], threads: dict[str, Any], rounds: int) -> dict[str, float]:
+    """The student's fp32 and int8 ONNX sessions alone at batch 1 (`session.run` on texts tokenised
+    beforehand), each at the thread count `time_all` kept, interleaved: the model's own share of a
+    prediction, without the tokenisation both formats pay alike. -> {"onnx": ms, "int8": ms}"""
+    import statistics
+
+    from workbench.evaluation import INT8_FILE, ONNX_FILE, OnnxClassifier
+    from workbench.models import load_classifier
+
+    tokenizer = load_classifier("run", str(student / "model")).tokenizer
+    sessions = {
+        kind: OnnxClassifier(student / "model" / file, threads[f"bilstm_{kind}"]["batch_1"]).session
+        for kind, file in (("onnx", ONNX_FILE), ("int8", INT8_FILE))
+    }
+    feeds = []
+    for text in texts:
+        enc = tokenizer([text], truncation=True, max_length=128, return_tensors="np")
+        feeds.append({i.name: enc[i.name].astype("int64") for i in sessions["onnx"].get_inputs()})
+    times: dict[str, list[float]] = {k: [] for k in sessions}
+    for _ in range(max(5, rounds)):
+        for kind, session in sessions.items():
+            start = time.perf_counter()
+            for feed in feeds:
+                session.run(["logits"], feed)
+            times[kind].append(1000 * (time.perf_counter() - start) / len(feeds))
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def summary(teacher_q: dict[str, Any], student_q: dict[str, Any], ms: dict[str, Any]) -> dict[str, Any]:
@@ -172,8 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     teacher_q, student_q = quantize_run(teacher), quantize_run(student)
     texts = labelled_texts(student, "validation")[0][: max(64, args.per_round)]  # the run's own texts
     ms = time_all(teacher, student, texts, args.rounds, args.per_round)
+    alone = session_only(student, texts, ms["threads"], args.rounds)
     result = {
         **summary(teacher_q, student_q, ms),
+        # the same ratio without the tokenisation both pay: what int8 does to the model itself
+        "int8_vs_fp32_onnx_b1_session_only": round(alone["onnx"] / alone["int8"], 2),
+        "session_only_ms_b1": alone,
         "machine": describe_machine(),
         "teacher_run": str(teacher),
         "student_run": str(student),

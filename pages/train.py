@@ -24,6 +24,7 @@ from ui.state import OPEN_RUN_KEY, bind, get_cfg, save_cfg
 from ui.wording import RUN_KINDS, STEPS, TEACHER_SOURCE_NOUNS, plain_problem
 from workbench.config import TrainConfig, to_commented_yaml
 from workbench.core import WorkbenchError
+from workbench.models import DEFAULT_BUNDLED
 from workbench.runs import (
     ACTIVE_STATES,
     RunInfo,
@@ -157,7 +158,7 @@ st.divider()
 st.header("Start a run")
 st.markdown(
     f"Teacher: **{TEACHER_SOURCE_NOUNS.get(cfg.teacher.source, cfg.teacher.source)}** "
-    f"{Path(cfg.teacher.name).name if cfg.teacher.name else ('all-MiniLM-L6-v2' if cfg.teacher.source == 'bundled' else '')} · "
+    f"{Path(cfg.teacher.name).name if cfg.teacher.name else (DEFAULT_BUNDLED if cfg.teacher.source == 'bundled' else '')} · "
     f"student: **{cfg.student.kind}** · data: **{cfg.data.source}** "
     + (
         f"({cfg.data.labels_per_class} labelled texts per class, the other training texts unlabelled). "

@@ -12,7 +12,7 @@ import torch
 
 from tests.conftest import NEGATIVE, POSITIVE
 from workbench.config import StudentConfig
-from workbench.evaluation.export import export_onnx
+from workbench.evaluation.export import OnnxClassifier, export_onnx
 from workbench.models import build_student, load_classifier, save_model
 from workbench.models.layers import cut_layers
 
@@ -52,6 +52,17 @@ def test_onnx_export_matches_pytorch(tiny_bert, tmp_path, kind):
     np.testing.assert_allclose(alone, expected[:1], atol=1e-4, rtol=0)
     wanted = ["input_ids", "attention_mask"] + (["token_type_ids"] if kind == "layers" else [])
     assert sorted(names) == sorted(wanted)
+    # the deployed path `measure_latency` times (the `tokenizers` library, as the model card's code) scores the same
+    loaded = load_classifier("run", str(tmp_path / "model"))
+    onnx = OnnxClassifier(path, 1, loaded.tokenizer)
+    assert onnx.takes_texts
+    np.testing.assert_allclose(onnx.predict_texts(NEW_TEXTS, 128), expected, atol=1e-4, rtol=0)
+    long_text = " ".join(["great"] * 50)
+    truncated = loaded.tokenizer([long_text], truncation=True, max_length=8, return_tensors="pt")
+    with torch.no_grad():
+        short = loaded.model.eval()(**{n: truncated[n] for n in names}).logits.numpy()
+    np.testing.assert_allclose(onnx.predict_texts([long_text], 8), short, atol=1e-4, rtol=0)
+    assert not OnnxClassifier(path, 1).takes_texts  # no tokenizer given: timed through the tensor path
 
 
 @pytest.mark.slowish

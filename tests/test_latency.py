@@ -74,6 +74,29 @@ def test_measure_fastest_keeps_each_batch_sizes_faster_thread_count(bundled_toke
     assert out["latency_ms"]["m"] == {"batch_1": by[1]["batch_1"], "batch_4": by[2]["batch_4"]}
 
 
+class TextModel(Sleeper):
+    """Stands in for an ONNX model given its tokenizer: it takes raw texts and tokenises them itself."""
+
+    takes_texts = True
+
+    def __init__(self):
+        super().__init__(0.0)
+        self.seen = []
+
+    def forward(self, input_ids, attention_mask=None):
+        raise AssertionError("a model that takes texts must not be given tensors")
+
+    def predict_texts(self, texts, max_length):
+        self.seen.append((len(texts), max_length))
+
+
+def test_a_model_that_takes_texts_is_timed_through_its_own_tokenisation(bundled_tokenizer):
+    model = TextModel()
+    measure_latency({"m": (model, bundled_tokenizer)}, ["a", "b"], 16, torch.device("cpu"), batch_sizes=(1, 4),
+                    examples_per_round=4)  # fmt: skip
+    assert {n for n, _ in model.seen} == {1, 4} and {m for _, m in model.seen} == {16}
+
+
 def test_thread_counts_are_this_process_and_one():
     before = torch.get_num_threads()
     try:

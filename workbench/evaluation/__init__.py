@@ -2,7 +2,7 @@
 
 from workbench.evaluation.export import ONNX_FILE, OnnxClassifier, export_run
 from workbench.evaluation.extra_sets import measure_sets, record_extra_eval
-from workbench.evaluation.latency import measure_latency
+from workbench.evaluation.latency import measure_fastest, measure_latency
 from workbench.evaluation.metrics import chance_accuracy, classification_metrics, majority_of_confusion
 from workbench.evaluation.model_card import CARD_FILE, card_text, usage_lines
 from workbench.evaluation.public_names import model_name, public_text, read_config, student_name, teacher_name
@@ -16,6 +16,7 @@ __all__ = [
     "ONNX_FILE",
     "OnnxClassifier",
     "labelled_texts",
+    "measure_fastest",
     "measure_latency",
     "measure_sets",
     "record_extra_eval",

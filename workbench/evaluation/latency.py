@@ -72,7 +72,8 @@ def measure_latency(
     threads: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """Milliseconds per example for each model at each batch size, tokenisation included, all of them
-    in one stated `precision` (fp32, or bf16 / fp16 autocast).
+    in one stated `precision` (fp32, or bf16 / fp16 autocast). A model that `takes_texts` (an
+    `OnnxClassifier` given its tokenizer) tokenises and runs as its model card's code does.
 
     `models` maps a name to (model, tokenizer). This function alone decides the precision a model is
     timed in: a model must arrive plain (no autocast forward left by `accelerator.prepare`; see
@@ -103,6 +104,9 @@ def measure_latency(
     accepted = {id(model): accepted_inputs(model) for model, _ in models.values()}
 
     def run(model: torch.nn.Module, tokenizer: Any, chunk: list[str]) -> None:
+        if getattr(model, "takes_texts", False):  # an ONNX model: tokenised as its model card's code does
+            model.predict_texts(chunk, max_length)
+            return
         enc = tokenize(tokenizer, chunk, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
         inputs = accepted[id(model)]
         with autocast(device, precision):
@@ -164,11 +168,13 @@ def _torch_threads(n: int | None) -> Iterator[None]:
 def thread_counts() -> list[int]:
     """The thread counts a deployable model is timed at: this process's (torch's setting), and 1.
 
-    At batch 1 a small model (a BiLSTM's sequential steps take microseconds each) loses more to
-    waking and syncing a second thread at every step than it gains: on 2 cores, ONNX Runtime ran the
-    int8 BiLSTM ~2-3x faster on 1 thread than on 2 (benchmarks/quantize.py). A transformer at batch
-    32 wins from every core. So a model is timed at both and each batch size keeps its faster, as a
-    person deploying it would set `intra_op_num_threads`."""
+    Which is faster depends on the model, the batch and the machine: a small model at batch 1 (a
+    BiLSTM's sequential steps take microseconds each) gains little from a second thread and loses a
+    lot when another process holds a core (the int8 BiLSTM: 0.63 ms on two threads against 0.22 on
+    one beside a busy benchmark; 0.234 against 0.225 on a quiet 2-core VM), while a transformer, and
+    any batch of 32, wins from every core (benchmarks/results/quantize.json `ms_by_threads`). So a
+    model is timed at both, side by side, and each batch size keeps its faster, as a person
+    deploying it would set `intra_op_num_threads`."""
     n = torch.get_num_threads()
     return [n] if n <= 1 else [n, 1]
 

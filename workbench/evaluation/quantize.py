@@ -142,8 +142,8 @@ def quantize_run(run_dir: str | Path) -> dict[str, Any]:
         accuracy[split] = {"int8": _accuracy(q, labels, id2label), "fp32": _accuracy(f, labels, id2label)}
         agreement[split] = sum(a == b for a, b in zip(q, f, strict=True)) / len(texts)
     makers = {
-        "int8": (lambda n: OnnxClassifier(int8_path, n), loaded.tokenizer),
-        "onnx": (lambda n: OnnxClassifier(folder / ONNX_FILE, n), loaded.tokenizer),
+        "int8": (lambda n: OnnxClassifier(int8_path, n, loaded.tokenizer), loaded.tokenizer),
+        "onnx": (lambda n: OnnxClassifier(folder / ONNX_FILE, n, loaded.tokenizer), loaded.tokenizer),
         "pytorch": (lambda n: model, loaded.tokenizer),
     }
     measured = measure_fastest(makers, _sample_texts(run_dir), 128, (1, 32), rounds=5)
