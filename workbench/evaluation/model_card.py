@@ -194,7 +194,8 @@ def usage_lines(run_dir: str | Path) -> list[str]:
     lines = [
         "## Speed",
         "",
-        "Milliseconds per example on CPU, tokenisation included (median over rounds).",
+        "Milliseconds per example on CPU, tokenisation included (median over rounds): PyTorch rows through "
+        "the transformers tokenizer, ONNX rows through the `tokenizers` library, as the code below runs each.",
         "",
         "| format | batch 1 | batch 32 |",
         "|---|---|---|",
