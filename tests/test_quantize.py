@@ -90,5 +90,6 @@ def test_speed_cells_and_the_int8_sentence_name_the_thread_count_that_was_kept()
     assert _ms(int8["latency_ms"], "batch_1") == "0.25"  # a report from before thread counts were timed
     assert "| ONNX Runtime int8 (dynamic) | 0.25 (1 thread) | 0.20 (2 threads) |" in int8_lines(int8)
     assert "on one CPU thread" in int8_sentence(int8) and "(2.4x)" in int8_sentence(int8)
+    assert "0.25 ms per sentence" in int8_sentence(int8) and "against 0.6 ms" in int8_sentence(int8)  # not 0.2 vs 0.6
     int8["threads"]["int8"]["batch_1"] = 2
     assert "thread" not in int8_sentence(int8)

@@ -39,12 +39,18 @@ def _start(run_dir: Path, int8: bool) -> None:
         st.error(str(exc))
 
 
+def _ms(value: float) -> str:
+    """Milliseconds as a reader compares them: two significant digits below 1 ms (0.24 and 0.17, not
+    0.2 and 0.2), one decimal above."""
+    return f"{value:.2g}" if value < 1 else f"{value:.1f}"
+
+
 def _onnx_done(run_dir: Path, run_id: str, onnx: dict[str, Any]) -> None:
     path = run_dir / "model" / ONNX_FILE
     lat, torch_ms = onnx["latency_ms"], onnx.get("pytorch_latency_ms") or {}
-    versus = f" against {torch_ms['batch_1']:.1f} ms in PyTorch, timed side by side" if "batch_1" in torch_ms else ""
+    versus = f" against {_ms(torch_ms['batch_1'])} ms in PyTorch, timed side by side" if "batch_1" in torch_ms else ""
     st.caption(
-        f"With ONNX Runtime (no PyTorch needed): {lat['batch_1']:.1f} ms per sentence{versus}, fp32; its "
+        f"With ONNX Runtime (no PyTorch needed): {_ms(lat['batch_1'])} ms per sentence{versus}, fp32; its "
         f"scores match PyTorch's to within {onnx.get('max_abs_diff', 0):.0e}. Its README says how to load each format."
     )
     st.download_button(
@@ -58,11 +64,11 @@ def int8_sentence(int8: dict[str, Any]) -> str:
     """What the int8 copy gains and costs, from the engine's measurement."""
     lat, fp32 = int8["latency_ms"], int8.get("onnx_latency_ms") or {}
     one_thread = ((int8.get("threads") or {}).get("int8") or {}).get("batch_1") == 1
-    speed = f"{lat['batch_1']:.1f} ms per sentence" + (
+    speed = f"{_ms(lat['batch_1'])} ms per sentence" + (
         " on one CPU thread (faster here than on all)" if one_thread else ""
     )
     if fp32.get("batch_1"):
-        speed += f" against {fp32['batch_1']:.1f} ms for the fp32 file ({fp32['batch_1'] / lat['batch_1']:.1f}x)"
+        speed += f" against {_ms(fp32['batch_1'])} ms for the fp32 file ({fp32['batch_1'] / lat['batch_1']:.1f}x)"
     test = (int8.get("accuracy") or {}).get("test") or {}
     accuracy = ""
     if test.get("int8") is not None and test.get("fp32") is not None:
