@@ -194,11 +194,12 @@ def measure_fastest(
     count (its threads are fixed then), a PyTorch model is returned as is (torch's threads are set
     around its calls). -> {"latency_ms": {name: {"batch_1": ms, ...}}, "threads": {name: {"batch_1": n,
     ...}}, "by_threads": {name: {n: {"batch_1": ms, ...}}}, "busy", "others_cpu_share"}"""
+    counts = thread_counts()
     models: dict[str, tuple[torch.nn.Module, Any]] = {}
     threads: dict[str, int] = {}
     timed_as: dict[tuple[str, int], str] = {}
     for name, (make, tokenizer) in makers.items():
-        for n in thread_counts():
+        for n in counts:
             key = f"{name}@{n}"
             models[key], threads[key], timed_as[(name, n)] = (make(n), tokenizer), n, key
     measured = measure_latency(
@@ -213,7 +214,7 @@ def measure_fastest(
         threads=threads,
     )
     by_threads = {
-        name: {n: {b: s["median"] for b, s in measured["models"][timed_as[(name, n)]].items()} for n in thread_counts()}
+        name: {n: {b: s["median"] for b, s in measured["models"][timed_as[(name, n)]].items()} for n in counts}
         for name in makers
     }
     latency: dict[str, dict[str, float]] = {}
