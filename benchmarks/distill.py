@@ -71,7 +71,11 @@ VARIANTS = [
         "HF Trainer subclass, tuned (bf16 where native, group_by_length, adamw_torch_fused)",
         {"options": {"tuned": True}},
     ),
-    Variant("workbench", "workbench_run", "workbench (defaults: auto precision, cold logit cache)"),
+    Variant(
+        "workbench",
+        "workbench_run",
+        "workbench (defaults: auto precision, cold logit cache, last layer for the first token only)",
+    ),
     Variant(
         "workbench_T4",
         "workbench_run",
@@ -83,6 +87,13 @@ VARIANTS = [
         "workbench_run",
         "workbench, fp32, no logit cache (accuracy reference)",
         {"options": {"training": {"precision": "fp32", "cache_teacher_logits": False}}},
+        ("full", "quick"),
+    ),
+    Variant(
+        "workbench_all_positions",
+        "workbench_run",
+        "workbench, the last layer for every position, not the first token's alone (ablation)",
+        {"options": {"training": {"first_token_last_layer": False, "cache_teacher_logits": False}}},
         ("full", "quick"),
     ),
     Variant(
@@ -188,15 +199,19 @@ def work_shapes(spec: Spec) -> dict[str, Any]:
     }
 
 
-def phase_shares(result: dict[str, Any], shapes: dict[str, Any], peaks: dict[str, Any]) -> dict[str, Any]:
+def phase_shares(
+    result: dict[str, Any], shapes: dict[str, Any], peaks: dict[str, Any], first_token: bool = True
+) -> dict[str, Any]:
     """A workbench run's teacher pass and optimizer steps as achieved FLOP/s and their share of the
-    machine's best measured matmul peak (benchmarks/flops.py says how both are counted)."""
+    machine's best measured matmul peak (benchmarks/flops.py says how both are counted; `first_token`:
+    the run computed the last layer for the first token only, its default)."""
     peak = peaks[peaks["best"]]
     cfg, lengths = shapes["config"], shapes["lengths"]
     computed = [i for i in result["extra"]["teacher_logits"] if not i["cached"]]
-    teacher_flops = sum(encoder_forward_flops(cfg, lengths[i["split"]]) for i in computed)
+    cut = first_token
+    teacher_flops = sum(encoder_forward_flops(cfg, lengths[i["split"]], first_token=cut) for i in computed)
     teacher_s = sum(i["seconds"] for i in computed)
-    student_flops = 3 * encoder_forward_flops(cfg, lengths["train"], layers=shapes["student_layers"])
+    student_flops = 3 * encoder_forward_flops(cfg, lengths["train"], layers=shapes["student_layers"], first_token=cut)
     student_flops *= result["epochs"]
     steps_s = result["extra"]["steps_s"]
     return {
@@ -436,9 +451,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         shapes = work_shapes(spec)
         results = {v.name: run_variant(v, spec, work, env) for v in chosen}
-        for name, result in results.items():
-            if name.startswith("workbench"):
-                result["flops"] = phase_shares(result, shapes, peaks)
+        for v in chosen:
+            if v.name.startswith("workbench"):
+                training = v.spec.get("options", {}).get("training", {})
+                cut = training.get("first_token_last_layer", True)
+                results[v.name]["flops"] = phase_shares(results[v.name], shapes, peaks, cut)
 
     from dataclasses import asdict
 

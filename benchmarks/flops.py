@@ -48,12 +48,17 @@ def measured_peaks() -> dict[str, Any]:
     return peaks
 
 
-def encoder_forward_flops(config: Any, lengths: Iterable[int], layers: int | None = None) -> float:
+def encoder_forward_flops(
+    config: Any, lengths: Iterable[int], layers: int | None = None, first_token: bool = False
+) -> float:
     """Matmul FLOPs of a BERT-style encoder's forward over sequences of these lengths (no padding).
 
     Per layer and sequence of s tokens, hidden h, feed-forward i: Q, K, V and output projections
     8·s·h², feed-forward 4·s·h·i, attention scores and their weighted sum 4·s²·h. Plus the pooler and
     the classifier on the first token. `layers` overrides the config's (a student made of some layers).
+    With `first_token`, the last layer as the workbench runs it (workbench/models/first_token.py): K and
+    V for all s tokens (4·s·h²), the rest for one (4·h² + 4·h·i + 4·s·h). The work done, not the work a
+    plain forward would do, so a share of the peak does not count skipped arithmetic as achieved.
     """
     h = config.hidden_size
     i = config.intermediate_size
@@ -61,7 +66,9 @@ def encoder_forward_flops(config: Any, lengths: Iterable[int], layers: int | Non
     labels = getattr(config, "num_labels", 2)
     total = 0.0
     for s in lengths:
-        total += n_layers * (8 * s * h * h + 4 * s * h * i + 4 * s * s * h) + 2 * h * h + 2 * h * labels
+        full_layer = 8 * s * h * h + 4 * s * h * i + 4 * s * s * h
+        last = 4 * s * h * h + 4 * h * h + 4 * h * i + 4 * s * h if first_token else full_layer
+        total += (n_layers - 1) * full_layer + last + 2 * h * h + 2 * h * labels
     return total
 
 

@@ -8,6 +8,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from transformers import BertConfig, BertForSequenceClassification
 
 from benchmarks.flops import encoder_forward_flops, matmul_peak, share
+from workbench.models import first_token_only
 
 
 @pytest.mark.parametrize("length", [7, 40])
@@ -26,6 +27,14 @@ def test_the_analytic_count_matches_torchs_counter(length: int) -> None:
     # a student of some of the layers: the count scales with them
     one_layer = encoder_forward_flops(config, [length], layers=1)
     assert one_layer < encoder_forward_flops(config, [length]) < 2.1 * one_layer
+    # the last layer for the first token only, as the workbench runs it (its one-off check first, uncounted)
+    with first_token_only(model):
+        pass
+    with torch.no_grad(), FlopCounterMode(display=False) as counter, first_token_only(model):
+        model(input_ids=ids)
+    cut = encoder_forward_flops(config, [length], first_token=True)
+    assert cut == pytest.approx(counter.get_total_flops(), rel=0.01)
+    assert cut < encoder_forward_flops(config, [length])
 
 
 def test_the_peak_and_the_share_are_plain_numbers() -> None:

@@ -61,6 +61,11 @@ class TrainConfig:
     group_by_length: bool = option(True, "batch texts of similar length together (less padding)")
     cache_teacher_logits: bool = option(True, "reuse teacher logits across runs (keyed by content)")
     num_threads: int = option(0, "torch CPU threads; 0 = all cores")
+    first_token_last_layer: bool = option(
+        True,
+        "run a BERT-family model's last layer for the first token alone where only logits are read "
+        "(teacher pass, training steps, evaluations): the same logits, less arithmetic",
+    )
     freeze_word_embeddings: bool = option(
         False,
         "keep the word-embedding table fixed: faster steps for small models, whose table is most of their weights",

@@ -78,7 +78,14 @@ def logits_for(
         emit, "teacher_logits", scale=accelerator.num_processes, whole=len(enc), split=split, unit="examples"
     )
     part = predict_logits(
-        teacher.loaded.model, enc, tc.eval_batch_size, accelerator.device, precision, indices=idx, on_batch=on_batch
+        teacher.loaded.model,
+        enc,
+        tc.eval_batch_size,
+        accelerator.device,
+        precision,
+        indices=idx,
+        on_batch=on_batch,
+        first_token=tc.first_token_last_layer,
     )
     logits = gather_rows(accelerator, idx, part, len(enc))
     seconds = time.perf_counter() - start

@@ -9,6 +9,7 @@ from workbench.models.bilstm import BiLSTMConfig, BiLSTMForSequenceClassificatio
 from workbench.models.bundled import BUNDLED_MODELS, DEFAULT_BUNDLED, bundled_model_path, bundled_name
 from workbench.models.configs import model_layer_count, model_tokenizer
 from workbench.models.fingerprints import texts_fingerprint
+from workbench.models.first_token import first_token_only
 from workbench.models.footprint import accepted_inputs, describe, folder_size, param_breakdown, weight_bytes
 from workbench.models.inference import classify, predict_logits, predict_sharded
 from workbench.models.layers import default_layers
@@ -50,6 +51,7 @@ __all__ = [
     "model_layer_count",
     "model_tokenizer",
     "param_breakdown",
+    "first_token_only",
     "predict_logits",
     "predict_sharded",
     "pruned_vocab_size",

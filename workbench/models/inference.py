@@ -13,6 +13,7 @@ import torch
 
 from workbench.core import Emit, autocast, gather_rows, progress, shard_indices
 from workbench.data import Encoded, collate, encode, model_inputs, sorted_batches
+from workbench.models.first_token import first_token_only
 from workbench.models.footprint import accepted_inputs
 
 
@@ -25,8 +26,12 @@ def predict_logits(
     precision: str = "fp32",
     indices: list[int] | None = None,
     on_batch: Callable[[int, int], None] | None = None,
+    first_token: bool = True,
 ) -> torch.Tensor:
     """Logits for every example of `enc` (or the given `indices`), in their order. -> (n, C) fp32 on CPU.
+
+    With `first_token`, a BERT-family model's last layer runs for the first token alone (`first_token.py`:
+    the same logits, less arithmetic).
 
     `on_batch(done, total)` is called after each batch with examples done so far (a long split takes
     minutes: the run panel shows how far it is; `progress.Progress` throttles what gets written).
@@ -36,17 +41,18 @@ def predict_logits(
     lengths = [len(enc.features["input_ids"][i]) for i in chosen]
     out: torch.Tensor | None = None
     done = 0
-    for local in sorted_batches(lengths, batch_size):
-        batch = collate(enc, [chosen[j] for j in local])
-        inputs = {k: v.to(device) for k, v in model_inputs(batch).items()}
-        with autocast(device, precision):
-            logits = model(**inputs).logits.float().cpu()  # (bs, C)
-        if out is None:
-            out = torch.empty(len(chosen), logits.shape[-1])
-        out[torch.tensor(local)] = logits
-        done += len(local)
-        if on_batch is not None:
-            on_batch(done, len(chosen))
+    with first_token_only(model, first_token):
+        for local in sorted_batches(lengths, batch_size):
+            batch = collate(enc, [chosen[j] for j in local])
+            inputs = {k: v.to(device) for k, v in model_inputs(batch).items()}
+            with autocast(device, precision):
+                logits = model(**inputs).logits.float().cpu()  # (bs, C)
+            if out is None:
+                out = torch.empty(len(chosen), logits.shape[-1])
+            out[torch.tensor(local)] = logits
+            done += len(local)
+            if on_batch is not None:
+                on_batch(done, len(chosen))
     return out if out is not None else torch.empty(0, model.config.num_labels)
 
 
@@ -65,6 +71,7 @@ def predict_sharded(
     precision: str,
     emit: Emit | None = None,
     phase: str = "evaluating",
+    first_token: bool = True,
     **fields: Any,
 ) -> torch.Tensor:
     """Logits for all of `enc`, each process predicting its share, gathered. -> (n, C) on CPU.
@@ -73,5 +80,7 @@ def predict_sharded(
     """
     idx = shard_indices(len(enc), accelerator)
     on_batch = progress(emit, phase, scale=accelerator.num_processes, whole=len(enc), unit="examples", **fields)
-    part = predict_logits(model, enc, batch_size, accelerator.device, precision, indices=idx, on_batch=on_batch)
+    part = predict_logits(
+        model, enc, batch_size, accelerator.device, precision, indices=idx, on_batch=on_batch, first_token=first_token
+    )
     return gather_rows(accelerator, idx, part, len(enc))

@@ -51,7 +51,7 @@ from workbench.core import Emit, WorkbenchError
 from workbench.data import Encoded, collate, length_grouped_batches, model_inputs, shuffled_batches
 from workbench.distill import DistillationLoss
 from workbench.evaluation import classification_metrics
-from workbench.models import predict_sharded
+from workbench.models import first_token_only, predict_sharded
 from workbench.training import checkpoint
 from workbench.training.accelerate_setup import make_optimizer
 from workbench.training.schedule import Schedule, plan_schedule
@@ -192,6 +192,14 @@ def train_loop(
         ask={f"output_{name}": True for name in forward_outputs}, plan=plan,
     )  # fmt: skip
     p = _start(t, resume)
+    # only logits are read unless the loss asks for hidden states: then every position of every layer counts
+    with first_token_only(unwrapped, tc.first_token_last_layer and not forward_outputs):
+        return _run(t, p)
+
+
+def _run(t: _Trainer, p: _Progress) -> LoopResult:
+    """The loop itself: epochs of micro-batches, optimizer steps, evaluations, checkpoints, until done or stopped."""
+    plan, emit = t.plan, t.emit
     emit(
         {
             "type": "phase",
@@ -363,7 +371,14 @@ def _evaluate(t: _Trainer, p: _Progress) -> None:
     """Validation accuracy and macro-F1 as an eval event; counts passes since the best, and keeps a CPU
     copy of the weights when they are the best (with `keep_best`; a tie is not better: the earlier step stays)."""
     start = time.perf_counter()
-    logits_val = predict_sharded(t.accelerator, t.unwrapped, t.val_enc, t.tc.eval_batch_size, t.precision)  # (n, C)
+    logits_val = predict_sharded(
+        t.accelerator,
+        t.unwrapped,
+        t.val_enc,
+        t.tc.eval_batch_size,
+        t.precision,
+        first_token=t.tc.first_token_last_layer,
+    )  # (n, C)
     m = classification_metrics(t.val_enc.labels, logits_val.argmax(-1), t.num_labels)
     t.emit(
         {
