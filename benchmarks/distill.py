@@ -90,6 +90,22 @@ VARIANTS = [
         ("full", "quick"),
     ),
     Variant(
+        "hf_trainer_tuned_allocator",
+        "hf_trainer",
+        "HF Trainer subclass, tuned, and glibc's allocator set as the workbench sets it (MALLOC_MMAP_MAX_=0)",
+        {"options": {"tuned": True}},
+        ("full", "quick"),
+        {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(1 << 30)},
+    ),
+    Variant(
+        "workbench_default_allocator",
+        "workbench_run",
+        "workbench with glibc's default allocator settings (ablation)",
+        {"options": {"training": {"cache_teacher_logits": False}}},
+        ("full", "quick"),
+        {"WORKBENCH_SPEED_OFF": "allocator"},
+    ),
+    Variant(
         "workbench_all_positions",
         "workbench_run",
         "workbench, the last layer for every position, not the first token's alone (ablation)",
@@ -238,6 +254,14 @@ def ratios(results: dict[str, dict[str, Any]]) -> dict[str, float | None]:
         "vs_trainer_warm": (
             results["workbench_T4"]["examples_per_s"] / results["hf_trainer_tuned"]["examples_per_s"]
             if {"workbench_T4", "hf_trainer_tuned"} <= set(results)
+            else None
+        ),
+        # the Trainer given the one process-level setting the workbench makes (core/allocator.py): what
+        # a Trainer user gains by setting two environment variables, so what is left is the engine's
+        "vs_trainer_same_allocator": speed("hf_trainer_tuned_allocator"),
+        "vs_trainer_same_allocator_warm": (
+            results["workbench_T4"]["examples_per_s"] / results["hf_trainer_tuned_allocator"]["examples_per_s"]
+            if {"workbench_T4", "hf_trainer_tuned_allocator"} <= set(results)
             else None
         ),
         "teacher_pass_peak_share": (wb.get("flops") or {}).get("teacher_pass_share"),

@@ -4,6 +4,7 @@ It knows nothing of models, data or runs; every other subpackage may import it.
 """
 
 from workbench.core import hub
+from workbench.core.allocator import keep_freed_memory
 from workbench.core.distributed import gather_rows, is_distributed, leave_process_group, shard_indices
 from workbench.core.errors import WorkbenchError
 from workbench.core.files import (
@@ -35,6 +36,7 @@ __all__ = [
     "gather_rows",
     "hub",
     "is_distributed",
+    "keep_freed_memory",
     "leave_process_group",
     "progress",
     "read_json",

@@ -3,7 +3,8 @@
 `python -m workbench export RUN_DIR` writes `model/model.onnx` (dynamic batch and sequence axes; the
 inputs the model takes; one output, `logits`) with `torch.onnx.export` (the dynamo exporter, torch's
 default since 2.9, for transformers; the TorchScript one for the BiLSTM, see `_write_onnx`), runs it with onnxruntime on a few texts and refuses it (one-line error) when its
-logits differ from PyTorch's by more than 1e-4. It then times the ONNX model beside the PyTorch one,
+logits differ from PyTorch's by more than 1e-4. A BERT-family model's graph computes its last layer for
+the first token only (`workbench.models.first_token`; the check is against the plain model). It then times the ONNX model beside the PyTorch one,
 interleaved round by round through `latency.measure_fastest` (tokenisation included, median of >= 5
 rounds, each at all cores and at one, keeping the faster per batch size), writes `model/README.md` saying what the model is
 and how to load each format, and records the result in report.json under `student.onnx` (or
@@ -32,7 +33,13 @@ from workbench.data import MODEL_INPUTS, tokenize
 from workbench.evaluation.latency import measure_fastest
 from workbench.evaluation.model_card import write_model_card
 from workbench.evaluation.report_file import write_report
-from workbench.models import BiLSTMForSequenceClassification, accepted_inputs, load_classifier, resolve_location
+from workbench.models import (
+    BiLSTMForSequenceClassification,
+    accepted_inputs,
+    first_token_only,
+    load_classifier,
+    resolve_location,
+)
 
 ONNX_FILE = "model.onnx"
 TOLERANCE = 1e-4
@@ -163,7 +170,9 @@ def export_and_verify(model_dir: str | Path, texts: list[str] | None = None) -> 
     path.unlink(missing_ok=True)
     quiet = io.StringIO()
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(quiet), _quiet_loggers():
+        # the graph gets the last layer for the first token only where that is exact (first_token.py):
+        # the same logits, checked below against the plain PyTorch model, for less arithmetic per text
+        with warnings.catch_warnings(), contextlib.redirect_stdout(quiet), _quiet_loggers(), first_token_only(model):
             warnings.simplefilter("ignore")
             _write_onnx(model, example, names, path)
     except Exception as exc:  # the exporter's errors are pages long: keep the first line

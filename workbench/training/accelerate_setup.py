@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from workbench.config import TrainConfig
-from workbench.core import WorkbenchError, is_distributed, resolve_device, resolve_precision
+from workbench.core import WorkbenchError, is_distributed, keep_freed_memory, resolve_device, resolve_precision
 
 
 def make_accelerator(tc: TrainConfig) -> tuple[Any, str]:
@@ -23,6 +23,8 @@ def make_accelerator(tc: TrainConfig) -> tuple[Any, str]:
 
     device = resolve_device(tc.device)
     precision = resolve_precision(tc.precision, device)
+    if not speed_off("allocator"):
+        keep_freed_memory()  # large per-step buffers reused, not page-faulted in afresh (core/allocator.py)
     if precision == "fp16" and device.type != "cuda":
         raise WorkbenchError("precision fp16 needs a CUDA GPU; use bf16 or fp32 on the CPU")
     if not is_distributed():
