@@ -34,7 +34,20 @@ def _onnx_vs_torch(folder, texts):
 
 @pytest.mark.slowish  # trains for seconds
 @pytest.mark.parametrize("kind", ["bilstm", "layers"])
-def test_onnx_export_matches_pytorch(tiny_bert, tmp_path, kind):
+def test_onnx_export_matches_pytorch(tiny_bert, tmp_path, kind, monkeypatch):
+    import contextlib
+
+    from workbench.evaluation import export as export_module
+
+    cut, original = [], export_module.first_token_only  # whether the graph runs the last layer for the first token
+
+    @contextlib.contextmanager
+    def spy(model):
+        with original(model) as on:
+            cut.append(on)
+            yield on
+
+    monkeypatch.setattr(export_module, "first_token_only", spy)
     teacher = load_classifier("local", str(tiny_bert), LABELS)
     if kind == "bilstm":
         cfg = StudentConfig(kind="bilstm", embedding_size=16, lstm_hidden_size=8)
@@ -44,6 +57,7 @@ def test_onnx_export_matches_pytorch(tiny_bert, tmp_path, kind):
     save_model(student, tmp_path / "model")
     path = export_onnx(tmp_path)
     assert path == tmp_path / "model" / "model.onnx" and path.stat().st_size > 0
+    assert cut == [kind == "layers"]  # a BERT-family student's graph is cut; the BiLSTM has no such layer
     # batch and length other than the export example's: the axes are dynamic
     names, got, expected = _onnx_vs_torch(tmp_path / "model", NEW_TEXTS)
     assert got.shape == (4, 2)

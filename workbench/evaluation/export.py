@@ -2,13 +2,15 @@
 
 `python -m workbench export RUN_DIR` writes `model/model.onnx` (dynamic batch and sequence axes; the
 inputs the model takes; one output, `logits`) with `torch.onnx.export` (the dynamo exporter, torch's
-default since 2.9, for transformers; the TorchScript one for the BiLSTM, see `_write_onnx`), runs it with onnxruntime on a few texts and refuses it (one-line error) when its
-logits differ from PyTorch's by more than 1e-4. A BERT-family model's graph computes its last layer for
-the first token only (`workbench.models.first_token`; the check is against the plain model). It then times the ONNX model beside the PyTorch one,
+default since 2.9, for transformers; the TorchScript one for the BiLSTM, see `_write_onnx`), runs it
+with onnxruntime on a few texts and refuses it (one-line error) when its logits differ from PyTorch's
+by more than 1e-4. A BERT-family model's graph computes its last layer for the first token only
+(`workbench.models.first_token`: the same logits, checked against the plain model; 1.3-1.4x faster for
+a 3-layer MiniLM student at batch 1 and 32). It then times the ONNX model beside the PyTorch one,
 interleaved round by round through `latency.measure_fastest` (tokenisation included, median of >= 5
-rounds, each at all cores and at one, keeping the faster per batch size), writes `model/README.md` saying what the model is
-and how to load each format, and records the result in report.json under `student.onnx` (or
-`teacher.onnx` for a teacher run).
+rounds, each at all cores and at one, keeping the faster per batch size), writes `model/README.md`
+saying what the model is and how to load each format, and records the result in report.json under
+`student.onnx` (or `teacher.onnx` for a teacher run).
 
 The ONNX file plus `tokenizer.json` need neither this repository nor `transformers`: onnxruntime and
 the `tokenizers` library run the model anywhere. The PyTorch folder of a BiLSTM student needs
