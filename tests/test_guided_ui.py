@@ -79,6 +79,15 @@ def test_estimate_says_how_long_before_it_starts(runs_dir, monkeypatch, tmp_path
     text = estimate_text(None, None)
     assert "4-5 minutes" in text and "measured 4.6 minutes" in text and "busy" in text
     assert "1-2 minutes" in estimate_text(64, None)  # models still load and evaluate whatever the size
+    # measured with native bf16, shown on a machine without it: up to three times as long, and said why
+    bench.write_text(
+        json.dumps({"minutes": 2.6, "data_sizes": {"train": 10000}, "machine": "2 CPU cores, native bf16"})
+    )
+    monkeypatch.setattr(ui.guided, "cpu_has_native_bf16", lambda: False)
+    text = estimate_text(None, None)
+    assert "2-8 minutes" in text and "native bf16, which this one lacks" in text
+    monkeypatch.setattr(ui.guided, "cpu_has_native_bf16", lambda: True)
+    assert "2-3 minutes" in estimate_text(None, None) and "lacks" not in estimate_text(None, None)
     # no benchmark file: the derived figure, said to be an estimate
     monkeypatch.setattr(ui.guided, "MEASURED", tmp_path / "missing.json")
     assert "estimate" in estimate_text(None, None)

@@ -19,7 +19,8 @@ def run(kind, cfg, name):
 
 @pytest.fixture
 def teacher_run(tiny_config):
-    tiny_config.teacher_training.epochs = 6
+    # 10 passes: at 6 the tiny random BERT reached 0.5-0.96 over seeds (24 validation texts), too near 0.75
+    tiny_config.teacher_training.epochs = 10
     code, run_dir = run("teacher", tiny_config, "teacher")
     assert code == 0, read_status(run_dir)
     return run_dir
@@ -35,7 +36,7 @@ def test_teacher_run_folder(teacher_run):
     assert steps and set(steps[0]) >= STEP_KEYS
     assert [e["step"] for e in steps] == sorted({e["step"] for e in steps})  # each step once, in order
     assert steps[-1]["step"] == steps[-1]["total_steps"]
-    assert len(evals) == 6 * 4 and all({"split", "accuracy", "macro_f1"} <= set(e) for e in evals)  # 4 an epoch
+    assert len(evals) == 10 * 4 and all({"split", "accuracy", "macro_f1"} <= set(e) for e in evals)  # 4 an epoch
     report = read_report(teacher_run)
     for split in ("validation", "test"):
         assert 0 <= report["teacher"][split]["accuracy"] <= 1

@@ -19,6 +19,7 @@ from ui.state import OPEN_RUN_KEY, save_cfg
 from ui.summary import human_seconds
 from ui.wording import RUN_STATES, STEP_STARTING, STEP_STATES, STEPS
 from workbench.config import ModelConfig, RunConfig
+from workbench.core import cpu_has_native_bf16
 from workbench.runs import RunInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,9 +75,16 @@ def estimate_text(n_train: int | None, measured: tuple[float, int] | None, stude
     # the project's benchmark of the full first run on an idle 2-core machine, else the derived figure
     quiet = float(bench.get("minutes") or 0) or None
     low, high = (quiet, quiet) if quiet else QUIET_MINUTES
+    # measured on a CPU with native bf16, run on one without: fp32 throughout. Up to three times the
+    # time: the distillation benchmark's fp32 run took 2.1x its bf16 one on the same VM, and the story
+    # took 8.0 minutes on a VM without bf16 against 2.6 on the one with (different VMs and code)
+    slower = bool(quiet) and "native bf16" in str(bench.get("machine", "")) and not cpu_has_native_bf16()
+    high *= 3 if slower else 1
     # loading the models and evaluating them take a minute or so whatever the number of examples
     lo, hi = max(1, math.floor(low * share)), max(2, math.ceil(high * share))
     source = f"measured {quiet:.1f} minutes for all the data" if quiet else "an estimate"
+    if slower:
+        source += " on a CPU with native bf16, which this one lacks"
     return f"About **{lo}-{hi} minutes** on an idle 2-core laptop ({source}; slower while the computer is busy)."
 
 

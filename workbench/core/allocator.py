@@ -5,9 +5,12 @@ glibc serves an allocation above its mmap threshold (128 KiB, adapting up to 32 
 every time: the word-embedding gradient alone is (V, H) = (30522, 384) fp32, 47 MB for MiniLM. Mapped
 afresh each step, every page of it faults in and is zeroed by the kernel before PyTorch fills it.
 Profiled on the 3-layer student (bf16, 2-core EPYC, `python -m benchmarks.profile_loop`): `aten::fill_`
-inside `embedding_dense_backward` was 55% of the loop. With mmap off for the heap's blocks
-(M_MMAP_MAX = 0) and the heap's top not trimmed back (M_TRIM_THRESHOLD high), freed buffers stay mapped
-and the next step reuses them: the same loop ran in 1.3-1.5 s instead of 2.6-4.8 s.
+inside `embedding_dense_backward` was 55% of the loop. With mmap off for large blocks (M_MMAP_MAX = 0)
+and the heap's top not trimmed back (M_TRIM_THRESHOLD high), large blocks come from the heap, and the
+space they free stays mapped for later blocks. Not every later block fits a given freed space exactly
+(a 64-byte-aligned request is a little larger than the block it frees), but over a training step's mix
+of sizes most are reused: the loop of 512 examples ran in 1.3-1.4 s instead of 2.1-3.3 s, and a whole
+distillation run 1.21x faster (`benchmarks/results/same-work/distill.md`).
 
 The cost is memory: what a step frees stays with the process until it ends (its peak, not growth step
 after step). It is what `MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=...` in the environment does, but
