@@ -168,3 +168,19 @@ def test_training_that_reads_hidden_states_runs_every_position():
     _, widths = train(True, forward_outputs=("hidden_states",))
     steps = [w for b, w in widths if b == 4]  # the evaluations (6 examples) read logits only: cut
     assert len(steps) == 4 and all(w > 1 for w in steps)
+
+
+def test_the_check_runs_the_plain_forward_of_a_model_accelerate_wrapped():
+    model = bert().eval()
+    plain = model.forward
+    calls = []
+
+    def original(*args, **kwargs):
+        calls.append(torch.is_autocast_enabled("cpu"))
+        return plain(*args, **kwargs)
+
+    model._original_forward = original  # what Accelerate keeps when it wraps forward in autocast
+    model.forward = torch.autocast("cpu", dtype=torch.bfloat16)(plain)
+    with first_token_only(model) as on:
+        pass
+    assert on is True and calls == [False, False]  # both sides of the check in fp32

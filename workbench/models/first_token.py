@@ -41,8 +41,9 @@ def first_token_only(model: torch.nn.Module, enabled: bool = True) -> Iterator[b
     if layer is None or not _exact(model, layer):
         yield False
         return
-    if "forward" in vars(layer):  # an enclosing `with` patched it already (evaluation inside training)
-        yield True
+    patched = vars(layer).get("forward")
+    if patched is not None:  # an enclosing `with` patched it (evaluation inside training), or someone else did
+        yield getattr(patched, "__func__", None) is _first_token_forward
         return
     layer.forward = types.MethodType(_first_token_forward, layer)
     try:
@@ -86,14 +87,16 @@ def _exact(model: torch.nn.Module, layer: torch.nn.Module) -> bool:
         ids = torch.arange(14, device=device).view(2, 7) % max(vocab - 1, 1) + 1  # (2, 7)
         mask = torch.ones_like(ids)
         mask[1, 4:] = 0  # the second row padded
+        # in fp32: Accelerate wraps a prepared model's forward in autocast, whose rounding would blur the check
+        forward = getattr(inner, "_original_forward", inner.forward)
         with torch.no_grad():
-            plain = inner(input_ids=ids, attention_mask=mask).logits.float()  # (2, C)
+            plain = forward(input_ids=ids, attention_mask=mask).logits.float()  # (2, C)
             layer.forward = types.MethodType(_first_token_forward, layer)
             try:
-                patched = inner(input_ids=ids, attention_mask=mask).logits.float()
+                patched = forward(input_ids=ids, attention_mask=mask).logits.float()
             finally:
                 del layer.forward
-        ok = patched.shape == plain.shape and torch.allclose(patched, plain, rtol=1e-4, atol=1e-5)
+        ok = patched.shape == plain.shape and torch.allclose(patched, plain, rtol=1e-3, atol=1e-4)
     except Exception:  # noqa: BLE001 - a model this cannot run on just runs whole
         ok = False
     finally:
