@@ -102,6 +102,33 @@ def test_a_trial_claimed_by_a_worker_that_dies_at_once_still_goes_stale(tiny_con
     assert list(states.values()).count("WAITING") == 4  # 3 never claimed + the retry
 
 
+def _claim_at_once(url: str, barrier, results) -> None:
+    study, _ = sweep.load_sweep("race", url)
+    barrier.wait()
+    trial = sweep._claim_waiting(study, url)
+    results.put(None if trial is None else trial.number)
+
+
+@pytest.mark.slowish
+def test_workers_claiming_at_once_never_get_the_same_trial(tiny_config, isolated_dirs):
+    """SQLite ignores Optuna's SELECT ... FOR UPDATE: without the claim lock two workers could both take
+    trial 0 (seen in CI), and the slower one crashed reporting a trial the other had finished."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    for round_ in range(4):
+        url = sweep.storage_url("", isolated_dirs / f"race{round_}")
+        sweep.create_sweep(_grid_config(tiny_config), "race", url)  # 4 waiting trials
+        barrier, results = ctx.Barrier(4), ctx.Queue()
+        procs = [ctx.Process(target=_claim_at_once, args=(url, barrier, results)) for _ in range(4)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        claimed = sorted(results.get(timeout=5) for _ in procs)
+        assert claimed == [0, 1, 2, 3], claimed
+
+
 def _open_at_once(url: str, barrier, results) -> None:
     barrier.wait()
     try:

@@ -20,12 +20,14 @@ worker process, reusing the loaded data, teacher, tokenisation and cached teache
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import fcntl
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -251,18 +253,41 @@ def _run_trial(study: Any, trial: Any, base: RunConfig, params: dict[str, Any], 
 # --------------------------------------------------------------------------- workers
 
 
-def _claim_waiting(study: Any) -> Any | None:
+def _claim_waiting(study: Any, url: str = "") -> Any | None:
     """Claim one queued trial for this worker (WAITING -> RUNNING succeeds for exactly one worker)."""
     optuna = _optuna()
     storage = study._storage
-    for frozen in storage.get_all_trials(study._study_id, deepcopy=False, states=(optuna.trial.TrialState.WAITING,)):
-        try:
-            if storage.set_trial_state_values(frozen._trial_id, state=optuna.trial.TrialState.RUNNING):
-                _first_heartbeat(storage, frozen._trial_id)
-                return optuna.trial.Trial(study, frozen._trial_id)
-        except optuna.exceptions.UpdateFinishedTrialError:
-            continue
+    with _claim_lock(url):
+        waiting = storage.get_all_trials(study._study_id, deepcopy=False, states=(optuna.trial.TrialState.WAITING,))
+        for frozen in waiting:
+            try:
+                if storage.set_trial_state_values(frozen._trial_id, state=optuna.trial.TrialState.RUNNING):
+                    _first_heartbeat(storage, frozen._trial_id)
+                    return optuna.trial.Trial(study, frozen._trial_id)
+            except optuna.exceptions.UpdateFinishedTrialError:
+                continue
     return None
+
+
+@contextlib.contextmanager
+def _claim_lock(url: str) -> Iterator[None]:
+    """Serialise claims on an SQLite study across this machine's workers.
+
+    Optuna's WAITING -> RUNNING check-and-set reads the row `FOR UPDATE`, which PostgreSQL locks and
+    SQLite ignores: two workers reading the trial at once could both set it running (seen in CI: both
+    ran trial 0, and the slower one failed on reporting a trial the other had finished). Workers that
+    share an SQLite file share a machine, so an OS file lock beside the file (dropped by the OS when a
+    process dies) makes read-and-claim one step. Other databases need nothing.
+    """
+    if not url.startswith("sqlite:///"):
+        yield
+        return
+    with open(url.removeprefix("sqlite:///") + ".claim.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _first_heartbeat(storage: Any, trial_id: int) -> None:
@@ -318,7 +343,7 @@ def run_worker(
             signal.signal(signal.SIGTERM, on_signal)  # each trial's run installs its own handlers
             optuna.storages.fail_stale_trials(study)  # a dead worker's trial -> failed and re-queued
             if cfg.sweep.mode == "grid":
-                trial = _claim_waiting(study)
+                trial = _claim_waiting(study, url)
                 if trial is None:
                     running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
                     if not running:
