@@ -34,6 +34,7 @@ from typing import Any
 
 from benchmarks.common import Spec
 from benchmarks.flops import encoder_forward_flops, measured_peaks, share
+from workbench.core import ALLOCATOR_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -95,7 +96,7 @@ VARIANTS = [
         "HF Trainer subclass, tuned, and glibc's allocator set as the workbench sets it (MALLOC_MMAP_MAX_=0)",
         {"options": {"tuned": True}},
         ("full", "quick"),
-        {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(1 << 30)},
+        ALLOCATOR_ENV,
     ),
     Variant(
         "workbench_default_allocator",
@@ -224,10 +225,11 @@ def phase_shares(
     peak = peaks[peaks["best"]]
     cfg, lengths = shapes["config"], shapes["lengths"]
     computed = [i for i in result["extra"]["teacher_logits"] if not i["cached"]]
-    cut = first_token
-    teacher_flops = sum(encoder_forward_flops(cfg, lengths[i["split"]], first_token=cut) for i in computed)
+    teacher_flops = sum(encoder_forward_flops(cfg, lengths[i["split"]], first_token=first_token) for i in computed)
     teacher_s = sum(i["seconds"] for i in computed)
-    student_flops = 3 * encoder_forward_flops(cfg, lengths["train"], layers=shapes["student_layers"], first_token=cut)
+    student_flops = 3 * encoder_forward_flops(
+        cfg, lengths["train"], layers=shapes["student_layers"], first_token=first_token
+    )
     student_flops *= result["epochs"]
     steps_s = result["extra"]["steps_s"]
     return {

@@ -105,27 +105,32 @@ def test_a_trial_claimed_by_a_worker_that_dies_at_once_still_goes_stale(tiny_con
 def _claim_at_once(url: str, barrier, results) -> None:
     study, _ = sweep.load_sweep("race", url)
     barrier.wait()
-    trial = sweep._claim_waiting(study, url)
+    trial = sweep._claim_waiting(study)
     results.put(None if trial is None else trial.number)
+
+
+def _at_once(target, url: str, n: int = 4) -> list:
+    """What `target(url, barrier, results)` puts, from n forked processes released together."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    barrier, results = ctx.Barrier(n), ctx.Queue()
+    procs = [ctx.Process(target=target, args=(url, barrier, results)) for _ in range(n)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    return [results.get(timeout=5) for _ in procs]
 
 
 @pytest.mark.slowish
 def test_workers_claiming_at_once_never_get_the_same_trial(tiny_config, isolated_dirs):
     """SQLite ignores Optuna's SELECT ... FOR UPDATE: without the claim lock two workers could both take
     trial 0 (seen in CI), and the slower one crashed reporting a trial the other had finished."""
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork")
     for round_ in range(4):
         url = sweep.storage_url("", isolated_dirs / f"race{round_}")
         sweep.create_sweep(_grid_config(tiny_config), "race", url)  # 4 waiting trials
-        barrier, results = ctx.Barrier(4), ctx.Queue()
-        procs = [ctx.Process(target=_claim_at_once, args=(url, barrier, results)) for _ in range(4)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(60)
-        claimed = sorted(results.get(timeout=5) for _ in procs)
+        claimed = sorted(_at_once(_claim_at_once, url))
         assert claimed == [0, 1, 2, 3], claimed
 
 
@@ -142,18 +147,9 @@ def _open_at_once(url: str, barrier, results) -> None:
 def test_processes_creating_the_storage_at_once_all_open_it(tmp_path):
     """The Experiments page and a starting worker open a new sweeps.db together: Optuna's schema set-up
     races (UNIQUE alembic_version, 'table studies already exists'); every opener must get the storage."""
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork")
     for round_ in range(8):
         url = sweep.storage_url("", tmp_path / f"r{round_}")
-        barrier, results = ctx.Barrier(4), ctx.Queue()
-        procs = [ctx.Process(target=_open_at_once, args=(url, barrier, results)) for _ in range(4)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(60)
-        assert [results.get(timeout=5) for _ in procs] == ["ok"] * 4
+        assert _at_once(_open_at_once, url) == ["ok"] * 4
 
 
 # --------------------------------------------------------------------------- several workers

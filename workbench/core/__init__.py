@@ -4,7 +4,7 @@ It knows nothing of models, data or runs; every other subpackage may import it.
 """
 
 from workbench.core import hub
-from workbench.core.allocator import keep_freed_memory
+from workbench.core.allocator import ALLOCATOR_ENV, keep_freed_memory
 from workbench.core.distributed import gather_rows, is_distributed, leave_process_group, shard_indices
 from workbench.core.errors import WorkbenchError
 from workbench.core.files import (
@@ -27,6 +27,7 @@ from workbench.core.hardware import (
 from workbench.core.progress import Emit, progress
 
 __all__ = [
+    "ALLOCATOR_ENV",
     "Emit",
     "WorkbenchError",
     "autocast",

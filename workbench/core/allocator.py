@@ -29,6 +29,9 @@ import sys
 M_TRIM_THRESHOLD = -1
 M_MMAP_MAX = -4
 _TRIM_BYTES = 1 << 30  # free memory at the heap's top is given back only above 1 GiB
+# the same setting for a process not yet started (glibc reads these at start-up): what the benchmark
+# gives a Trainer run to compare like for like, and what a user can set for any PyTorch program
+ALLOCATOR_ENV = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(_TRIM_BYTES)}
 
 _done = False
 

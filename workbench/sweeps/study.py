@@ -253,11 +253,11 @@ def _run_trial(study: Any, trial: Any, base: RunConfig, params: dict[str, Any], 
 # --------------------------------------------------------------------------- workers
 
 
-def _claim_waiting(study: Any, url: str = "") -> Any | None:
+def _claim_waiting(study: Any) -> Any | None:
     """Claim one queued trial for this worker (WAITING -> RUNNING succeeds for exactly one worker)."""
     optuna = _optuna()
     storage = study._storage
-    with _claim_lock(url):
+    with _claim_lock(getattr(getattr(storage, "_backend", storage), "url", "")):  # Optuna caches over the RDB
         waiting = storage.get_all_trials(study._study_id, deepcopy=False, states=(optuna.trial.TrialState.WAITING,))
         for frozen in waiting:
             try:
@@ -343,7 +343,7 @@ def run_worker(
             signal.signal(signal.SIGTERM, on_signal)  # each trial's run installs its own handlers
             optuna.storages.fail_stale_trials(study)  # a dead worker's trial -> failed and re-queued
             if cfg.sweep.mode == "grid":
-                trial = _claim_waiting(study, url)
+                trial = _claim_waiting(study)
                 if trial is None:
                     running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
                     if not running:
