@@ -114,6 +114,14 @@ VARIANTS = [
         ("full", "quick"),
     ),
     Variant(
+        "workbench_torch_dropout",
+        "workbench_run",
+        "workbench with torch's own dropout masks (bernoulli_) and always-multiplying clip (ablation)",
+        {"options": {"training": {"cache_teacher_logits": False}}},
+        ("full", "quick"),
+        {"WORKBENCH_SPEED_OFF": "dropout_masks,clip_skip"},
+    ),
+    Variant(
         "workbench_no_grouping",
         "workbench_run",
         "workbench, random batches instead of length-grouped (ablation)",

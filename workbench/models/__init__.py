@@ -8,6 +8,7 @@ from workbench.models import reuse
 from workbench.models.bilstm import BiLSTMConfig, BiLSTMForSequenceClassification
 from workbench.models.bundled import BUNDLED_MODELS, DEFAULT_BUNDLED, bundled_model_path, bundled_name
 from workbench.models.configs import model_layer_count, model_tokenizer
+from workbench.models.dropout_masks import fast_dropout
 from workbench.models.fingerprints import texts_fingerprint
 from workbench.models.first_token import first_token_only
 from workbench.models.footprint import accepted_inputs, describe, folder_size, param_breakdown, weight_bytes
@@ -44,6 +45,7 @@ __all__ = [
     "describe",
     "encode_unlabelled",
     "estimate_params",
+    "fast_dropout",
     "folder_size",
     "load_classifier",
     "load_teacher",

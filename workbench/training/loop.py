@@ -51,9 +51,10 @@ from workbench.core import Emit, WorkbenchError
 from workbench.data import Encoded, collate, length_grouped_batches, model_inputs, shuffled_batches
 from workbench.distill import DistillationLoss
 from workbench.evaluation import classification_metrics
-from workbench.models import first_token_only, predict_sharded
+from workbench.models import fast_dropout, first_token_only, predict_sharded
 from workbench.training import checkpoint
-from workbench.training.accelerate_setup import make_optimizer
+from workbench.training.accelerate_setup import make_optimizer, speed_off
+from workbench.training.clipping import clip_gradients
 from workbench.training.schedule import Schedule, plan_schedule
 from workbench.training.stop import stop_agreed
 
@@ -125,7 +126,7 @@ class _Progress:
     evaluations: int = 0  # validation passes so far
     evals_since_best: int = 0  # validation passes since the best one (what early stopping counts)
     eval_seconds: float = 0.0  # time on validation passes since this session started
-    checkpoint_seconds: float = 0.0  # time saving checkpoints since this session started
+    checkpoint_seconds: float = 0.0  # time the loop spent on checkpoints this session (serialise, wait)
     best_state: dict[str, torch.Tensor] | None = None  # CPU copy of the best weights
     start: float = 0.0  # perf_counter at the start, moved back by the time trained before a resume
     last_log_time: float = 0.0
@@ -155,6 +156,7 @@ class _Trainer:
     checkpoint_dir: Path | None
     ask: dict[str, bool]  # extra forward kwargs, e.g. output_hidden_states=True
     plan: Schedule
+    writer: checkpoint.Writer  # writes checkpoints beside training (one process; several write in place)
 
 
 def train_loop(
@@ -189,12 +191,22 @@ def train_loop(
     t = _Trainer(
         accelerator, precision, model, unwrapped, optimizer, scheduler, extra_modules, train_enc, val_enc, tc, seed,
         num_labels, compute_loss, emit, should_stop, report_soft, checkpoint_dir,
-        ask={f"output_{name}": True for name in forward_outputs}, plan=plan,
+        ask={f"output_{name}": True for name in forward_outputs}, plan=plan, writer=checkpoint.Writer(),
     )  # fmt: skip
     p = _start(t, resume)
     # only logits are read unless the loss asks for hidden states: then every position of every layer counts
-    with first_token_only(unwrapped, tc.first_token_last_layer and not forward_outputs):
-        return _run(t, p)
+    with (
+        first_token_only(unwrapped, tc.first_token_last_layer and not forward_outputs),
+        fast_dropout(unwrapped, not speed_off("dropout_masks")),
+    ):
+        try:
+            result = _run(t, p)
+        except BaseException:
+            with contextlib.suppress(Exception):  # the loop's own error is the one to report
+                t.writer.wait()
+            raise
+    t.writer.wait()  # a checkpoint still being written is on disk before the caller looks for it
+    return result
 
 
 def _run(t: _Trainer, p: _Progress) -> LoopResult:
@@ -314,7 +326,7 @@ def _optimizer_step(t: _Trainer) -> None:
                 p.grad = t.accelerator.reduce(p.grad, reduction="mean")
     if t.tc.max_grad_norm > 0:  # one norm over the model and its training-only modules
         params = list(t.model.parameters()) + (list(extra.parameters()) if extra is not None else [])
-        t.accelerator.clip_grad_norm_(params, t.tc.max_grad_norm)
+        clip_gradients(t.accelerator, params, t.tc.max_grad_norm)
     t.optimizer.step()
     t.optimizer.zero_grad(set_to_none=True)
     t.scheduler.step()
@@ -410,8 +422,9 @@ def _save_checkpoint(t: _Trainer, p: _Progress, batch_no: int) -> None:
     )
     start = time.perf_counter()
     checkpoint.save(
-        t.checkpoint_dir, t.accelerator, t.model, t.optimizer, t.scheduler, pos, p.best_state, t.extra_modules
-    )
+        t.checkpoint_dir, t.accelerator, t.model, t.optimizer, t.scheduler, pos, p.best_state, t.extra_modules,
+        writer=t.writer,
+    )  # fmt: skip
     p.checkpoint_seconds += time.perf_counter() - start
 
 
