@@ -62,15 +62,22 @@ def test_a_failed_background_write_is_raised_by_wait(tmp_path):
 
 
 def test_the_loop_returns_with_its_last_checkpoint_on_disk(tmp_path, monkeypatch):
-    real = checkpoint._write_files
+    real = checkpoint._write_snapshot
 
-    def slow_write(folder, files):
+    def slow_write(folder, snap, rank):
         time.sleep(0.5)  # a slow disk: the loop's last steps end before the write does
-        real(folder, files)
+        real(folder, snap, rank)
 
-    monkeypatch.setattr(checkpoint, "_write_files", slow_write)
+    monkeypatch.setattr(checkpoint, "_write_snapshot", slow_write)
     tc = toy_config(epochs=1, checkpoint_every_steps=3)
     result, _ = run(tc, toy_model(), toy_encoded(8), checkpoint_dir=tmp_path / "checkpoint")
     assert result.steps == 4
     assert checkpoint.saved_position(tmp_path / "checkpoint").step == 3
     assert result.checkpoint_seconds < 0.4  # the loop did not wait on the disk, its end did
+
+
+def test_switched_off_the_writer_writes_in_place(tmp_path):
+    accelerator, model, optimizer, scheduler = prepared()
+    writer = checkpoint.Writer(background=False)
+    checkpoint.save(tmp_path / "ck", accelerator, model, optimizer, scheduler, POSITION, None, writer=writer)
+    assert writer._thread is None and checkpoint.saved_position(tmp_path / "ck") == POSITION

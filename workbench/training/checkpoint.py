@@ -11,11 +11,10 @@
         rng-<rank>.pt         torch / Python RNG states of each process
 
 Written into `checkpoint.tmp/` and renamed, so a kill mid-write leaves the previous checkpoint.
-Saving is two halves: the run's state is serialised into bytes in memory where `save` is called (the
-weights change at the next step), and the bytes go to disk either there or, for a one-process run given
-a `Writer`, on a background thread while training goes on: writing ~270 MB took 0.7-1.7 s on the
-benchmark machine (the page cache's pace), the serialising 0.1-0.2 s. One write at a time: the next
-save, and the end of the loop, wait for the one before.
+Saving is two halves: a snapshot of the run's state is taken where `save` is called (copies of what the
+next step changes), and the files are written either there or, for a one-process run given a
+`Writer`, on a background thread while training goes on (writing ~270 MB took 0.7-1.7 s on the
+benchmark machine). One write at a time: the next save, and the end of the loop, wait for the one before.
 `state.pt` and `rng-*.pt` are our own files, read back with `torch.load(weights_only=True)`:
 no arbitrary unpickling even of files in a run folder. Not `accelerator.save_state`: it writes
 its own folder layout and pickled RNG files, and we need the write-then-rename around everything.
@@ -26,8 +25,7 @@ steps on overflow until the scale had backed off again: not the run it would hav
 
 from __future__ import annotations
 
-import io
-import json
+import copy
 import os
 import random
 import shutil
@@ -37,10 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file
-from safetensors.torch import save as safetensors_bytes
+from safetensors.torch import load_file, save_file
 
-from workbench.core import read_json
+from workbench.core import read_json, write_json_atomic
 
 
 @dataclass
@@ -57,9 +54,17 @@ class Position:
     evals_since_best: int = 0  # validation passes since the best one
 
 
-def _tensors(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Contiguous CPU copies; tied weights stored once per name is fine for safetensors via clone."""
-    return {k: v.detach().to("cpu").contiguous().clone() for k, v in state.items()}
+@dataclass
+class Snapshot:
+    """A checkpoint's content taken at one step, ready to be written: copies of whatever the next step
+    changes (weights, optimizer moments, RNG), references to what it does not (the best weights, a CPU
+    copy the loop replaces rather than updates)."""
+
+    rng: dict[str, Any]
+    model: dict[str, torch.Tensor] | None = None  # None on other processes than the main one
+    best: dict[str, torch.Tensor] | None = None
+    extra: dict[str, torch.Tensor] | None = None
+    state: dict[str, Any] | None = None  # optimizer, scheduler, position (and the fp16 scaler's state)
 
 
 def save(
@@ -76,17 +81,20 @@ def save(
     """Write a checkpoint of the run's present state into `folder` (atomically replacing the old one).
 
     `extra`: training-only modules that the optimizer also updates (saved to extra.safetensors).
+    `best_state` must not change afterwards (the loop replaces it, never updates it in place).
     `writer`: in a one-process run, write the files on its background thread (the state is taken now)."""
-    files = _serialised(accelerator, model, optimizer, scheduler, position, best_state, extra)
     if writer is not None and accelerator.num_processes == 1:
-        writer.write(folder, files)
+        writer.wait()  # its buffers are free again
+        snap = _snapshot(accelerator, model, optimizer, scheduler, position, best_state, extra, writer.buffers)
+        writer.write(folder, snap)
         return
+    snap = _snapshot(accelerator, model, optimizer, scheduler, position, best_state, extra, {})
     tmp = folder.with_name(folder.name + ".tmp")
     if accelerator.is_main_process:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
     accelerator.wait_for_everyone()
-    _write_files(tmp, files)  # every process its RNG state, the main process the rest
+    _write_snapshot(tmp, snap, accelerator.process_index)  # every process its RNG state, the main process the rest
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         _put_in_place(tmp, folder)
@@ -96,25 +104,34 @@ def save(
 class Writer:
     """Writes a one-process run's checkpoints on a background thread, one at a time.
 
-    The thread is not a daemon: a process that ends while a checkpoint is being written finishes it
-    first. An error while writing is raised by the next `write` or `wait`, as `save` would have raised it.
+    The copies a snapshot needs go into buffers kept from one checkpoint to the next: fresh memory is
+    what a copy costs most on a VM (the first 270 MB checkpoint of the benchmark's student took 2 s
+    to serialise, the next ones 0.06 s). The thread is not a daemon: a process that ends while a
+    checkpoint is being written finishes it first. An error while writing is raised by the next
+    `write` or `wait`, as `save` would have raised it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, background: bool = True) -> None:
+        self.background = background  # False: write in place (the benchmark's ablation)
+        self.buffers: dict[str, torch.Tensor] = {}  # snapshot copies, by the name of what they copy
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
-    def write(self, folder: Path, files: dict[str, bytes]) -> None:
+    def write(self, folder: Path, snap: Snapshot) -> None:
         self.wait()
-        self._thread = threading.Thread(target=self._write, args=(folder, files), name="checkpoint-writer")
+        if not self.background:
+            self._write(folder, snap)
+            self.wait()
+            return
+        self._thread = threading.Thread(target=self._write, args=(folder, snap), name="checkpoint-writer")
         self._thread.start()
 
-    def _write(self, folder: Path, files: dict[str, bytes]) -> None:
+    def _write(self, folder: Path, snap: Snapshot) -> None:
         try:
             tmp = folder.with_name(folder.name + ".tmp")
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
-            _write_files(tmp, files)
+            _write_snapshot(tmp, snap, 0)
             _put_in_place(tmp, folder)
         except BaseException as e:  # noqa: BLE001 - handed to the training thread by wait()
             self._error = e
@@ -129,7 +146,7 @@ class Writer:
             raise error
 
 
-def _serialised(
+def _snapshot(
     accelerator: Any,
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -137,38 +154,56 @@ def _serialised(
     position: Position,
     best_state: dict[str, torch.Tensor] | None,
     extra: torch.nn.Module | None,
-) -> dict[str, bytes]:
-    """This process's checkpoint files as bytes: its RNG state, and on the main process everything else."""
+    buffers: dict[str, torch.Tensor],
+) -> Snapshot:
+    """This process's checkpoint content now: its RNG state, and on the main process everything else."""
     rng = {"torch": torch.get_rng_state(), "python": random.getstate()}
     if torch.cuda.is_available():
         rng["cuda"] = torch.cuda.get_rng_state_all()
-    files = {f"rng-{accelerator.process_index}.pt": _torch_bytes(rng)}
     if not accelerator.is_main_process:
-        return files
-    files["model.safetensors"] = safetensors_bytes(_tensors(accelerator.unwrap_model(model).state_dict()))
-    if best_state is not None:
-        files["best.safetensors"] = safetensors_bytes(_tensors(best_state))
-    if extra is not None:
-        files["extra.safetensors"] = safetensors_bytes(_tensors(extra.state_dict()))
-    state = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "position": position.__dict__}
+        return Snapshot(rng)
+    weights = _copies(accelerator.unwrap_model(model).state_dict(), buffers, "model.")
+    extras = _copies(extra.state_dict(), buffers, "extra.") if extra is not None else None
+    opt = optimizer.state_dict()  # its "state" holds the live moment tensors: copied here
+    opt["state"] = {
+        i: {k: _copy(v, buffers, f"opt.{i}.{k}") if torch.is_tensor(v) else v for k, v in per_param.items()}
+        for i, per_param in opt["state"].items()
+    }
+    state = {
+        "optimizer": opt,
+        "scheduler": copy.deepcopy(scheduler.state_dict()),
+        "position": dict(position.__dict__),
+    }
     scaler = getattr(accelerator, "scaler", None)  # a GradScaler under fp16, else None
     if scaler is not None:
         state["scaler"] = scaler.state_dict()
-    files["state.pt"] = _torch_bytes(state)
-    files["position.json"] = json.dumps(position.__dict__, indent=2).encode()
-    return files
+    return Snapshot(rng, weights, best_state, extras, state)
 
 
-def _torch_bytes(obj: Any) -> bytes:
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    return buffer.getvalue()
+def _copies(tensors: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    return {k: _copy(v, buffers, prefix + k) for k, v in tensors.items()}
 
 
-def _write_files(folder: Path, files: dict[str, bytes]) -> None:
-    for name, data in files.items():
-        with open(folder / name, "wb") as f:
-            f.write(data)  # releases the GIL while the kernel copies: training goes on beside a background write
+def _copy(t: torch.Tensor, buffers: dict[str, torch.Tensor], name: str) -> torch.Tensor:
+    """A contiguous CPU copy of `t`, into last checkpoint's buffer of that name when it fits. Copies,
+    not views: tied weights become separate tensors, which safetensors wants."""
+    buffer = buffers.get(name)
+    if buffer is None or buffer.shape != t.shape or buffer.dtype != t.dtype:
+        buffer = buffers[name] = torch.empty(t.shape, dtype=t.dtype)
+    return buffer.copy_(t.detach())
+
+
+def _write_snapshot(folder: Path, snap: Snapshot, rank: int) -> None:
+    torch.save(snap.rng, folder / f"rng-{rank}.pt")
+    if snap.model is None or snap.state is None:
+        return
+    save_file(snap.model, str(folder / "model.safetensors"))
+    if snap.best is not None:
+        save_file({k: v.contiguous() for k, v in snap.best.items()}, str(folder / "best.safetensors"))
+    if snap.extra is not None:
+        save_file(snap.extra, str(folder / "extra.safetensors"))
+    torch.save(snap.state, folder / "state.pt")
+    write_json_atomic(folder / "position.json", snap.state["position"])
 
 
 def _put_in_place(tmp: Path, folder: Path) -> None:

@@ -32,6 +32,12 @@ post-forward: `_epoch_batches` -> `_micro_batch` (to the device, forward, loss, 
 `_RunningLoss.add`; a window's last micro-batch then takes `_optimizer_step` (reduce, clip, step,
 schedule) and `_after_step` (log, evaluate, checkpoint, stop). The running values live in `_Progress`,
 the fixed parts of the run in `_Trainer`, and which steps do what in `Schedule`.
+
+Around the arithmetic, three savings on the CPU, each in its own module and each switched off by one
+name in `$WORKBENCH_SPEED_OFF` for the benchmark's ablations: dropout masks drawn from 64-bit words
+(`models.dropout_masks`, "dropout_masks"), a clip that skips multiplying by one (`training.clipping`,
+"clip_skip"), and checkpoints written on a background thread (`checkpoint.Writer`, "checkpoint_thread"; the
+loop waits for the last one before it returns, so a caller finds it on disk).
 """
 
 from __future__ import annotations
@@ -191,7 +197,8 @@ def train_loop(
     t = _Trainer(
         accelerator, precision, model, unwrapped, optimizer, scheduler, extra_modules, train_enc, val_enc, tc, seed,
         num_labels, compute_loss, emit, should_stop, report_soft, checkpoint_dir,
-        ask={f"output_{name}": True for name in forward_outputs}, plan=plan, writer=checkpoint.Writer(),
+        ask={f"output_{name}": True for name in forward_outputs}, plan=plan,
+        writer=checkpoint.Writer(background=not speed_off("checkpoint_thread")),
     )  # fmt: skip
     p = _start(t, resume)
     # only logits are read unless the loss asks for hidden states: then every position of every layer counts
