@@ -122,6 +122,14 @@ VARIANTS = [
         {"WORKBENCH_SPEED_OFF": "dropout_masks,clip_skip"},
     ),
     Variant(
+        "workbench_checkpoint_in_place",
+        "workbench_run",
+        "workbench writing its checkpoint on the training thread, not a background one (ablation)",
+        {"options": {"training": {"cache_teacher_logits": False}}},
+        ("full", "quick"),
+        {"WORKBENCH_SPEED_OFF": "checkpoint_thread"},
+    ),
+    Variant(
         "workbench_no_grouping",
         "workbench_run",
         "workbench, random batches instead of length-grouped (ablation)",
