@@ -8,6 +8,7 @@ shows up as a failed assertion, never as a hung test session.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -130,6 +131,14 @@ def test_stop_ends_every_process(how, long_distill, tmp_path, launched):
     steps = [e["step"] for e in read_metrics(run_dir) if e["type"] == "step"]
     assert steps == list(range(1, len(steps) + 1)) and len(steps) < 25, "one epoch is 25 steps: stopped mid-epoch"
     assert read_report(run_dir)["training"]["steps"] == len(steps)
+    # resumable: several processes write the checkpoint in place, each rank its own RNG state
+    assert {f.name for f in (run_dir / "checkpoint").iterdir()} >= {
+        "model.safetensors",
+        "state.pt",
+        "rng-0.pt",
+        "rng-1.pt",
+    }
+    assert json.loads((run_dir / "checkpoint" / "position.json").read_text())["step"] == len(steps)
     from transformers import AutoModelForSequenceClassification
 
     model = AutoModelForSequenceClassification.from_pretrained(run_dir / "model")

@@ -83,16 +83,17 @@ def save(
     `extra`: training-only modules that the optimizer also updates (saved to extra.safetensors).
     `best_state` must not change afterwards (the loop replaces it, never updates it in place).
     `writer`: in a one-process run, write the files on its background thread (the state is taken now)."""
-    if writer is not None and accelerator.num_processes == 1:
+    background = writer is not None and accelerator.num_processes == 1
+    if background:
         writer.wait()  # its buffers are free again
-        snap = _snapshot(accelerator, model, optimizer, scheduler, position, best_state, extra, writer.buffers)
+    buffers = writer.buffers if background else {}
+    snap = _snapshot(accelerator, model, optimizer, scheduler, position, best_state, extra, buffers)
+    if background:
         writer.write(folder, snap)
         return
-    snap = _snapshot(accelerator, model, optimizer, scheduler, position, best_state, extra, {})
     tmp = folder.with_name(folder.name + ".tmp")
     if accelerator.is_main_process:
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        _empty_folder(tmp)
     accelerator.wait_for_everyone()
     _write_snapshot(tmp, snap, accelerator.process_index)  # every process its RNG state, the main process the rest
     accelerator.wait_for_everyone()
@@ -129,8 +130,7 @@ class Writer:
     def _write(self, folder: Path, snap: Snapshot) -> None:
         try:
             tmp = folder.with_name(folder.name + ".tmp")
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir(parents=True)
+            _empty_folder(tmp)
             _write_snapshot(tmp, snap, 0)
             _put_in_place(tmp, folder)
         except BaseException as e:  # noqa: BLE001 - handed to the training thread by wait()
@@ -204,6 +204,12 @@ def _write_snapshot(folder: Path, snap: Snapshot, rank: int) -> None:
         save_file(snap.extra, str(folder / "extra.safetensors"))
     torch.save(snap.state, folder / "state.pt")
     write_json_atomic(folder / "position.json", snap.state["position"])
+
+
+def _empty_folder(tmp: Path) -> None:
+    """The write-then-rename folder, emptied of what a killed write may have left."""
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
 
 
 def _put_in_place(tmp: Path, folder: Path) -> None:
