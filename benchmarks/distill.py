@@ -122,6 +122,14 @@ VARIANTS = [
         {"WORKBENCH_SPEED_OFF": "dropout_masks,clip_skip"},
     ),
     Variant(
+        "workbench_sdpa_attention",
+        "workbench_run",
+        "workbench attending through torch's SDPA in training (math path, bernoulli_ masks), not its own (ablation)",
+        {"options": {"training": {"cache_teacher_logits": False}}},
+        ("full", "quick"),
+        {"WORKBENCH_SPEED_OFF": "attention_dropout"},
+    ),
+    Variant(
         "workbench_checkpoint_in_place",
         "workbench_run",
         "workbench writing its checkpoint on the training thread, not a background one (ablation)",

@@ -5,6 +5,7 @@ It knows nothing of losses or training: a model here is something that maps toke
 """
 
 from workbench.models import reuse
+from workbench.models.attention_dropout import fast_attention
 from workbench.models.bilstm import BiLSTMConfig, BiLSTMForSequenceClassification
 from workbench.models.bundled import BUNDLED_MODELS, DEFAULT_BUNDLED, bundled_model_path, bundled_name
 from workbench.models.configs import model_layer_count, model_tokenizer
@@ -45,6 +46,7 @@ __all__ = [
     "describe",
     "encode_unlabelled",
     "estimate_params",
+    "fast_attention",
     "fast_dropout",
     "folder_size",
     "load_classifier",

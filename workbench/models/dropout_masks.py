@@ -13,8 +13,8 @@ The masks come from torch's default generator: a seeded run repeats itself, and 
 
 It patches the `forward` of the model's `nn.Dropout` modules for the duration of a `with` (the
 weights and what `save_pretrained` writes are untouched), on the CPU only: CUDA's dropout is fused
-and fast already. Dropout of attention probabilities inside scaled-dot-product attention stays
-torch's: that kernel takes no mask from outside.
+and fast already. SDPA takes no mask from outside, so dropout of attention probabilities gets these
+masks through the workbench's own attention function (`models.attention_dropout`).
 """
 
 from __future__ import annotations
@@ -67,4 +67,5 @@ def dropout_noise(x: torch.Tensor, p: float) -> torch.Tensor:
     words = torch.empty(math.ceil(n / 4), dtype=torch.int64, device=x.device).random_(-(2**63), None)
     draws = words.view(torch.int16)[:n].view(x.shape)  # x's shape, uniform over [-32768, 32767]
     keep = draws >= dropped_levels - _LEVELS // 2
-    return keep.to(x.dtype).mul_(_LEVELS / (_LEVELS - dropped_levels))
+    # through uint8: the same 0/1 values, and torch converts uint8 to floats ~7x faster than bool
+    return keep.view(torch.uint8).to(x.dtype).mul_(_LEVELS / (_LEVELS - dropped_levels))

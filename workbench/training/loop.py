@@ -33,9 +33,10 @@ post-forward: `_epoch_batches` -> `_micro_batch` (to the device, forward, loss, 
 schedule) and `_after_step` (log, evaluate, checkpoint, stop). The running values live in `_Progress`,
 the fixed parts of the run in `_Trainer`, and which steps do what in `Schedule`.
 
-Around the arithmetic, three savings on the CPU, each in its own module and each switched off by one
+Around the arithmetic, four savings on the CPU, each in its own module and each switched off by one
 name in `$WORKBENCH_SPEED_OFF` for the benchmark's ablations: dropout masks drawn from 64-bit words
-(`models.dropout_masks`, "dropout_masks"), a clip that skips multiplying by one (`training.clipping`,
+(`models.dropout_masks`, "dropout_masks"), attention that drops probabilities with those masks instead
+of SDPA's math path (`models.attention_dropout`, "attention_dropout"), a clip that skips multiplying by one (`training.clipping`,
 "clip_skip"), and checkpoints written on a background thread (`checkpoint.Writer`, "checkpoint_thread"; the
 loop waits for the last one before it returns, so a caller finds it on disk).
 """
@@ -57,7 +58,7 @@ from workbench.core import Emit, WorkbenchError
 from workbench.data import Encoded, collate, length_grouped_batches, model_inputs, shuffled_batches
 from workbench.distill import DistillationLoss
 from workbench.evaluation import classification_metrics
-from workbench.models import fast_dropout, first_token_only, predict_sharded
+from workbench.models import fast_attention, fast_dropout, first_token_only, predict_sharded
 from workbench.training import checkpoint
 from workbench.training.accelerate_setup import make_optimizer, speed_off
 from workbench.training.clipping import clip_gradients
@@ -205,6 +206,7 @@ def train_loop(
     with (
         first_token_only(unwrapped, tc.first_token_last_layer and not forward_outputs),
         fast_dropout(unwrapped, not speed_off("dropout_masks")),
+        fast_attention(unwrapped, not speed_off("attention_dropout")),
     ):
         try:
             result = _run(t, p)
