@@ -41,12 +41,14 @@ def predict_logits(
     lengths = [len(enc.features["input_ids"][i]) for i in chosen]
     out: torch.Tensor | None = None
     done = 0
-    with first_token_only(model, first_token):
+    # one autocast region for the whole pass: it keeps the bf16 copies of the weights it makes for the
+    # first batch (its cache lives as long as the region), where one region per batch cast them again
+    # every batch; the same logits, 2-4% faster on the teacher pass (scratch A/B, 3000 texts)
+    with first_token_only(model, first_token), autocast(device, precision):
         for local in sorted_batches(lengths, batch_size):
             batch = collate(enc, [chosen[j] for j in local])
             inputs = {k: v.to(device) for k, v in model_inputs(batch).items()}
-            with autocast(device, precision):
-                logits = model(**inputs).logits.float().cpu()  # (bs, C)
+            logits = model(**inputs).logits.float().cpu()  # (bs, C)
             if out is None:
                 out = torch.empty(len(chosen), logits.shape[-1])
             out[torch.tensor(local)] = logits
