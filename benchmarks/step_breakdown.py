@@ -40,9 +40,7 @@ def main() -> None:
     from workbench.data import collate, length_grouped_batches, load_data, model_inputs
     from workbench.distill import distillation_loss
     from workbench.models import build_student, fast_attention, fast_dropout, first_token_only, load_teacher, tokenise
-    from workbench.training import make_accelerator
-    from workbench.training.accelerate_setup import make_optimizer, speed_off
-    from workbench.training.clipping import clip_gradients
+    from workbench.training import clip_gradients, make_accelerator, make_optimizer, speed_off
 
     tc = TrainConfig(epochs=1)
     set_threads(tc.num_threads)

@@ -4,8 +4,9 @@ It knows nothing of run folders beyond the one it is given, nor of sweeps or the
 """
 
 from workbench.training import checkpoint
-from workbench.training.accelerate_setup import _param_groups, make_accelerator
+from workbench.training.accelerate_setup import _param_groups, make_accelerator, make_optimizer, speed_off
 from workbench.training.checkpoint import saved_position
+from workbench.training.clipping import clip_gradients
 from workbench.training.few_labels import mean_pool, train_contrastive
 from workbench.training.loop import train_loop
 from workbench.training.pipeline import evaluate_run, run_distill, run_teacher
@@ -17,14 +18,17 @@ __all__ = [
     "StopFlag",
     "_param_groups",
     "checkpoint",
+    "clip_gradients",
     "evaluate_run",
     "make_accelerator",
+    "make_optimizer",
     "mean_pool",
     "planned_steps",
     "run_distill",
     "run_preflight",
     "run_teacher",
     "saved_position",
+    "speed_off",
     "steps_per_epoch",
     "stop_agreed",
     "total_steps",
