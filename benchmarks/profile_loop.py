@@ -12,8 +12,26 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def default_student(examples: int, tc: Any) -> tuple[Any, Any]:
+    """(the bundled data cut to `examples` training texts, the default student tokenised for it), on
+    `tc`'s threads and seed 0: what the loop benchmarks train."""
+    import torch
+
+    from workbench.config import DataConfig, ModelConfig, StudentConfig
+    from workbench.core import set_threads
+    from workbench.data import load_data
+    from workbench.models import build_student, load_teacher, tokenise
+
+    set_threads(tc.num_threads)
+    torch.manual_seed(0)
+    data = load_data(DataConfig(max_train_examples=examples, max_eval_examples=64))
+    teacher = load_teacher(ModelConfig(), data.label_names)
+    return data, tokenise(build_student(StudentConfig(), teacher, data.label_names), data, tc.max_length)
 
 
 def main() -> None:
@@ -29,22 +47,15 @@ def main() -> None:
     import torch
     from torch.profiler import ProfilerActivity, profile
 
-    from workbench.config import DataConfig, ModelConfig, StudentConfig, TrainConfig, _coerce
-    from workbench.core import set_threads
-    from workbench.data import load_data
+    from workbench.config import TrainConfig, _coerce
     from workbench.distill import distillation_loss
-    from workbench.models import build_student, load_teacher, tokenise
     from workbench.training import make_accelerator, train_loop
 
     tc = TrainConfig(epochs=1, precision=args.precision, log_every_steps=10)
     for item in args.set:
         k, v = item.split("=", 1)
         setattr(tc, k, _coerce(v, type(getattr(tc, k)), k))
-    set_threads(tc.num_threads)
-    torch.manual_seed(0)
-    data = load_data(DataConfig(max_train_examples=args.examples, max_eval_examples=64))
-    teacher = load_teacher(ModelConfig(), data.label_names)
-    student = tokenise(build_student(StudentConfig(), teacher, data.label_names), data, tc.max_length)
+    data, student = default_student(args.examples, tc)
     targets = torch.randn(len(data.train), data.num_labels)
     accelerator, precision = make_accelerator(tc)
 

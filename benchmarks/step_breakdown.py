@@ -3,7 +3,7 @@
 The benchmark reports the optimizer steps' share of the machine's measured matmul peak as one number
 (`benchmarks/flops.py`); this says what the rest of a step is. It builds the default student (teacher
 layers [0, 2, 4] of the bundled model) as the engine does, with the training loop's CPU patches
-(`first_token_only`, `fast_dropout`, `fast_attention`, each off where `$WORKBENCH_SPEED_OFF` names it),
+(`training.model_speedups`: the first-token last layer, dropout masks, training attention),
 fused AdamW and the loop's clip, runs its length-grouped batches in bf16 autocast (fp32 where the CPU
 has no native bf16) against random teacher logits, and times each phase of each step with
 `perf_counter` (no profiler: it distorts allocation-heavy steps). Printed per phase: mean ms a step,
@@ -16,7 +16,6 @@ and the time they would take at the measured peak. Used to decide what to speed 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import statistics
 import time
@@ -35,19 +34,14 @@ def main() -> None:
     import torch
 
     from benchmarks.flops import encoder_forward_flops, measured_peaks
-    from workbench.config import DataConfig, ModelConfig, StudentConfig, TrainConfig
-    from workbench.core import set_threads
-    from workbench.data import collate, length_grouped_batches, load_data, model_inputs
+    from benchmarks.profile_loop import default_student
+    from workbench.config import TrainConfig
+    from workbench.data import collate, length_grouped_batches, model_inputs
     from workbench.distill import distillation_loss
-    from workbench.models import build_student, fast_attention, fast_dropout, first_token_only, load_teacher, tokenise
-    from workbench.training import clip_gradients, make_accelerator, make_optimizer, speed_off
+    from workbench.training import clip_gradients, make_accelerator, make_optimizer, model_speedups
 
     tc = TrainConfig(epochs=1)
-    set_threads(tc.num_threads)
-    torch.manual_seed(0)
-    data = load_data(DataConfig(max_train_examples=args.examples, max_eval_examples=64))
-    teacher = load_teacher(ModelConfig(), data.label_names)
-    student = tokenise(build_student(StudentConfig(), teacher, data.label_names), data, tc.max_length)
+    data, student = default_student(args.examples, tc)
     enc = student.encoded["train"]
     targets = torch.randn(len(enc), data.num_labels)  # (n, C) stand-in teacher logits
     accelerator, precision = make_accelerator(tc)
@@ -63,10 +57,7 @@ def main() -> None:
     times: dict[str, list[float]] = {k: [] for k in PHASES}
     flops = 0.0
     model.train()
-    with contextlib.ExitStack() as patches:
-        cut = patches.enter_context(first_token_only(model, tc.first_token_last_layer))
-        patches.enter_context(fast_dropout(model, not speed_off("dropout_masks")))
-        patches.enter_context(fast_attention(model, not speed_off("attention_dropout")))
+    with model_speedups(model, tc) as cut:
         for n, indices in enumerate(batches):
             marks = [time.perf_counter()]
             batch = collate(enc, indices)

@@ -4,11 +4,11 @@ It knows nothing of run folders beyond the one it is given, nor of sweeps or the
 """
 
 from workbench.training import checkpoint
-from workbench.training.accelerate_setup import _param_groups, make_accelerator, make_optimizer, speed_off
+from workbench.training.accelerate_setup import _param_groups, make_accelerator, make_optimizer
 from workbench.training.checkpoint import saved_position
 from workbench.training.clipping import clip_gradients
 from workbench.training.few_labels import mean_pool, train_contrastive
-from workbench.training.loop import train_loop
+from workbench.training.loop import model_speedups, train_loop
 from workbench.training.pipeline import evaluate_run, run_distill, run_teacher
 from workbench.training.preflight import run_preflight
 from workbench.training.steps import planned_steps, steps_per_epoch, total_steps
@@ -23,12 +23,12 @@ __all__ = [
     "make_accelerator",
     "make_optimizer",
     "mean_pool",
+    "model_speedups",
     "planned_steps",
     "run_distill",
     "run_preflight",
     "run_teacher",
     "saved_position",
-    "speed_off",
     "steps_per_epoch",
     "stop_agreed",
     "total_steps",

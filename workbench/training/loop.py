@@ -46,7 +46,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,11 +203,7 @@ def train_loop(
     )  # fmt: skip
     p = _start(t, resume)
     # only logits are read unless the loss asks for hidden states: then every position of every layer counts
-    with (
-        first_token_only(unwrapped, tc.first_token_last_layer and not forward_outputs),
-        fast_dropout(unwrapped, not speed_off("dropout_masks")),
-        fast_attention(unwrapped, not speed_off("attention_dropout")),
-    ):
+    with model_speedups(unwrapped, tc, reads_hidden=bool(forward_outputs)):
         try:
             result = _run(t, p)
         except BaseException:
@@ -216,6 +212,19 @@ def train_loop(
             raise
     t.writer.wait()  # a checkpoint still being written is on disk before the caller looks for it
     return result
+
+
+@contextlib.contextmanager
+def model_speedups(model: torch.nn.Module, tc: TrainConfig, reads_hidden: bool = False) -> Iterator[bool]:
+    """The loop's patches of the model while it trains (the last layer for the first token only, the
+    dropout masks, the training attention), each off where its setting or `$WORKBENCH_SPEED_OFF` says;
+    yields whether the last layer is cut. One place, so a benchmark timing a step gets the loop's set."""
+    with (
+        first_token_only(model, tc.first_token_last_layer and not reads_hidden) as cut,
+        fast_dropout(model, not speed_off("dropout_masks")),
+        fast_attention(model, not speed_off("attention_dropout")),
+    ):
+        yield cut
 
 
 def _run(t: _Trainer, p: _Progress) -> LoopResult:
